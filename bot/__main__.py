@@ -1,0 +1,76 @@
+"""Command line: `python -m bot` runs the bot; `python -m bot sandbox` the meetergo stand-in."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_settings
+from bot.logs import configure_logging
+
+EXIT_CONFIG = 2
+
+
+def run_bot() -> int:
+    """Run the bot: polling, or a webhook when BOT_WEBHOOK_URL is set."""
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(
+        settings.log_level,
+        secrets=[
+            settings.telegram_bot_token.get_secret_value(),
+            settings.meetergo_api_key.get_secret_value(),
+        ],
+    )
+    # Imported late so a configuration error is reported without loading telegram at all.
+    from bot.app import StartupError, build_application
+
+    application = build_application(settings)
+    try:
+        if settings.bot_webhook_url:
+            secret = settings.bot_webhook_secret
+            application.run_webhook(
+                listen=settings.bot_webhook_listen,
+                port=settings.bot_webhook_port,
+                url_path="telegram",
+                webhook_url=f"{str(settings.bot_webhook_url).rstrip('/')}/telegram",
+                secret_token=secret.get_secret_value() if secret else None,
+            )
+        else:
+            application.run_polling(allowed_updates=["message", "callback_query"])
+    except StartupError as error:
+        print(f"startup error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
+def run_sandbox(host: str, port: int) -> int:
+    """Run the sandbox meetergo server until interrupted."""
+    import asyncio
+
+    from bot.sandbox.scheduling import run_standalone
+
+    asyncio.run(run_standalone(host, port))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen part."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    sandbox = commands.add_parser("sandbox", help="run the offline meetergo stand-in")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8099)
+    args = parser.parse_args(argv)
+    if args.command == "sandbox":
+        return run_sandbox(args.host, args.port)
+    return run_bot()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

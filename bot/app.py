@@ -1,0 +1,172 @@
+"""Wire settings, services and the conversation into a python-telegram-bot Application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    Defaults,
+)
+
+from bot.availability import AvailabilityService
+from bot.bookings import BookingService
+from bot.config import Settings
+from bot.meetergo import AuthenticationError, MeetergoClient, NotFoundError, UnavailableError
+from bot.persistence import SqlitePersistence
+from conversations.booking import build_booking_handler, build_outside_handlers
+from conversations.context import SERVICES_KEY, BotContext, Services
+from conversations.screens import ui_for
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
+
+COMMANDS = [
+    BotCommand("start", "Book an appointment"),
+    BotCommand("cancel", "Stop the current booking"),
+    BotCommand("help", "How this bot works"),
+]
+
+
+class StartupError(Exception):
+    """The bot cannot serve customers with this configuration (e.g. unknown meeting type)."""
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Runs different chats concurrently but one chat's updates strictly in order.
+
+    This is the per-chat lock: a double tap on "Confirm" is handled after the first tap has
+    finished (and found the booking done), never beside it, while other customers go on.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Process the update once its chat's earlier updates are done."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._waiting[chat.id] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:
+                # Forget idle chats so a long-running bot doesn't keep a lock per customer ever.
+                del self._waiting[chat.id]
+                self._locks.pop(chat.id, None)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def build_services(settings: Settings, client: MeetergoClient) -> Services:
+    """The services handlers call; one meetergo client shared by all."""
+    availability = AvailabilityService(
+        client,
+        settings.meetergo_meeting_type_id,
+        grid_zone=settings.bot_default_timezone,
+        step_minutes=settings.bot_slot_step_minutes,
+    )
+    return Services(settings, availability, BookingService(client, availability))
+
+
+def build_application(settings: Settings) -> BotApplication:
+    """The Application: handlers, persistence, rate limiter, and the meetergo client lifecycle."""
+    client = MeetergoClient(
+        base_url=settings.meetergo_base_url,
+        api_key=settings.meetergo_api_key,
+        user_id=settings.meetergo_user_id,
+    )
+    services = build_services(settings, client)
+
+    async def open_services(app: BotApplication) -> None:
+        try:
+            meeting_type = await services.availability.meeting_type()
+        except (AuthenticationError, NotFoundError) as error:
+            raise StartupError(
+                f"meetergo refused meeting type {settings.meetergo_meeting_type_id}: {error}"
+            ) from None
+        except UnavailableError as error:
+            # Customers get "try again" until meetergo answers; starting is still right.
+            log.warning("meetergo unavailable at start: %s", error)
+            meeting_type = None
+        try:
+            await app.bot.set_my_commands(COMMANDS)
+        except TelegramError as error:
+            log.warning("could not set the command menu: %s", type(error).__name__)
+        log.info(
+            "bot @%s serving meeting type %r",
+            app.bot.username,
+            meeting_type.name if meeting_type else settings.meetergo_meeting_type_id,
+        )
+
+    async def close_services(app: BotApplication) -> None:
+        await client.aclose()
+
+    token = settings.telegram_bot_token.get_secret_value()
+    base = settings.telegram_base_url
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(SqlitePersistence(settings.bot_data_dir / "state.sqlite3"))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(open_services)
+        .post_shutdown(close_services)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = services
+    application.add_handler(build_booking_handler())
+    for handler in build_outside_handlers():
+        application.add_handler(handler)
+    application.add_error_handler(report_error)
+    return application
+
+
+async def report_error(update: object, context: BotContext) -> None:
+    """Log an unexpected failure and tell the customer, without any technical detail."""
+    log.error("unhandled error", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    ui = ui_for(update, context)
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            ui._(
+                "Sorry, something went wrong on our side. Your answers are kept: "
+                "please try again, or send /start to begin again."
+            ),
+        )
+    except TelegramError:
+        log.warning("could not tell the customer about an error")

@@ -1,0 +1,146 @@
+"""Settings read from the environment (and an optional `.env`), validated once at start."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.meetergo.models import MEETERGO_LANGUAGES
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(Exception):
+    """The configuration cannot start the bot; the message is one readable line."""
+
+
+class Settings(BaseSettings):
+    """Every knob the bot reads; the environment names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    telegram_bot_token: SecretStr
+    telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    meetergo_api_key: SecretStr
+    meetergo_api_url: AnyHttpUrl = AnyHttpUrl("https://api.meetergo.com")
+    meetergo_user_id: str | None = None
+    meetergo_meeting_type_id: str = Field(min_length=1)
+    bot_default_timezone: str = "Europe/Berlin"
+    bot_default_language: str = "en"
+    bot_data_dir: Path = Path("./data")
+    bot_privacy_url: AnyHttpUrl
+    bot_agent_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    bot_slot_step_minutes: int | None = Field(default=None, ge=5, le=720)
+    bot_log_level: str = "INFO"
+    bot_webhook_url: AnyHttpUrl | None = None
+    # A webhook must accept Telegram's servers, so listen on every interface by default.
+    bot_webhook_listen: str = "0.0.0.0"
+    bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    bot_webhook_secret: SecretStr | None = None
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        # Telegram tokens are "<bot id>:<secret>"; catching a pasted-wrong value here beats a
+        # 401 loop later.
+        bot_id, sep, secret = value.get_secret_value().partition(":")
+        if not (sep and bot_id.isdigit() and secret):
+            raise ValueError("must look like '123456:ABC-DEF…' (from @BotFather)")
+        return value
+
+    @field_validator("meetergo_api_key")
+    @classmethod
+    def _key_present(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("meetergo_user_id", mode="before")
+    @classmethod
+    def _blank_user_id_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @field_validator("bot_default_language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        code = value.strip().lower()
+        if code not in MEETERGO_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(MEETERGO_LANGUAGES)}")
+        return code
+
+    @field_validator("bot_agent_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.lstrip("-").isdigit() for part in parts):
+                raise ValueError("must be comma-separated Telegram user ids, e.g. 12345,67890")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("bot_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @property
+    def log_level(self) -> int:
+        """The numeric logging level."""
+        return logging.getLevelNamesMapping()[self.bot_log_level]
+
+    @property
+    def telegram_base_url(self) -> str:
+        """Bot API root without a trailing slash."""
+        return str(self.telegram_api_url).rstrip("/")
+
+    @property
+    def meetergo_base_url(self) -> str:
+        """meetergo API root without a trailing slash."""
+        return str(self.meetergo_api_url).rstrip("/")
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    variable = ".".join(str(part) for part in error["loc"]).upper() or "configuration"
+    if error["type"] == "missing":
+        return f"{variable} is not set"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{variable} is invalid: {message}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings, raising ConfigError with one line naming each problem."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        # Pydantic's own message echoes the input, which could be a secret: build our own.
+        problems = "; ".join(_describe(error) for error in exc.errors(include_input=False))
+        raise ConfigError(f"configuration error: {problems}") from None

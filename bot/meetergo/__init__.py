@@ -1,0 +1,39 @@
+"""meetergo's booking recipe: client, wire models and failure kinds."""
+
+from bot.meetergo.client import MeetergoClient
+from bot.meetergo.errors import (
+    AuthenticationError,
+    BookingOutcomeUnknownError,
+    BookingValidationError,
+    MeetergoError,
+    NotFoundError,
+    RateLimitedError,
+    SlotTakenError,
+    UnavailableError,
+)
+from bot.meetergo.models import (
+    MEETERGO_LANGUAGES,
+    Attendee,
+    Availability,
+    BookingConfirmation,
+    BookingRequest,
+    MeetingType,
+)
+
+__all__ = [
+    "MEETERGO_LANGUAGES",
+    "Attendee",
+    "AuthenticationError",
+    "Availability",
+    "BookingConfirmation",
+    "BookingOutcomeUnknownError",
+    "BookingRequest",
+    "BookingValidationError",
+    "MeetergoClient",
+    "MeetergoError",
+    "MeetingType",
+    "NotFoundError",
+    "RateLimitedError",
+    "SlotTakenError",
+    "UnavailableError",
+]

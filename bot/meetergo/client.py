@@ -1,0 +1,175 @@
+"""The meetergo booking recipe over one shared httpx.AsyncClient."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, SecretStr
+from pydantic import ValidationError as ModelError
+
+from bot.meetergo.errors import (
+    BookingOutcomeUnknownError,
+    MeetergoError,
+    RateLimitedError,
+    UnavailableError,
+    error_from_response,
+)
+from bot.meetergo.models import Availability, BookingConfirmation, BookingRequest, MeetingType
+
+log = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Sleep = Callable[[float], Awaitable[None]]
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class MeetergoClient:
+    """Reads meeting types and availability (retried) and books (never retried blindly)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: SecretStr,
+        user_id: str | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_attempts: int = 3,
+        backoff: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        headers = {
+            "Authorization": f"Bearer {api_key.get_secret_value()}",
+            "Accept": "application/json",
+            "User-Agent": "meetergo-telegram-bot",
+        }
+        if user_id:
+            headers["x-meetergo-api-user-id"] = user_id
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._sleep = sleep
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def meeting_type(self, meeting_type_id: str) -> MeetingType:
+        """Read a meeting type: its name, duration, channel and round-robin queue."""
+        body = await self._get(f"/meeting-type/{meeting_type_id}", params={})
+        return self._parse(MeetingType, body, "meeting type")
+
+    async def availability(
+        self, meeting_type: MeetingType, start: datetime, end: datetime
+    ) -> Availability:
+        """Read the team's free windows (UTC) between start and end."""
+        params = {
+            **meeting_type.host_query(),
+            "meetingTypeId": meeting_type.id,
+            "start": _utc_iso(start),
+            "end": _utc_iso(end),
+        }
+        body = await self._get("/booking-availability/v2", params=params)
+        return self._parse(Availability, body, "availability")
+
+    async def book(self, request: BookingRequest) -> BookingConfirmation:
+        """Create the booking; a lost answer raises BookingOutcomeUnknownError, never a retry."""
+        started = time.monotonic()
+        try:
+            response = await self._http.post("/booking", json=request.to_wire())
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # The request never left this process, so nothing was booked: safe to offer a retry.
+            raise UnavailableError(f"meetergo unreachable: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            raise BookingOutcomeUnknownError(
+                f"meetergo did not answer the booking: {type(exc).__name__}"
+            ) from None
+        self._log("POST", "/booking", response.status_code, started, attempt=1)
+        body = self._decode(response)
+        return self._parse(BookingConfirmation, body, "booking")
+
+    async def _get(self, path: str, *, params: Mapping[str, str]) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = await self._http.get(path, params=params)
+                self._log("GET", path, response.status_code, started, attempt=attempt)
+                return self._decode(response)
+            except httpx.TransportError as exc:
+                error: MeetergoError = UnavailableError(
+                    f"meetergo unreachable on {path}: {type(exc).__name__}"
+                )
+                self._log("GET", path, None, started, attempt=attempt, error=type(exc).__name__)
+            except (UnavailableError, RateLimitedError) as exc:
+                error = exc
+            if attempt >= self._max_attempts:
+                raise error
+            await self._sleep(self._delay(attempt, error))
+
+    def _delay(self, attempt: int, error: MeetergoError) -> float:
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            return error.retry_after
+        # Full jitter keeps a burst of customers from retrying in lock-step.
+        return random.uniform(0, self._backoff * 2 ** (attempt - 1))
+
+    def _decode(self, response: httpx.Response) -> Any:
+        try:
+            body = response.json() if response.content else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            if response.is_success:
+                raise UnavailableError(
+                    f"meetergo sent a body that is not JSON ({response.status_code})",
+                    status=response.status_code,
+                ) from None
+            body = None
+        if response.is_success:
+            return body
+        raise error_from_response(
+            response.status_code, body, retry_after=response.headers.get("Retry-After")
+        )
+
+    @staticmethod
+    def _parse(model: type[ModelT], body: Any, what: str) -> ModelT:
+        try:
+            return model.model_validate(body)
+        except ModelError as exc:
+            raise UnavailableError(
+                f"meetergo sent an unexpected {what} ({exc.error_count()} problems)"
+            ) from None
+
+    @staticmethod
+    def _log(
+        method: str,
+        path: str,
+        status: int | None,
+        started: float,
+        *,
+        attempt: int,
+        error: str | None = None,
+    ) -> None:
+        # Path and status only: headers carry the credential, bodies carry attendee data.
+        log.info(
+            "meetergo %s %s -> %s in %.0f ms (attempt %d)",
+            method,
+            path,
+            status if status is not None else error,
+            (time.monotonic() - started) * 1000,
+            attempt,
+        )
