@@ -377,7 +377,7 @@ async def confirm_booking(update: Update, context: BotContext, payload: Action) 
         return await goto(update, context, draft.next_step())
     ui = ui_for(update, context)
     start = draft.chosen_start()
-    when = ui._("{date} at {time} ({zone})").format(
+    when = ui._("{date} at {time}, {zone}").format(
         date=escape(ui.fmt.full_date(ui.fmt.local(start).date())),
         time=escape(ui.fmt.time(start)),
         zone=escape(ui.fmt.zone_name()),
@@ -448,7 +448,6 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
         return ConversationHandler(
             name="booking",
             persistent=True,
-            allow_reentry=True,
             conversation_timeout=IDLE_TIMEOUT,
             entry_points=[
                 CommandHandler("start", start),

@@ -143,7 +143,7 @@ async def confirm_screen(update: Update, context: BotContext, ui: Ui) -> Screen:
         ui._("<b>Please check your booking</b>"),
         "",
         ui._("📅 {date}").format(date=escape(ui.fmt.full_date(local.date()))),
-        ui._("🕒 {time} ({zone})").format(
+        ui._("🕒 {time} · {zone}").format(
             time=escape(ui.fmt.time(start)), zone=escape(ui.fmt.zone_name())
         ),
         ui._("📝 {meeting}").format(meeting=await _meeting_line(context, ui)),
