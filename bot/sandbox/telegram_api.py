@@ -1,0 +1,398 @@
+"""A loopback Bot API server that behaves like Telegram, for driving the real bot in tests.
+
+Point python-telegram-bot at it with ``base_url=f"{emulator.url}/bot"``; play the user with
+``send_text``/``tap``; inspect ``calls``, ``violations`` and the chat transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.telegram_html import command_entities
+from bot.sandbox.telegram_markup import button_rows, is_inline
+from bot.sandbox.telegram_methods import HANDLERS, check_polling_allowed
+from bot.sandbox.telegram_schema import (
+    ApiError,
+    ApiResult,
+    UploadedFile,
+    bad_request,
+    canonical_method,
+    parse_params,
+)
+from bot.sandbox.telegram_state import (
+    CallbackQueryRecord,
+    ChatMessage,
+    EmulatorState,
+    RecordedCall,
+)
+from bot.sandbox.telegram_updates import PollSupersededError, Signal
+
+__all__ = ["BotApiEmulator", "ChatMessage", "RecordedCall", "UploadedFile"]
+
+# Telegram accepts uploads up to 50 MB; leave room for the other multipart fields.
+_MAX_BODY = 50 * 1024 * 1024 + 64 * 1024
+_MAX_LIMIT = 100
+# How long a superseded long poll waits to learn whether its client already hung up.
+_DISCONNECT_GRACE = 0.05
+_IDLE_CHECK = 0.02
+
+
+class BotApiEmulator:
+    """The emulated Telegram Bot API server plus the emulated users talking to the bot."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "123456:TEST-TOKEN",
+        bot_username: str = "meetergo_test_bot",
+        bot_first_name: str = "meetergo Booking",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        bot_id = token.split(":", 1)[0]
+        self.token = token
+        self.state = EmulatorState(
+            int(bot_id) if bot_id.isdigit() else 1, bot_first_name, bot_username
+        )
+        self.host = host
+        self.port = port
+        self.calls: list[RecordedCall] = []
+        self.violations: list[RecordedCall] = []
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+        self._calls_changed = Signal()
+        self._inflight = 0
+        self._last_activity = 0.0
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start serving on host:port (port 0 picks a free one)."""
+        app = web.Application(client_max_size=_MAX_BODY)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # Cancelling handlers whose client hung up ends abandoned long polls (PTB cancels its
+        # pending getUpdates on shutdown) instead of letting them linger or look like conflicts.
+        self._runner = web.AppRunner(
+            app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        _, port = self._runner.addresses[0][:2]
+        self._url = f"http://{self.host}:{port}"
+
+    async def stop(self) -> None:
+        """Release pending long polls and shut the server down."""
+        self.state.updates.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> BotApiEmulator:
+        """Start the server for the duration of an async with block."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Stop the server."""
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        """Root URL of the server; the bot's base_url is f"{url}/bot"."""
+        if self._url is None:
+            raise RuntimeError("the emulator has not been started")
+        return self._url
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The URL set via setWebhook, None while polling."""
+        return self.state.webhook.url or None
+
+    @property
+    def commands(self) -> dict[str, list[dict[str, str]]]:
+        """Command lists by "<scope>[:chat_id[:user_id]]/<language_code>", e.g. "default/"."""
+        return self.state.commands
+
+    # --- HTTP side -------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        polling = canonical_method(_method_segment(request.path)) == "getUpdates"
+        if not polling:
+            self._inflight += 1
+            self._touch()
+        try:
+            call = await self._process(request)
+        finally:
+            if not polling:
+                self._inflight -= 1
+                self._touch()
+        if call is None:
+            return web.Response(status=499)  # nobody is listening any more
+        self._record(call)
+        return web.json_response(_response_body(call), status=call.status)
+
+    async def _process(self, request: web.Request) -> RecordedCall | None:
+        method = _method_segment(request.path)
+        params: dict[str, Any] = {}
+        try:
+            method = self._authorize(request.path)
+            params = await _read_raw_params(request)
+            params = parse_params(method, params)
+            result = await self._dispatch(method, params)
+        except PollSupersededError as exc:
+            if await _client_gone(request):
+                return None
+            return _failed(method, params, exc)
+        except ApiError as exc:
+            return _failed(method, params, exc)
+        if isinstance(result, ApiResult):
+            return RecordedCall(method, params, True, 200, result.description, result.result)
+        return RecordedCall(method, params, True, 200, None, result)
+
+    def _authorize(self, path: str) -> str:
+        """The canonical method name of a /bot<token>/<method> path, or Telegram's rejection."""
+        if not path.startswith("/bot"):
+            raise ApiError(404, "Not Found")
+        token, _, name = path.removeprefix("/bot").partition("/")
+        if token != self.token:
+            raise ApiError(401, "Unauthorized")
+        method = canonical_method(name)
+        if method is None:
+            raise ApiError(404, "Not Found")
+        return method
+
+    async def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        return HANDLERS[method](self.state, params)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        check_polling_allowed(self.state)
+        if "allowed_updates" in params:
+            self.state.updates.allowed_updates = list(params["allowed_updates"])
+        limit = min(max(params.get("limit", _MAX_LIMIT), 1), _MAX_LIMIT)
+        timeout = max(params.get("timeout", 0), 0)
+        updates = await self.state.updates.poll(params.get("offset"), limit, timeout)
+        if updates:
+            self._touch()
+        return updates
+
+    def _record(self, call: RecordedCall) -> None:
+        self.calls.append(call)
+        if not call.ok:
+            self.violations.append(call)
+        self._calls_changed.fire()
+
+    def _touch(self) -> None:
+        self._last_activity = asyncio.get_running_loop().time()
+
+    # --- the emulated users ----------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        language_code: str | None = "en",
+        username: str | None = None,
+    ) -> None:
+        """Create a Telegram user who can then write to the bot."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        optional = {"last_name": last_name, "username": username, "language_code": language_code}
+        user.update({key: value for key, value in optional.items() if value is not None})
+        self.state.users[user_id] = user
+
+    async def send_text(self, user_id: int, text: str) -> ChatMessage:
+        """The user sends a text message; "/cmd args" carries a bot_command entity."""
+        message = self.state.add_message(self.state.open_chat(user_id), from_bot=False, text=text)
+        message.entities = command_entities(text)
+        self._push("message", self.state.message_json(message))
+        return message
+
+    async def send_location(self, user_id: int, latitude: float, longitude: float) -> ChatMessage:
+        """The user shares a location (as the request_location keyboard button does)."""
+        message = self.state.add_message(self.state.open_chat(user_id), from_bot=False)
+        message.location = {"latitude": latitude, "longitude": longitude}
+        self._push("message", self.state.message_json(message))
+        return message
+
+    async def press(self, user_id: int, message_id: int, callback_data: str) -> str:
+        """The user presses a button of a bot message carrying callback_data (even forged)."""
+        chat = self.state.chats.get(user_id)
+        message = None if chat is None else self.state.find_message(chat, message_id)
+        if message is None or not message.from_bot:
+            raise LookupError(f"no bot message {message_id} in chat {user_id}")
+        query_id = self.state.next_query_id()
+        self.state.queries[query_id] = CallbackQueryRecord(
+            query_id, user_id, message_id, callback_data
+        )
+        payload = {
+            "id": query_id,
+            "from": dict(self.state.users[user_id]),
+            "message": self.state.message_json(message),
+            "chat_instance": str(-(user_id * 2654435761 % 10**18)),
+            "data": callback_data,
+        }
+        self._push("callback_query", payload)
+        return query_id
+
+    async def tap(self, user_id: int, label: str, *, message_id: int | None = None) -> str:
+        """Press the inline button whose text contains label; exact matches win."""
+        message = self._keyboard_message(user_id, message_id)
+        candidates = [button for row in self.buttons(message) for button in row]
+        exact = [button for button in candidates if button[0] == label]
+        matches = exact or [button for button in candidates if label in button[0]]
+        if not matches:
+            labels = [text for text, _ in candidates]
+            raise LookupError(f"no button containing {label!r}; available: {labels}")
+        text, data = matches[0]
+        if data is None:
+            raise LookupError(f"button {text!r} has no callback_data to press")
+        return await self.press(user_id, message.message_id, data)
+
+    def _keyboard_message(self, user_id: int, message_id: int | None) -> ChatMessage:
+        for message in reversed(self.bot_messages(user_id)):
+            if message.deleted or not is_inline(message.reply_markup):
+                continue
+            if message_id is None or message.message_id == message_id:
+                return message
+        wanted = "" if message_id is None else f" {message_id}"
+        raise LookupError(f"no bot message{wanted} with an inline keyboard in chat {user_id}")
+
+    def _push(self, kind: str, payload: dict[str, Any]) -> None:
+        self.state.updates.push(kind, payload)
+        self._touch()
+
+    # --- inspection ------------------------------------------------------------------------
+
+    def messages(self, chat_id: int) -> list[ChatMessage]:
+        """Every message of the chat in order, user and bot, deleted ones flagged."""
+        chat = self.state.chats.get(chat_id)
+        return [] if chat is None else list(chat.messages)
+
+    def bot_messages(self, chat_id: int) -> list[ChatMessage]:
+        """The bot's messages in the chat, in order."""
+        return [message for message in self.messages(chat_id) if message.from_bot]
+
+    def last_bot_message(self, chat_id: int) -> ChatMessage | None:
+        """The newest bot message that has not been deleted."""
+        alive = [message for message in self.bot_messages(chat_id) if not message.deleted]
+        return alive[-1] if alive else None
+
+    def buttons(self, message: ChatMessage) -> list[list[tuple[str, str | None]]]:
+        """(label, callback_data) rows of the message's keyboard."""
+        return button_rows(message.reply_markup)
+
+    def callback_answer(self, query_id: str) -> dict[str, Any] | None:
+        """The answerCallbackQuery parameters for a press, None while unanswered."""
+        query = self.state.queries.get(query_id)
+        return None if query is None or query.answer is None else dict(query.answer)
+
+    async def wait_for_call(
+        self,
+        method: str,
+        *,
+        after: int = 0,
+        predicate: Callable[[RecordedCall], bool] | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented emulator API
+    ) -> RecordedCall:
+        """The first call of method with index >= after (and matching predicate), waiting for it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        index = after
+        while True:
+            for call in self.calls[index:]:
+                if call.method == method and (predicate is None or predicate(call)):
+                    return call
+            index = len(self.calls)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                seen = [c.method for c in self.calls[after:] if c.method != "getUpdates"]
+                raise TimeoutError(f"no matching {method} call within {timeout}s; saw {seen}")
+            await self._calls_changed.wait(remaining)
+
+    async def wait_idle(
+        self,
+        quiet: float = 0.3,
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented emulator API
+    ) -> None:
+        """Wait until all updates were fetched and no bot call arrived for `quiet` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            now = loop.time()
+            busy = self._inflight > 0 or self.state.updates.undelivered
+            if not busy and now - self._last_activity >= quiet:
+                return
+            if now >= deadline:
+                raise TimeoutError(f"the bot did not go quiet for {quiet}s within {timeout}s")
+            await asyncio.sleep(_IDLE_CHECK)
+
+
+def _method_segment(path: str) -> str:
+    """The method part of /bot<token>/<method>, for labelling calls before authorization."""
+    return path.rsplit("/", 1)[-1] if path.count("/") >= 2 else path.lstrip("/")
+
+
+def _failed(method: str, params: dict[str, Any], error: ApiError) -> RecordedCall:
+    return RecordedCall(method, params, False, error.status, error.description, None)
+
+
+def _response_body(call: RecordedCall) -> dict[str, Any]:
+    if not call.ok:
+        return {"ok": False, "error_code": call.status, "description": call.description}
+    body: dict[str, Any] = {"ok": True, "result": call.result}
+    if call.description:
+        body["description"] = call.description
+    return body
+
+
+async def _client_gone(request: web.Request) -> bool:
+    """Whether the client of a request has disconnected (possibly only just now)."""
+    await asyncio.sleep(_DISCONNECT_GRACE)
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+async def _read_raw_params(request: web.Request) -> dict[str, Any]:
+    """Query string merged with a JSON, url-encoded or multipart body, values undecoded."""
+    raw: dict[str, Any] = dict(request.query)
+    if not request.body_exists:
+        return raw
+    if request.content_type == "application/json":
+        raw.update(await _json_body(request))
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raw.update(await _form_body(request))
+    return raw
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise bad_request("can't parse JSON encoded request body") from exc
+    if not isinstance(body, dict):
+        raise bad_request("JSON object expected as request body")
+    return body
+
+
+async def _form_body(request: web.Request) -> dict[str, Any]:
+    try:
+        form = await request.post()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise ApiError(413, "Request Entity Too Large") from exc
+    values: dict[str, Any] = {}
+    for name, value in form.items():
+        if isinstance(value, web.FileField):
+            with contextlib.closing(value.file):
+                data = value.file.read()
+            values[name] = UploadedFile(value.filename, value.content_type, data)
+        else:
+            values[name] = value if isinstance(value, str) else bytes(value).decode("utf-8")
+    return values

@@ -1,0 +1,214 @@
+"""What the emulated Telegram server remembers: users, chats, messages, files and queries."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sandbox.telegram_markup import is_inline
+from bot.sandbox.telegram_schema import bad_request
+from bot.sandbox.telegram_updates import UpdateQueue
+
+
+@dataclass
+class RecordedCall:
+    """One Bot API request made against the emulator and how it was answered."""
+
+    method: str
+    params: dict[str, Any]
+    ok: bool
+    status: int
+    description: str | None
+    result: Any
+
+
+@dataclass
+class ChatMessage:
+    """A message in a private chat, from the user or from the bot."""
+
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    text: str  # plain text (or caption) with the markup parsed out
+    html: str | None  # the raw text the bot sent when it used parse_mode HTML
+    entities: list[dict[str, Any]]
+    reply_markup: dict[str, Any] | None
+    edits: int = 0
+    deleted: bool = False
+    document: dict[str, Any] | None = None  # the sent file for sendDocument/sendPhoto
+    date: int = 0
+    edit_date: int | None = None
+    location: dict[str, float] | None = None
+
+
+@dataclass
+class CallbackQueryRecord:
+    """A button press the emulated user made, and the bot's answer to it."""
+
+    query_id: str
+    user_id: int
+    message_id: int
+    data: str
+    answer: dict[str, Any] | None = None
+
+
+@dataclass
+class ChatRecord:
+    """A private chat; it exists once the user has written to the bot."""
+
+    chat_id: int
+    messages: list[ChatMessage] = field(default_factory=list)
+    next_message_id: int = 1
+
+
+@dataclass
+class WebhookState:
+    """The webhook configuration set via setWebhook."""
+
+    url: str = ""
+    max_connections: int = 40
+    allowed_updates: list[str] = field(default_factory=list)
+    ip_address: str | None = None
+    secret_token: str | None = None
+
+
+class EmulatorState:
+    """All server-side data, plus the JSON views of it that the Bot API returns."""
+
+    def __init__(self, bot_id: int, bot_first_name: str, bot_username: str) -> None:
+        self.bot_user: dict[str, Any] = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
+        }
+        self.users: dict[int, dict[str, Any]] = {}
+        self.chats: dict[int, ChatRecord] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.queries: dict[str, CallbackQueryRecord] = {}
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.webhook = WebhookState()
+        self.updates = UpdateQueue()
+        self._query_counter = 0
+        self._file_counter = 0
+
+    @staticmethod
+    def now() -> int:
+        """Unix time as Telegram reports it."""
+        return int(time.time())
+
+    def chat_json(self, chat_id: int) -> dict[str, Any]:
+        """The Chat object of a private chat."""
+        user = self.users[chat_id]
+        chat = {"id": chat_id, "first_name": user["first_name"]}
+        for key in ("last_name", "username"):
+            if key in user:
+                chat[key] = user[key]
+        chat["type"] = "private"
+        return chat
+
+    def resolve_chat(self, chat_id: int | str) -> ChatRecord:
+        """The chat the bot addresses, rejected like Telegram when the bot can't write there."""
+        # A user who never wrote to the bot is as unknown to it as a made-up id.
+        if isinstance(chat_id, int) and chat_id in self.chats:
+            return self.chats[chat_id]
+        raise bad_request("chat not found")
+
+    def open_chat(self, user_id: int) -> ChatRecord:
+        """The chat with a user, created when the user first writes."""
+        if user_id not in self.users:
+            raise LookupError(f"unknown user {user_id}; call add_user() first")
+        return self.chats.setdefault(user_id, ChatRecord(user_id))
+
+    def add_message(self, chat: ChatRecord, *, from_bot: bool, text: str = "") -> ChatMessage:
+        """Append a message with the chat's next message id."""
+        message = ChatMessage(
+            message_id=chat.next_message_id,
+            chat_id=chat.chat_id,
+            from_bot=from_bot,
+            text=text,
+            html=None,
+            entities=[],
+            reply_markup=None,
+            date=self.now(),
+        )
+        chat.next_message_id += 1
+        chat.messages.append(message)
+        return message
+
+    @staticmethod
+    def find_message(chat: ChatRecord, message_id: int) -> ChatMessage | None:
+        """A message of the chat that has not been deleted."""
+        for message in chat.messages:
+            if message.message_id == message_id and not message.deleted:
+                return message
+        return None
+
+    def message_json(self, message: ChatMessage) -> dict[str, Any]:
+        """The Message object Telegram returns and delivers for a stored message."""
+        sender = self.bot_user if message.from_bot else self.users[message.chat_id]
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "from": dict(sender),
+            "chat": self.chat_json(message.chat_id),
+            "date": message.date,
+        }
+        if message.edit_date is not None:
+            data["edit_date"] = message.edit_date
+        data.update(self._content_json(message))
+        if is_inline(message.reply_markup):
+            data["reply_markup"] = message.reply_markup
+        return data
+
+    def _content_json(self, message: ChatMessage) -> dict[str, Any]:
+        if message.location is not None:
+            return {"location": dict(message.location)}
+        if message.document is None:
+            content: dict[str, Any] = {"text": message.text}
+            if message.entities:
+                content["entities"] = message.entities
+            return content
+        content = {message.document["kind"]: public_file(message.document)}
+        if message.text:
+            content["caption"] = message.text
+            if message.entities:
+                content["caption_entities"] = message.entities
+        return content
+
+    def next_query_id(self) -> str:
+        """A fresh callback query id (Telegram uses long decimal strings)."""
+        self._query_counter += 1
+        return f"{self.bot_user['id']}{self._query_counter:010d}"
+
+    def store_file(self, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Register a sent file under new file_id/file_unique_id values and return it."""
+        self._file_counter += 1
+        prefix = "AgAC" if kind == "photo" else "BQAC"
+        stored = {
+            **record,
+            "kind": kind,
+            "file_id": f"{prefix}AgIAAxkBAAI{self._file_counter:08d}",
+            "file_unique_id": f"AQAD{self._file_counter:08d}",
+        }
+        self.files[stored["file_id"]] = stored
+        return stored
+
+
+def public_file(record: dict[str, Any]) -> Any:
+    """The Document or PhotoSize list a message shows for a stored file."""
+    if record["kind"] == "photo":
+        return [
+            {
+                "file_id": record["file_id"],
+                "file_unique_id": record["file_unique_id"],
+                "width": record["width"],
+                "height": record["height"],
+                "file_size": record["file_size"],
+            }
+        ]
+    document = {"file_id": record["file_id"], "file_unique_id": record["file_unique_id"]}
+    for key in ("file_name", "mime_type", "file_size"):
+        if record.get(key) is not None:
+            document[key] = record[key]
+    return document
