@@ -58,6 +58,31 @@ def run_sandbox(host: str, port: int) -> int:
     return 0
 
 
+def run_demo(language: str, timezone: str | None, name: str) -> int:
+    """Run the sandbox, the emulator and the real bot, and chat with it in this terminal."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from bot.sandbox.console import run_console
+    from bot.sandbox.world import ChatDriver, OfflineWorld
+
+    async def chat() -> int:
+        with tempfile.TemporaryDirectory(prefix="meetergo-bot-demo-") as workdir:
+            async with OfflineWorld(Path(workdir)) as world:
+                driver = ChatDriver(
+                    world.emulator, 1001, first_name=name, last_name="Demo", language_code=language
+                )
+                if timezone:
+                    await driver.send(f"/timezone {timezone}")
+                return await run_console(driver)
+
+    try:
+        return asyncio.run(chat())
+    except KeyboardInterrupt:
+        return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen part."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -66,7 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox = commands.add_parser("sandbox", help="run the offline meetergo stand-in")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8099)
+    demo = commands.add_parser("demo", help="chat with the bot offline in this terminal")
+    demo.add_argument("--language", default="en", help="the customer's Telegram language code")
+    demo.add_argument("--timezone", help="the customer's IANA time zone, e.g. America/New_York")
+    demo.add_argument("--name", default="Ada", help="the customer's first name")
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        return run_demo(args.language, args.timezone, args.name)
     if args.command == "sandbox":
         return run_sandbox(args.host, args.port)
     return run_bot()

@@ -1,0 +1,200 @@
+"""An offline world: the real bot process between the sandbox meetergo and the Bot API emulator.
+
+Used by the demo, the scripted conversations and the end-to-end tests. The bot only learns
+two base URLs (and a token and key the stand-ins accept); it runs the production code path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bot.sandbox.scheduling import SandboxScheduling
+from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
+from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
+
+VISIBLE = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "sendDocument"}
+)
+PRIVACY_URL = "https://example.org/privacy"
+# The folder holding the `bot` package, so the child finds it even without an install.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+class WorldError(RuntimeError):
+    """The offline world did not behave: the bot did not start, stop or answer."""
+
+
+def bot_environment(
+    emulator: BotApiEmulator,
+    sandbox: SandboxScheduling,
+    data_dir: Path,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment a deployment would set, with the two base URLs on loopback."""
+    return {
+        "TELEGRAM_BOT_TOKEN": emulator.token,
+        "TELEGRAM_API_URL": emulator.url,
+        "MEETERGO_API_KEY": sandbox.credential,
+        "MEETERGO_API_URL": sandbox.url,
+        "MEETERGO_MEETING_TYPE_ID": INTRO_CALL_ID,
+        "BOT_PRIVACY_URL": PRIVACY_URL,
+        "BOT_DATA_DIR": str(data_dir),
+        "BOT_LOG_LEVEL": "DEBUG",
+        **extra,
+    }
+
+
+class BotProcess:
+    """The real `python -m bot` in a child process."""
+
+    def __init__(self, env: Mapping[str, str], log_path: Path) -> None:
+        self._env = env
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, emulator: BotApiEmulator, *, patience: float = 30.0) -> None:
+        """Start the bot and wait until it is about to poll (it drops any webhook first)."""
+        first_call = len(emulator.calls)
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("TELEGRAM_", "MEETERGO_", "BOT_"))
+        }
+        env.update(self._env)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")])
+        )
+        log = self.log_path.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            # Not the caller's folder: a real `.env` there must not leak into an offline run.
+            cwd=self.log_path.parent,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        try:
+            await emulator.wait_for_call("deleteWebhook", after=first_call, timeout=patience)
+        except TimeoutError:
+            raise WorldError(f"the bot did not start; its log:\n{self.log()}") from None
+
+    def log(self) -> str:
+        """Everything the bot wrote to stdout and stderr."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    async def stop(self, sig: int = signal.SIGTERM, *, patience: float = 20.0) -> int:
+        """Send `sig` and wait for the exit code."""
+        if self.process is None or self.process.returncode is not None:
+            return self.process.returncode if self.process and self.process.returncode else 0
+        self.process.send_signal(sig)
+        try:
+            return await asyncio.wait_for(self.process.wait(), patience)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            raise WorldError(f"the bot did not stop on {sig}; its log:\n{self.log()}") from None
+
+
+class ChatDriver:
+    """One Telegram user talking to the bot through the emulator."""
+
+    def __init__(self, emulator: BotApiEmulator, user_id: int = 4242, **profile: Any) -> None:
+        self.emulator = emulator
+        self.user_id = user_id
+        profile.setdefault("first_name", "Ada")
+        profile.setdefault("last_name", "Lovelace")
+        profile.setdefault("language_code", "en")
+        emulator.add_user(user_id, **profile)
+
+    async def send(self, text: str) -> ChatMessage:
+        """Type a message and wait until the bot has answered."""
+        before = len(self.emulator.calls)
+        await self.emulator.send_text(self.user_id, text)
+        await self.settle(before)
+        return self.last()
+
+    async def tap(self, label: str, *, message_id: int | None = None) -> str:
+        """Tap the button whose label contains `label` and wait for the chat to change."""
+        before = len(self.emulator.calls)
+        query_id = await self.emulator.tap(self.user_id, label, message_id=message_id)
+        await self.settle(before)
+        return query_id
+
+    async def press(self, message_id: int, data: str, *, visible: bool = True) -> str:
+        """Press a button with raw (possibly forged) data."""
+        before = len(self.emulator.calls)
+        query_id = await self.emulator.press(self.user_id, message_id, data)
+        await self.settle(before if visible else None)
+        return query_id
+
+    async def settle(self, since: int | None = None) -> None:
+        """Wait for a change the customer can see (after call `since`), then for quiet."""
+        if since is not None:
+            async with asyncio.timeout(20):
+                # Polling the emulator's call log; it offers no event per method group.
+                while not any(c.method in VISIBLE for c in self.emulator.calls[since:]):  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+        await self.emulator.wait_idle(quiet=0.25, timeout=20)
+
+    def last(self) -> ChatMessage:
+        """The bot's newest message in this chat."""
+        message = self.emulator.last_bot_message(self.user_id)
+        if message is None:
+            raise WorldError("the bot has not written in this chat yet")
+        return message
+
+    def labels(self, message: ChatMessage | None = None) -> list[str]:
+        """All button labels of a message (default: the newest)."""
+        rows = self.emulator.buttons(message or self.last())
+        return [label for row in rows for label, _ in row]
+
+
+class OfflineWorld:
+    """Sandbox meetergo + Bot API emulator + the real bot process, started and stopped together."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        sandbox: SandboxScheduling | None = None,
+        bot_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.sandbox = sandbox or SandboxScheduling()
+        self.emulator = BotApiEmulator()
+        self._bot_env = dict(bot_env or {})
+        self.bot: BotProcess | None = None
+
+    async def __aenter__(self) -> OfflineWorld:
+        """Start both stand-ins, then the bot."""
+        await self.sandbox.start()
+        await self.emulator.start()
+        env = bot_environment(self.emulator, self.sandbox, self.workdir / "data", **self._bot_env)
+        self.bot = BotProcess(env, self.workdir / "bot.log")
+        await self.bot.start(self.emulator)
+        return self
+
+    async def restart(self, sig: int = signal.SIGKILL) -> None:
+        """Stop the bot with `sig` (SIGKILL: no chance to save anything) and start it again."""
+        if self.bot is None:
+            raise WorldError("the world is not running")
+        await self.bot.stop(sig)
+        await self.bot.start(self.emulator)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Stop the bot, then the stand-ins."""
+        try:
+            if self.bot is not None:
+                await self.bot.stop()
+        finally:
+            await self.emulator.stop()
+            await self.sandbox.stop()
