@@ -83,6 +83,30 @@ def run_demo(language: str, timezone: str | None, name: str) -> int:
         return 0
 
 
+def run_scripts(paths: Sequence[str]) -> int:
+    """Run scripted conversations; print each transcript and a pass/fail line per file."""
+    import asyncio
+    from pathlib import Path
+
+    from bot.sandbox.scripts import ScriptError, run_script
+
+    failed = 0
+    for name in paths:
+        try:
+            outcome = asyncio.run(run_script(Path(name)))
+        except ScriptError as error:
+            print(f"ERROR {error}")
+            failed += 1
+            continue
+        print(outcome.transcript)
+        if outcome.passed:
+            print(f"PASS {name}")
+        else:
+            print(f"FAIL {name}: {outcome.failure}")
+            failed += 1
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen part."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -95,7 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--language", default="en", help="the customer's Telegram language code")
     demo.add_argument("--timezone", help="the customer's IANA time zone, e.g. America/New_York")
     demo.add_argument("--name", default="Ada", help="the customer's first name")
+    script = commands.add_parser("script", help="run scripted conversations (YAML files)")
+    script.add_argument("files", nargs="+", metavar="FILE")
     args = parser.parse_args(argv)
+    if args.command == "script":
+        return run_scripts(args.files)
     if args.command == "demo":
         return run_demo(args.language, args.timezone, args.name)
     if args.command == "sandbox":

@@ -119,6 +119,8 @@ class SandboxScheduling:
         self.meeting_types: dict[str, MeetingType] = {t.id: t for t in type_list}
         self._check_references()
         self.latency = 0.0
+        # How many upcoming booking requests lose their start to a rival customer first.
+        self.rivals_waiting = 0
         self.calls: list[RecordedCall] = []
         self.bookings: list[Booking] = []
         self._failures: list[Failure] = []
@@ -241,6 +243,10 @@ class SandboxScheduling:
         )
         self.bookings.append(booking)
         return booking
+
+    def rival_books_first(self, n: int = 1) -> None:
+        """Let another customer book the start of each of the next n booking requests first."""
+        self.rivals_waiting += n
 
     def take(
         self,
@@ -443,6 +449,10 @@ class SandboxScheduling:
         duration = body.get("duration") or meeting_type.duration
         hosts = body.get("hostIds") or meeting_type.team()
         async with self._lock:
+            if self.rivals_waiting > 0:
+                # Another customer books this very start a moment earlier.
+                self.rivals_waiting -= 1
+                self.take(meeting_type.id, start, duration=duration)
             host_id = self._pick_host(meeting_type, hosts, start, duration)
             if host_id is None:
                 return _slot_occupied()

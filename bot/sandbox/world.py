@@ -152,6 +152,13 @@ class ChatDriver:
             raise WorldError("the bot has not written in this chat yet")
         return message
 
+    def last_with_buttons(self) -> ChatMessage:
+        """The bot's newest message that carries inline buttons."""
+        for message in reversed(self.emulator.bot_messages(self.user_id)):
+            if not message.deleted and self.emulator.buttons(message):
+                return message
+        raise WorldError("no message with buttons in this chat")
+
     def labels(self, message: ChatMessage | None = None) -> list[str]:
         """All button labels of a message (default: the newest)."""
         rows = self.emulator.buttons(message or self.last())

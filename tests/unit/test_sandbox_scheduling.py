@@ -774,3 +774,17 @@ def test_naive_datetimes_are_refused_by_helpers() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         sandbox.free_hosts(TEAM, datetime(2026, 12, 8, 10), 30)
     assert sandbox.bookings == []
+
+
+async def test_rival_customer_takes_the_start_of_the_next_booking(
+    client: httpx.AsyncClient, sandbox: SandboxScheduling
+) -> None:
+    sandbox.rival_books_first()
+    first = await client.post("/booking", json=booking_body())
+    assert first.status_code == 400
+    assert first.json()["errorCode"] == "slot-occupied"
+    assert len(sandbox.bookings) == 2  # the rival's, one per host
+    assert all(b.attendee == {} or "email" not in b.attendee for b in sandbox.bookings)
+    later = booking_body()
+    later["start"] = "2026-12-08T14:00:00Z"
+    assert (await client.post("/booking", json=later)).status_code == 201

@@ -1,0 +1,357 @@
+"""Scripted conversations: a YAML file of customer steps and expectations, run in the offline world.
+
+The format is documented in the README ("Scripted conversations"). A script names the customer,
+optionally shapes the sandbox (team, failures), then lists steps. Each step is one mapping
+with a single key: send, tap, press, expect, expect_booking, expect_no_booking, restart,
+fail, rival_books_first.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import signal
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.sandbox.console import Console
+from bot.sandbox.scheduling import Host, SandboxScheduling
+from bot.sandbox.scheduling_defaults import default_meeting_types
+from bot.sandbox.world import ChatDriver, OfflineWorld, WorldError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STEP_KINDS = (
+    "send",
+    "tap",
+    "press",
+    "expect",
+    "expect_booking",
+    "expect_no_booking",
+    "restart",
+    "fail",
+    "rival_books_first",
+)
+EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer")
+
+
+class ScriptError(Exception):
+    """The script itself is malformed; the message names file, line and what was expected."""
+
+
+class StepFailed(AssertionError):
+    """An expectation did not hold."""
+
+
+@dataclass
+class Step:
+    kind: str
+    value: Any
+    line: int
+
+
+@dataclass
+class Script:
+    path: Path
+    name: str
+    customer: dict[str, Any]
+    hosts: list[Host] | None
+    bot_env: dict[str, str]
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    path: Path
+    passed: bool
+    transcript: str
+    failure: str | None = None
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _plain(node: yaml.Node) -> Any:
+    return yaml.safe_load(yaml.serialize(node))
+
+
+def _fail(path: Path, node: yaml.Node, message: str) -> ScriptError:
+    return ScriptError(f"{path}:{node.start_mark.line + 1}: {message}")
+
+
+def _mapping_items(node: yaml.Node) -> list[tuple[str, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise TypeError("not a mapping")
+    return [(str(key.value), value) for key, value in node.value]
+
+
+def load_script(path: Path) -> Script:
+    """Read and check a script; ScriptError says where and what is wrong."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ScriptError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ScriptError(f"{path}:1: expected a mapping with 'customer' and 'steps'")
+    sections = dict(_mapping_items(root))
+    unknown = set(sections) - {"name", "customer", "sandbox", "bot", "steps"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _fail(path, sections[key], f"unknown section {key!r}")
+    if "steps" not in sections:
+        raise ScriptError(f"{path}:1: a script needs 'steps'")
+    customer = _plain(sections["customer"]) if "customer" in sections else {}
+    if not isinstance(customer, dict):
+        raise _fail(path, sections["customer"], "customer: expected a mapping")
+    bot_env = _plain(sections["bot"]) if "bot" in sections else {}
+    if not isinstance(bot_env, dict):
+        raise _fail(path, sections["bot"], "bot: expected a mapping of settings")
+    return Script(
+        path=path,
+        name=str(_plain(sections["name"])) if "name" in sections else path.stem,
+        customer=customer,
+        hosts=_load_hosts(path, sections["sandbox"]) if "sandbox" in sections else None,
+        bot_env={str(k): str(v) for k, v in bot_env.items()},
+        steps=_load_steps(path, sections["steps"]),
+    )
+
+
+def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise _fail(path, node, "steps: expected a list")
+    steps = []
+    for item in node.value:
+        if not isinstance(item, yaml.MappingNode) or len(item.value) != 1:
+            raise _fail(path, item, f"a step is one of {', '.join(STEP_KINDS)} with its value")
+        [(kind, value)] = _mapping_items(item)
+        if kind not in STEP_KINDS:
+            raise _fail(
+                path, item, f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}"
+            )
+        step = Step(kind, _plain(value), item.start_mark.line + 1)
+        _check_step(path, item, step)
+        steps.append(step)
+    return steps
+
+
+def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
+    value = step.value
+    problems = {
+        "send": not isinstance(value, str) or not value,
+        "tap": not (isinstance(value, str) and value)
+        and not (isinstance(value, int) and value > 0),
+        "press": not isinstance(value, str) or not value,
+        "expect": not isinstance(value, dict) or not value or not set(value) <= set(EXPECT_KEYS),
+        "expect_booking": not isinstance(value, dict) or not value,
+        "expect_no_booking": value is not True,
+        "restart": value not in (True, "kill", "term"),
+        "fail": not isinstance(value, dict) or ("status" not in value and "kind" not in value),
+        "rival_books_first": value is not True,
+    }
+    hints = {
+        "send": "the text to send",
+        "tap": "a button label (text) or position (1, 2, …)",
+        "press": "raw callback data to press on the newest menu",
+        "expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
+        "expect_booking": "a mapping of booking fields (e.g. attendee.email) to values",
+        "expect_no_booking": "true",
+        "restart": "true, kill or term",
+        "fail": "a mapping with status (or kind), optional times and path",
+        "rival_books_first": "true",
+    }
+    if problems[step.kind]:
+        raise _fail(path, node, f"{step.kind}: expected {hints[step.kind]}")
+
+
+def _load_hosts(path: Path, node: yaml.Node) -> list[Host] | None:
+    sandbox = _plain(node)
+    if not isinstance(sandbox, dict) or set(sandbox) - {"hosts"}:
+        raise _fail(path, node, "sandbox: expected a mapping with 'hosts'")
+    hosts = sandbox.get("hosts")
+    if not isinstance(hosts, list) or not hosts:
+        raise _fail(path, node, "sandbox.hosts: expected a list of hosts")
+    try:
+        return [_host(index, raw) for index, raw in enumerate(hosts)]
+    except (KeyError, TypeError, ValueError) as error:
+        raise _fail(path, node, f"sandbox.hosts: {error}") from None
+
+
+def _host(index: int, raw: dict[str, Any]) -> Host:
+    hours: dict[int, list[tuple[time, time]]] = {}
+    for day, spans in (raw.get("hours") or {}).items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
+        hours[WEEKDAYS.index(day)] = [_span(span) for span in str(spans).split(",")]
+    return Host(
+        id=str(raw.get("id") or f"host-{index + 1}"),
+        name=str(raw["name"]),
+        timezone=str(raw.get("timezone") or "Europe/Berlin"),
+        weekly_hours=hours,
+        holidays={date.fromisoformat(str(day)) for day in raw.get("holidays") or []},
+    )
+
+
+def _span(text: str) -> tuple[time, time]:
+    start, _, end = text.strip().partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _sandbox_for(script: Script) -> SandboxScheduling:
+    if script.hosts is None:
+        return SandboxScheduling()
+    types = default_meeting_types()
+    for meeting_type in types:
+        meeting_type.host_ids = [host.id for host in script.hosts]
+        if meeting_type.user_id:
+            meeting_type.user_id = script.hosts[0].id
+    return SandboxScheduling(hosts=script.hosts, meeting_types=types)
+
+
+def _field(body: dict[str, Any], dotted: str) -> Any:
+    value: Any = body
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise StepFailed(f"the booking has no field {dotted!r}")
+        value = value[part]
+    return value
+
+
+class Runner:
+    """Plays one script against a fresh offline world."""
+
+    def __init__(self, script: Script, world: OfflineWorld, driver: ChatDriver) -> None:
+        self.script = script
+        self.world = world
+        self.driver = driver
+        self.transcript = io.StringIO()
+        self.console = Console(driver, self.transcript, color=False)
+        self.last_query: str | None = None
+
+    async def play(self) -> None:
+        """Run every step in order; raises StepFailed at the first broken expectation."""
+        for number, step in enumerate(self.script.steps, start=1):
+            try:
+                await getattr(self, f"_{step.kind}")(step.value)
+            except (StepFailed, LookupError, WorldError, TimeoutError) as error:
+                raise StepFailed(
+                    f"step {number} ({step.kind}, line {step.line}): {error}"
+                ) from None
+
+    def _say(self, text: str) -> None:
+        self.transcript.write(f"\nyou: {text}\n")
+
+    async def _send(self, text: str) -> None:
+        self._say(text)
+        await self.driver.send(text)
+        self.console.print_new()
+
+    async def _tap(self, target: str | int) -> None:
+        message = self.driver.last_with_buttons()
+        buttons = [
+            (label, data) for row in self.driver.emulator.buttons(message) for label, data in row
+        ]
+        if isinstance(target, int):
+            if target > len(buttons):
+                raise StepFailed(f"there is no button {target}; the menu has {len(buttons)}")
+            label, data = buttons[target - 1]
+        else:
+            matches = [(label, data) for label, data in buttons if target in label]
+            if not matches:
+                raise StepFailed(f"no button {target!r}; buttons: {[b[0] for b in buttons]}")
+            label, data = matches[0]
+        self._say(f"[taps {label}]")
+        self.last_query = await self.driver.press(message.message_id, data or "")
+        self.console.print_new()
+
+    async def _press(self, data: str) -> None:
+        message = self.driver.last_with_buttons()
+        self._say(f"[presses raw {data!r}]")
+        self.last_query = await self.driver.press(message.message_id, data)
+        self.console.print_new()
+
+    async def _expect(self, expected: dict[str, Any]) -> None:
+        message = self.driver.last()
+        labels = self.driver.labels(message)
+        for text in _as_list(expected.get("text")):
+            if text not in message.text:
+                raise StepFailed(f"expected text containing {text!r}, got {message.text!r}")
+        for pattern in _as_list(expected.get("matches")):
+            if not re.search(pattern, message.text):
+                raise StepFailed(f"expected text matching {pattern!r}, got {message.text!r}")
+        for label in _as_list(expected.get("buttons")):
+            if not any(label in present for present in labels):
+                raise StepFailed(f"expected a button {label!r}, buttons: {labels}")
+        for label in _as_list(expected.get("no_buttons")):
+            if any(label in present for present in labels):
+                raise StepFailed(f"expected no button {label!r}, buttons: {labels}")
+        for text in _as_list(expected.get("answer")):
+            answer = self.driver.emulator.callback_answer(self.last_query or "") or {}
+            if text not in str(answer.get("text", "")):
+                raise StepFailed(f"expected the tap to be answered with {text!r}, got {answer}")
+
+    async def _expect_booking(self, fields: dict[str, Any]) -> None:
+        bookings = [b for b in self.world.sandbox.bookings if b.body]
+        if not bookings:
+            raise StepFailed("expected a booking, meetergo received none")
+        body = bookings[-1].body
+        for dotted, value in fields.items():
+            actual = _field(body, dotted)
+            if actual != value:
+                raise StepFailed(f"booking {dotted}: expected {value!r}, got {actual!r}")
+
+    async def _expect_no_booking(self, _: bool) -> None:
+        received = [b for b in self.world.sandbox.bookings if b.body]
+        if received:
+            raise StepFailed(f"expected no booking, meetergo received {len(received)}")
+
+    async def _restart(self, how: bool | str) -> None:
+        self._say(f"[the bot restarts: {'SIGTERM' if how == 'term' else 'SIGKILL'}]")
+        await self.world.restart(signal.SIGTERM if how == "term" else signal.SIGKILL)
+
+    async def _fail(self, spec: dict[str, Any]) -> None:
+        self.world.sandbox.fail_next(
+            int(spec.get("times", 1)),
+            status=spec.get("status"),
+            kind=str(spec.get("kind", "status")),
+            path=spec.get("path"),
+        )
+
+    async def _rival_books_first(self, _: bool) -> None:
+        self.world.sandbox.rival_books_first()
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
+async def run_script(path: Path) -> Outcome:
+    """Run one script in a fresh offline world and report pass or fail with a transcript."""
+    script = load_script(path)
+    profile = {
+        "first_name": script.customer.get("first_name", "Ada"),
+        "last_name": script.customer.get("last_name"),
+        "language_code": script.customer.get("language", "en"),
+    }
+    with tempfile.TemporaryDirectory(prefix="meetergo-bot-script-") as workdir:
+        world = OfflineWorld(Path(workdir), sandbox=_sandbox_for(script), bot_env=script.bot_env)
+        async with world:
+            driver = ChatDriver(world.emulator, int(script.customer.get("id", 1001)), **profile)
+            runner = Runner(script, world, driver)
+            try:
+                await runner.play()
+            except StepFailed as error:
+                return Outcome(path, False, runner.transcript.getvalue(), str(error))
+            violations = world.emulator.violations
+            if violations:
+                problem = f"Telegram would have rejected: {violations[0].description}"
+                return Outcome(path, False, runner.transcript.getvalue(), problem)
+            return Outcome(path, True, runner.transcript.getvalue())
