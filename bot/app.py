@@ -23,7 +23,14 @@ from telegram.ext import (
 from bot.availability import AvailabilityService
 from bot.bookings import BookingService
 from bot.config import Settings
-from bot.meetergo import AuthenticationError, MeetergoClient, NotFoundError, UnavailableError
+from bot.i18n import N_, translations
+from bot.meetergo import (
+    MEETERGO_LANGUAGES,
+    AuthenticationError,
+    MeetergoClient,
+    NotFoundError,
+    UnavailableError,
+)
 from bot.persistence import SqlitePersistence
 from conversations.booking import build_booking_handler, build_outside_handlers
 from conversations.context import SERVICES_KEY, BotContext, Services
@@ -33,11 +40,15 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
 
-COMMANDS = [
-    BotCommand("start", "Book an appointment"),
-    BotCommand("cancel", "Stop the current booking"),
-    BotCommand("help", "How this bot works"),
-]
+COMMANDS = (
+    ("start", N_("Book an appointment")),
+    ("cancel", N_("Stop the current booking")),
+    ("language", N_("Choose the language")),
+    ("timezone", N_("Choose your time zone")),
+    ("help", N_("How this bot works")),
+)
+# Telegram clients report Norwegian as "nb" or "no"; both get the Norwegian menu.
+MENU_LANGUAGES = {**{code: code for code in MEETERGO_LANGUAGES}, "nb": "no"}
 
 
 class StartupError(Exception):
@@ -112,10 +123,7 @@ def build_application(settings: Settings) -> BotApplication:
             # Customers get "try again" until meetergo answers; starting is still right.
             log.warning("meetergo unavailable at start: %s", error)
             meeting_type = None
-        try:
-            await app.bot.set_my_commands(COMMANDS)
-        except TelegramError as error:
-            log.warning("could not set the command menu: %s", type(error).__name__)
+        await publish_command_menus(app, settings.bot_default_language)
         log.info(
             "bot @%s serving meeting type %r",
             app.bot.username,
@@ -152,6 +160,23 @@ def build_application(settings: Settings) -> BotApplication:
         application.add_handler(handler)
     application.add_error_handler(report_error)
     return application
+
+
+def command_menu(language: str) -> list[BotCommand]:
+    """The command list in one language."""
+    catalog = translations(language)
+    return [BotCommand(command, catalog.gettext(text)) for command, text in COMMANDS]
+
+
+async def publish_command_menus(app: BotApplication, default_language: str) -> None:
+    """Tell Telegram the command list per language, so each customer sees it in theirs."""
+    try:
+        await app.bot.set_my_commands(command_menu(default_language))
+        for telegram_code, language in MENU_LANGUAGES.items():
+            await app.bot.set_my_commands(command_menu(language), language_code=telegram_code)
+    except TelegramError as error:
+        # A missing menu is cosmetic; the bot still answers every command.
+        log.warning("could not set the command menus: %s", type(error).__name__)
 
 
 async def report_error(update: object, context: BotContext) -> None:

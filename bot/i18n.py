@@ -11,24 +11,88 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_location
 from babel.dates import get_timezone_name as cldr_zone_name
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from bot.meetergo.models import MEETERGO_LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
+SOURCE_LANGUAGE = "en"
 # meetergo's language codes are not always CLDR's: Norwegian is "no" there, "nb" in CLDR.
-_CLDR_LOCALE = {"no": "nb"}
+# English formats as in the US (12-hour clock, weeks from Sunday), as meetergo's own e-mails do.
+_CLDR_LOCALE = {"no": "nb", "en": "en_US"}
+_MEETERGO_LANGUAGE = {"nb": "no", "nn": "no"}
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated later, where the language is known."""
+    return message
+
+
+class CatalogTranslations(gettext.NullTranslations):
+    """gettext over a babel Catalog read straight from the .po file: no compile step needed."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self._messages: dict[str, str | tuple[str, ...]] = {}
+        for message in catalog:
+            if not message.id or not message.string or message.fuzzy:
+                continue
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            text = message.string
+            self._messages[key] = text if isinstance(text, str) else tuple(text)
+        self._plural = gettext.c2py(catalog.plural_expr)
+
+    def gettext(self, message: str) -> str:
+        """The translation of message, or message itself."""
+        found = self._messages.get(message)
+        return found if isinstance(found, str) and found else message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        """The translation for count n, or the English form."""
+        found = self._messages.get(msgid1)
+        if isinstance(found, tuple) and all(found):
+            index = self._plural(n)
+            return found[index] if index < len(found) else found[-1]
+        return msgid1 if n == 1 else msgid2
+
+
+def catalog_path(language: str) -> Path:
+    """Where the .po file of a language lives."""
+    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @lru_cache(maxsize=32)
 def translations(language: str) -> gettext.NullTranslations:
-    """The catalog for a meetergo language code; English text when none exists yet."""
-    return gettext.translation(DOMAIN, LOCALES_DIR, languages=[language], fallback=True)
+    """The catalog for a meetergo language code; English text for English."""
+    path = catalog_path(language)
+    if not path.exists():
+        if language == SOURCE_LANGUAGE:
+            return gettext.NullTranslations()
+        # Fail fast: a supported language without its catalog is a packaging error.
+        raise FileNotFoundError(f"no catalog for language {language!r} at {path}")
+    with path.open("rb") as handle:
+        return CatalogTranslations(read_po(handle, locale=locale_for(language)))
 
 
 @lru_cache(maxsize=32)
 def locale_for(language: str) -> Locale:
     """The CLDR locale used to format dates and times for a meetergo language code."""
     return Locale.parse(_CLDR_LOCALE.get(language, language))
+
+
+def negotiate_language(tag: str | None, default: str) -> str:
+    """meetergo's language for Telegram's IETF tag (de, pt-br, nb, en-GB); else the default."""
+    if not tag:
+        return default
+    try:
+        language = Locale.parse(tag.replace("_", "-"), sep="-").language
+    except (ValueError, TypeError):
+        return default
+    language = _MEETERGO_LANGUAGE.get(language, language)
+    return language if language in MEETERGO_LANGUAGES else default
 
 
 class Formatter:
@@ -44,12 +108,25 @@ class Formatter:
         return moment.astimezone(self.zone)
 
     def time(self, moment: datetime) -> str:
-        """A time of day the way the locale writes it (9:30 AM, 09:30, 09.30)."""
-        return format_time(self.local(moment), "short", locale=self.locale)
+        """A time of day the way the locale writes it (9:30 AM, 09:30, 09.30).
+
+        On the night the clocks go back, an hour of wall times happens twice; those times get
+        their zone abbreviation (1:30 AM EDT, 1:30 AM EST) so the two are told apart.
+        """
+        local = self.local(moment)
+        text = format_time(local, "short", locale=self.locale)
+        twin = local.replace(fold=1 - local.fold)
+        if twin.utcoffset() != local.utcoffset():
+            text = f"{text} {format_time(local, 'z', locale=self.locale)}"
+        return text
 
     def day_label(self, day: date) -> str:
         """A short weekday + date for a button (Mon, Dec 7)."""
         return format_skeleton("MMMEd", day, locale=self.locale)
+
+    def short_day_label(self, day: date) -> str:
+        """Weekday and day of month for a narrow button (Mon 7, Mo., 7.)."""
+        return format_skeleton("Ed", day, locale=self.locale)
 
     def full_date(self, day: date) -> str:
         """The full date for message text (Monday, December 7, 2026)."""
@@ -57,6 +134,12 @@ class Formatter:
 
     def zone_name(self) -> str:
         """The zone as people say it, with its city: Central European Time (Berlin)."""
-        generic = cldr_zone_name(self.zone, "long", locale=self.locale)
         city = get_timezone_location(self.zone, locale=self.locale, return_city=True)
-        return f"{generic} ({city})" if city and city not in generic else generic
+        if self.zone.key.startswith("Etc/") or "/" not in self.zone.key:
+            # UTC and Etc/* have no region: CLDR's specific name reads well ("Coordinated
+            # Universal Time"), its generic one does not ("Unknown Region (UTC) Time").
+            return cldr_zone_name(datetime.now(self.zone), "long", locale=self.locale)
+        generic = cldr_zone_name(self.zone, "long", locale=self.locale)
+        if city in generic:
+            return generic
+        return f"{generic}, {city}" if "(" in generic else f"{generic} ({city})"

@@ -6,13 +6,10 @@ payloads that are malformed or belong to a menu that is no longer live.
 
 from __future__ import annotations
 
-import functools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from html import escape
-from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import (
@@ -28,23 +25,25 @@ from telegram.warnings import PTBUserWarning
 
 from bot.bookings import Customer
 from bot.contact import InvalidEmailError, InvalidNameError, check_email, clean_name
+from bot.i18n import N_
 from bot.meetergo import MeetergoError, SlotTakenError
-from bot.typed_day import PastDayError, parse_day
+from bot.typed_day import AmbiguousDayError, PastDayError, parse_day
 from conversations import keyboards
+from conversations.buttons import BOOKED_KEY, Next, button, live_action, refuse_stale_button
 from conversations.callbacks import (
     Action,
-    Callback,
-    CallbackDataError,
     DayChosen,
     DayPage,
+    LanguageChosen,
     SlotChosen,
     SlotPage,
-    unpack,
+    ZoneChosen,
 )
 from conversations.context import BotContext
 from conversations.draft import forget_draft
 from conversations.screens import (
     MAX_PAGES,
+    chat_id_of,
     failure_text,
     free_days,
     goto,
@@ -54,47 +53,19 @@ from conversations.screens import (
     today_for,
     ui_for,
 )
+from conversations.settings import (
+    choose_language,
+    choose_timezone,
+    give_location,
+    give_zone_text,
+    set_language,
+    set_zone,
+)
 from conversations.states import State
 
 log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT = timedelta(minutes=30)
-BOOKED_KEY = "booked"  # the last confirmation message, so a late second "Confirm" is recognised
-
-Next = State | int | None
-C = TypeVar("C", bound=Callback)
-ButtonHandler = Callable[[Update, BotContext, C], Awaitable[Next]]
-Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Next]]
-
-
-def _chat(update: Update) -> int:
-    if update.effective_chat is None:
-        raise LookupError("update without a chat")
-    return update.effective_chat.id
-
-
-def button(kind: type[C]) -> Callable[[ButtonHandler[C]], Handler]:
-    """Decode the payload as `kind`, check it belongs to the live menu, answer the press."""
-
-    def wrap(step: ButtonHandler[C]) -> Handler:
-        @functools.wraps(step)
-        async def handle(update: Update, context: BotContext) -> Next:
-            query = update.callback_query
-            if query is None:
-                return None
-            try:
-                payload = kind.unpack(query.data or "")
-            except CallbackDataError:
-                return await refuse_stale_button(update, context)
-            if payload.menu != context.draft.menu:
-                return await refuse_stale_button(update, context)
-            await query.answer()
-            return await step(update, context, payload)
-
-        return handle
-
-    return wrap
-
 
 # --- entry and way out -----------------------------------------------------------------------
 
@@ -113,29 +84,13 @@ async def cancel(update: Update, context: BotContext) -> Next:
     ui = ui_for(update, context)
     text = ui._("Booking cancelled. Send /start whenever you want to book.")
     if update.callback_query:
-        if _live_action(update, context) is None:
+        if live_action(update, context) is None:
             return await refuse_stale_button(update, context)
         await update.callback_query.answer()
     await show(update, context, text, None)
     forget_draft(context.chat_data or {})
-    log.info("conversation cancelled", extra={"chat": _chat(update), "event": "cancelled"})
+    log.info("conversation cancelled", extra={"chat": chat_id_of(update), "event": "cancelled"})
     return ConversationHandler.END
-
-
-def _menu_of(data: str | None) -> str | None:
-    try:
-        return unpack(data or "").menu
-    except CallbackDataError:
-        return None
-
-
-def _live_action(update: Update, context: BotContext) -> Action | None:
-    query = update.callback_query
-    try:
-        payload = Action.unpack(query.data or "") if query else None
-    except CallbackDataError:
-        return None
-    return payload if payload and payload.menu == context.draft.menu else None
 
 
 async def show_help(update: Update, context: BotContext) -> Next:
@@ -145,6 +100,8 @@ async def show_help(update: Update, context: BotContext) -> Next:
         "I book appointments for you.\n\n"
         "/start – begin (or begin again)\n"
         "/cancel – stop the current booking\n"
+        "/language – choose my language\n"
+        "/timezone – choose the time zone times are shown in\n"
         "/help – this message\n\n"
         "Tap the buttons, or type a day or your details when I ask for them."
     )
@@ -160,29 +117,8 @@ async def end_idle_conversation(update: Update, context: BotContext) -> Next:
     text = ui._(
         "I closed this booking after 30 minutes without a reply. Send /start to begin again."
     )
-    await context.bot.send_message(_chat(update), text)
+    await context.bot.send_message(chat_id_of(update), text)
     return ConversationHandler.END
-
-
-async def refuse_stale_button(update: Update, context: BotContext) -> Next:
-    """Answer a press on an old, foreign or forged button and show a fresh menu."""
-    query = update.callback_query
-    if query is None:
-        return None
-    ui = ui_for(update, context)
-    message_id = query.message.message_id if query.message else None
-    booked = (context.chat_data or {}).get(BOOKED_KEY)
-    if booked and booked == message_id:
-        await query.answer(ui._("This appointment is already booked."))
-        return None
-    draft = context.draft
-    if message_id == draft.menu_message_id and _menu_of(query.data) == draft.previous_menu:
-        # A second tap on the menu we just redrew: the screen is already current.
-        await query.answer()
-        return None
-    await query.answer(ui._("This menu has expired. Here is a fresh one."))
-    in_conversation = draft.menu != ""
-    return await goto(update, context, draft.step if in_conversation else State.DAY, fresh=True)
 
 
 async def hint_tap(update: Update, context: BotContext) -> Next:
@@ -195,7 +131,7 @@ async def hint_tap(update: Update, context: BotContext) -> Next:
 async def retry_step(update: Update, context: BotContext) -> Next:
     """Try the current step again after meetergo failed."""
     if update.callback_query:
-        if _live_action(update, context) is None:
+        if live_action(update, context) is None:
             return await refuse_stale_button(update, context)
         await update.callback_query.answer()
     return await goto(update, context, context.draft.step)
@@ -228,9 +164,17 @@ async def type_day(update: Update, context: BotContext) -> Next:
     text = update.effective_message.text if update.effective_message else None
     today = today_for(context, ui)
     try:
-        day = parse_day(text or "", today)
+        day = parse_day(text or "", today, ui.prefs.language)
     except PastDayError:
         draft.notice = ui._("That day is already over. Please pick a day from today on.")
+        return await goto(update, context, State.DAY, fresh=True)
+    except AmbiguousDayError as ambiguous:
+        draft.notice = ui._(
+            "Did you mean {first} or {second}? Please type the date with the month name."
+        ).format(
+            first=escape(ui.fmt.full_date(ambiguous.candidates[0])),
+            second=escape(ui.fmt.full_date(ambiguous.candidates[-1])),
+        )
         return await goto(update, context, State.DAY, fresh=True)
     if day is None:
         draft.notice = ui._(
@@ -300,9 +244,9 @@ async def use_telegram_name(update: Update, context: BotContext, payload: Action
 
 
 NAME_PROBLEMS = {
-    "empty": "Please type a name.",
-    "too_long": "That name is too long; please use at most 100 characters.",
-    "control": "That name contains invisible control characters; please type it again.",
+    "empty": N_("Please type a name."),
+    "too_long": N_("That name is too long; please use at most 100 characters."),
+    "control": N_("That name contains invisible control characters; please type it again."),
 }
 
 
@@ -395,14 +339,14 @@ async def confirm_booking(update: Update, context: BotContext, payload: Action) 
     try:
         confirmation = await context.services.bookings.book(start, customer)
     except SlotTakenError:
-        log.info("slot taken at confirm", extra={"chat": _chat(update), "event": "slot_taken"})
+        log.info("slot taken at confirm", extra={"chat": chat_id_of(update), "event": "slot_taken"})
         draft.start = None
         draft.notice = ui._("Sorry, {time} was just taken. Here are the free times now:").format(
             time=escape(ui.fmt.time(start))
         )
         return await goto(update, context, State.SLOT)
     except MeetergoError as error:
-        log.warning("booking failed: %s", type(error).__name__, extra={"chat": _chat(update)})
+        log.warning("booking failed: %s", type(error).__name__, extra={"chat": chat_id_of(update)})
         draft.new_menu()
         await show(update, context, failure_text(ui, error), keyboards.try_again(ui, draft.menu))
         context.save()
@@ -415,7 +359,7 @@ async def confirm_booking(update: Update, context: BotContext, payload: Action) 
     else:
         text = ui._("✅ You're booked: {when}. A confirmation e-mail is on its way to {email}.")
     await show(update, context, text.format(when=when, email=escape(customer.email)), None)
-    log.info("booked", extra={"chat": _chat(update), "event": "booked"})
+    log.info("booked", extra={"chat": chat_id_of(update), "event": "booked"})
     chat_data = context.chat_data if context.chat_data is not None else {}
     chat_data[BOOKED_KEY] = draft.menu_message_id
     # The booking is done: the customer's name and e-mail leave our storage.
@@ -451,6 +395,9 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
             conversation_timeout=IDLE_TIMEOUT,
             entry_points=[
                 CommandHandler("start", start),
+                CommandHandler("language", choose_language),
+                CommandHandler("timezone", choose_timezone),
+                CallbackQueryHandler(set_language, pattern=LanguageChosen.matches),
                 CallbackQueryHandler(refuse_stale_button),
                 MessageHandler(BUTTON_ONLY, start),
             ],
@@ -483,6 +430,11 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
                     CallbackQueryHandler(change_answer, pattern=Action.named("editname")),
                     CallbackQueryHandler(change_answer, pattern=Action.named("editmail")),
                 ],
+                State.TIMEZONE: [
+                    CallbackQueryHandler(set_zone, pattern=ZoneChosen.matches),
+                    MessageHandler(filters.LOCATION, give_location),
+                    MessageHandler(BUTTON_ONLY, give_zone_text),
+                ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, end_idle_conversation)],
             },
             fallbacks=[
@@ -491,6 +443,9 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
                 CallbackQueryHandler(retry_step, pattern=Action.named("retry")),
                 CommandHandler("start", start),
                 CommandHandler("help", show_help),
+                CommandHandler("language", choose_language),
+                CommandHandler("timezone", choose_timezone),
+                CallbackQueryHandler(set_language, pattern=LanguageChosen.matches),
                 CallbackQueryHandler(refuse_stale_button),
                 MessageHandler(BUTTON_ONLY, hint_tap),
             ],

@@ -133,6 +133,22 @@ class SlotChosen(Callback):
     index: int
 
 
+@dataclasses.dataclass(frozen=True)
+class LanguageChosen(Callback):
+    """A language on the /language picker (one of meetergo's codes; checked on use)."""
+
+    prefix: ClassVar[str] = "l"
+    code: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ZoneChosen(Callback):
+    """A time zone on the /timezone picker: an index into the zones the bot offered."""
+
+    prefix: ClassVar[str] = "z"
+    index: int
+
+
 # The plain actions a button can ask for; an unknown one is treated as forged.
 ACTIONS = frozenset(
     {

@@ -11,8 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.availability import AvailabilityService
 from bot.bookings import BookingService
 from bot.config import Settings
-from bot.i18n import Formatter, translations
-from bot.meetergo import MEETERGO_LANGUAGES
+from bot.i18n import Formatter, negotiate_language, translations
 from conversations.draft import PREFS_KEY, Draft, Prefs, load_draft, save_draft
 
 SERVICES_KEY = "services"
@@ -25,15 +24,6 @@ class Services:
     settings: Settings
     availability: AvailabilityService
     bookings: BookingService
-
-
-def language_from_telegram(code: str | None, default: str) -> str:
-    """meetergo's language for Telegram's IETF tag (pt-br, nb, en-GB); else the default."""
-    if not code:
-        return default
-    primary = code.replace("_", "-").split("-")[0].lower()
-    primary = {"nb": "no", "nn": "no"}.get(primary, primary)
-    return primary if primary in MEETERGO_LANGUAGES else default
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -82,12 +72,17 @@ class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], d
             prefs = Prefs.model_validate(stored)
         else:
             prefs = Prefs(
-                language=language_from_telegram(telegram_language, settings.bot_default_language),
+                language=negotiate_language(telegram_language, settings.bot_default_language),
                 timezone=settings.bot_default_timezone,
             )
             if self.user_data is not None:
                 self.user_data[PREFS_KEY] = prefs.model_dump()
         return Ui(prefs, Formatter(prefs.language, prefs.timezone), translations(prefs.language))
+
+    def remember(self, prefs: Prefs) -> None:
+        """Store the customer's language and zone for this and later bookings."""
+        if self.user_data is not None:
+            self.user_data[PREFS_KEY] = prefs.model_dump()
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,9 @@ class Draft(BaseModel):
     email: str | None = None
     email_suggestion: str | None = None
     consent: bool = False
+    # Where to go back to after /timezone, and the zones its picker offered.
+    resume_step: State | None = None
+    zone_options: list[str] = Field(default_factory=list)
     # A one-line remark shown above the next screen ("that time was just taken"), then dropped.
     notice: str | None = None
 
@@ -52,6 +55,11 @@ class Draft(BaseModel):
         if not self.consent:
             return State.CONSENT
         return State.CONFIRM
+
+    @property
+    def active(self) -> bool:
+        """True while a booking conversation is under way (a menu has been shown)."""
+        return self.menu != ""
 
     def chosen_start(self) -> datetime:
         """The start the customer picked; only called once one was picked."""

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 
-from conversations.callbacks import Action, Callback, DayChosen, DayPage, SlotChosen, SlotPage
+from conversations.callbacks import (
+    Action,
+    Callback,
+    DayChosen,
+    DayPage,
+    LanguageChosen,
+    SlotChosen,
+    SlotPage,
+    ZoneChosen,
+)
 from conversations.context import Ui
 
-DAYS_PER_ROW = 3
 SLOTS_PER_ROW = 4  # Telegram allows 8; 4 keeps "10:30 AM" readable on a phone
 SLOTS_PER_PAGE = 48  # with one row of navigation, well under Telegram's 100 buttons
 
@@ -27,14 +40,27 @@ def _action(menu: str, label: str, name: str) -> InlineKeyboardButton:
     return _button(label, Action(menu, name))
 
 
+def _week_rows(ui: Ui, menu: str, days: Sequence[date]) -> list[list[InlineKeyboardButton]]:
+    """One row per calendar week, weeks starting on the locale's first day (Sunday in the US)."""
+    first_weekday = ui.fmt.locale.first_week_day
+    rows: list[list[InlineKeyboardButton]] = []
+    week_of_last: date | None = None
+    for day in days:
+        week = day - timedelta(days=(day.weekday() - first_weekday) % 7)
+        if week != week_of_last:
+            rows.append([])
+            week_of_last = week
+        rows[-1].append(_button(ui.fmt.short_day_label(day), DayChosen(menu, day)))
+    return rows
+
+
 def day_picker(ui: Ui, menu: str, days: Sequence[date], page: int) -> InlineKeyboardMarkup:
-    """Free days as buttons, then "‹ earlier" / "later ›"."""
-    buttons = [_button(ui.fmt.day_label(day), DayChosen(menu, day)) for day in days]
+    """Free days as buttons, a row per week, then "‹ earlier" / "later ›"."""
     nav = []
     if page > 0:
         nav.append(_button(ui._("‹ earlier"), DayPage(menu, page - 1)))
     nav.append(_button(ui._("later ›"), DayPage(menu, page + 1)))
-    return InlineKeyboardMarkup([*_rows(buttons, DAYS_PER_ROW), nav])
+    return InlineKeyboardMarkup([*_week_rows(ui, menu, days), nav])
 
 
 def look_further(ui: Ui, menu: str, page: int) -> InlineKeyboardMarkup:
@@ -103,3 +129,22 @@ def try_again(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[_action(menu, ui._("Try again"), "retry"), _action(menu, ui._("Cancel"), "cancel")]]
     )
+
+
+def language_picker(menu: str, languages: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Every supported language, each in its own name."""
+    buttons = [_button(name, LanguageChosen(menu, code)) for code, name in languages]
+    return InlineKeyboardMarkup(_rows(buttons, 3))
+
+
+def zone_picker(menu: str, labels: Sequence[str]) -> InlineKeyboardMarkup:
+    """The zones on offer, one per row (their labels are long)."""
+    return InlineKeyboardMarkup(
+        [[_button(label, ZoneChosen(menu, index))] for index, label in enumerate(labels)]
+    )
+
+
+def share_location(ui: Ui) -> ReplyKeyboardMarkup:
+    """A reply keyboard whose one button shares the customer's location."""
+    button = KeyboardButton(ui._("📍 Share my location"), request_location=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)

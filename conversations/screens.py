@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from html import escape
 
+from bot.timezones import zone_label, zones_for_language
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.i18n import Formatter
 from bot.meetergo import (
     AuthenticationError,
     BookingOutcomeUnknownError,
@@ -78,9 +80,14 @@ async def day_screen(update: Update, context: BotContext, ui: Ui) -> Screen:
         more = draft.page + 1 < MAX_PAGES
         return text, keyboards.look_further(ui, draft.menu, draft.page) if more else None
     text = ui._(
-        "<b>{meeting}</b>\nPick a day. Times are shown in {zone}.\n"
+        "<b>{meeting}</b>\nPick a day between {first} and {last}. Times are shown in {zone}.\n"
         "You can also type a day, like <i>tomorrow</i>, <i>friday</i> or <i>24.12.</i>"
-    ).format(meeting=meeting, zone=zone)
+    ).format(
+        meeting=meeting,
+        zone=zone,
+        first=escape(ui.fmt.full_date(draft.days[0])),
+        last=escape(ui.fmt.full_date(draft.days[-1])),
+    )
     return text, keyboards.day_picker(ui, draft.menu, draft.days, draft.page)
 
 
@@ -100,9 +107,12 @@ async def slot_screen(update: Update, context: BotContext, ui: Ui) -> Screen:
         draft.step = State.DAY
         return await day_screen(update, context, ui)
     draft.slot_page = min(draft.slot_page, (len(starts) - 1) // keyboards.SLOTS_PER_PAGE)
-    text = ui._("<b>{date}</b>\nFree times in {zone}. Tap one:").format(
-        date=full_date, zone=escape(ui.fmt.zone_name())
-    )
+    free = ui.n_(
+        "{count} free time in {zone}. Tap it to choose it:",
+        "{count} free times in {zone}. Tap one:",
+        len(starts),
+    ).format(count=len(starts), zone=escape(ui.fmt.zone_name()))
+    text = f"<b>{full_date}</b>\n{free}"
     return text, keyboards.slot_grid(ui, draft.menu, starts, draft.slot_page)
 
 
@@ -142,15 +152,45 @@ async def confirm_screen(update: Update, context: BotContext, ui: Ui) -> Screen:
     lines = [
         ui._("<b>Please check your booking</b>"),
         "",
-        ui._("📅 {date}").format(date=escape(ui.fmt.full_date(local.date()))),
-        ui._("🕒 {time} · {zone}").format(
-            time=escape(ui.fmt.time(start)), zone=escape(ui.fmt.zone_name())
-        ),
-        ui._("📝 {meeting}").format(meeting=await _meeting_line(context, ui)),
-        ui._("👤 {name}").format(name=escape(draft.name or "")),
-        ui._("✉️ {email}").format(email=escape(draft.email or "")),
+        f"📅 {escape(ui.fmt.full_date(local.date()))}",
+        f"🕒 {escape(ui.fmt.time(start))} · {escape(ui.fmt.zone_name())}",
+        *_team_time(context, ui, start),
+        f"📝 {await _meeting_line(context, ui)}",
+        f"👤 {escape(draft.name or '')}",
+        f"✉️ {escape(draft.email or '')}",
     ]
     return "\n".join(lines), keyboards.confirm_card(ui, draft.menu)
+
+
+async def timezone_screen(update: Update, context: BotContext, ui: Ui) -> Screen:
+    """The zone picker: zones where the customer's language is spoken, or the last matches."""
+    draft = context.draft
+    if not draft.zone_options:
+        draft.zone_options = [choice.zone for choice in zones_for_language(ui.prefs.language)]
+    labels = [zone_label(zone, ui.prefs.language) for zone in draft.zone_options]
+    text = ui._(
+        "Times are shown in <b>{zone}</b>.\n"
+        "Pick your time zone below, type a city or country, or share your location."
+    ).format(zone=escape(ui.fmt.zone_name()))
+    return text, keyboards.zone_picker(draft.menu, labels)
+
+
+def _team_time(context: BotContext, ui: Ui, start: datetime) -> list[str]:
+    """The team's wall clock too, when the customer lives in another zone."""
+    team_zone = context.services.settings.bot_default_timezone
+    if team_zone == ui.prefs.timezone:
+        return []
+    team = Formatter(ui.prefs.language, team_zone)
+    if team.local(start).utcoffset() == ui.fmt.local(start).utcoffset():
+        return []
+    when = team.time(start)
+    if team.local(start).date() != ui.fmt.local(start).date():
+        when = f"{team.day_label(team.local(start).date())} {when}"
+    return [
+        ui._("    ({time} {zone} for our team)").format(
+            time=escape(when), zone=escape(team.zone_name())
+        )
+    ]
 
 
 SCREENS: dict[State, Callable[[Update, BotContext, Ui], Awaitable[Screen]]] = {
@@ -160,6 +200,7 @@ SCREENS: dict[State, Callable[[Update, BotContext, Ui], Awaitable[Screen]]] = {
     State.EMAIL: email_screen,
     State.CONSENT: consent_screen,
     State.CONFIRM: confirm_screen,
+    State.TIMEZONE: timezone_screen,
 }
 
 
@@ -202,7 +243,7 @@ async def goto(update: Update, context: BotContext, step: State, *, fresh: bool 
         log.warning(
             "meetergo failed while showing a step: %s",
             type(error).__name__,
-            extra={"chat": _chat_id(update), "step": step.name, "event": "meetergo_failed"},
+            extra={"chat": chat_id_of(update), "step": step.name, "event": "meetergo_failed"},
         )
         text, markup = failure_text(ui, error), keyboards.try_again(ui, draft.menu)
     if draft.notice:
@@ -213,7 +254,7 @@ async def goto(update: Update, context: BotContext, step: State, *, fresh: bool 
     return draft.step
 
 
-def _chat_id(update: Update) -> int:
+def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     if chat is None:
         raise LookupError("update without a chat")
@@ -247,13 +288,13 @@ async def show(
             # Telegram refuses an edit that changes nothing ("message is not modified").
             await context.bot.edit_message_text(
                 text,
-                chat_id=_chat_id(update),
+                chat_id=chat_id_of(update),
                 message_id=draft.menu_message_id,
                 reply_markup=markup,
             )
     else:
         message = await context.bot.send_message(
-            _chat_id(update),
+            chat_id_of(update),
             text,
             reply_markup=markup,
         )

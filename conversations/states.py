@@ -14,3 +14,4 @@ class State(IntEnum):
     EMAIL = 4
     CONSENT = 5
     CONFIRM = 6
+    TIMEZONE = 7

@@ -1,0 +1,365 @@
+"""Tests for bot.timezones: canonical names, suggestions per language, look-ups by place."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+import pytz
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.meetergo.models import MEETERGO_LANGUAGES
+from bot.timezones import (
+    LABEL_MAX_LENGTH,
+    ZoneChoice,
+    canonical_zone,
+    find_zones,
+    zone_at,
+    zone_label,
+    zones_for_language,
+)
+
+COUNTRY_ZONES = sorted({zone for zones in pytz.country_timezones.values() for zone in zones})
+US_MAIN_ZONES = {
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+}
+
+
+def zones(choices: list[ZoneChoice]) -> list[str]:
+    return [choice.zone for choice in choices]
+
+
+# --- canonical_zone -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("america/new_york", "America/New_York"),
+        ("AMERICA/NEW YORK", "America/New_York"),
+        ("  Europe/Berlin ", "Europe/Berlin"),
+        ("US/Eastern", "America/New_York"),
+        ("us/pacific", "America/Los_Angeles"),
+        ("Asia/Calcutta", "Asia/Kolkata"),
+        ("Europe/Kiev", "Europe/Kyiv"),
+        ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+        ("America/Montreal", "America/Toronto"),
+        ("GB", "Europe/London"),
+        ("Iceland", "Atlantic/Reykjavik"),  # CLDR keeps Iceland's own zone
+        ("Europe/Oslo", "Europe/Oslo"),  # a country's zone stays, though tzdata links it
+        ("Etc/UTC", "UTC"),
+        ("utc", "UTC"),
+        ("GMT", "UTC"),
+    ],
+)
+def test_canonical_zone_resolves_case_spaces_and_aliases(name: str, expected: str) -> None:
+    assert canonical_zone(name) == expected
+
+
+@pytest.mark.parametrize(
+    "name", ["", "   ", "Mars/Olympus_Mons", "Berlin", "Europe/", "Etc/GMT+5", "Factory"]
+)
+def test_canonical_zone_rejects_what_is_no_zone_people_live_in(name: str) -> None:
+    assert canonical_zone(name) is None
+
+
+def test_every_country_zone_is_its_own_canonical_name() -> None:
+    assert [zone for zone in COUNTRY_ZONES if canonical_zone(zone) != zone] == []
+
+
+# --- zones_for_language ---------------------------------------------------------------------
+
+
+def test_german_suggestions_start_with_germany_austria_switzerland() -> None:
+    suggested = zones(zones_for_language("de"))
+    assert suggested[:3] == ["Europe/Berlin", "Europe/Vienna", "Europe/Zurich"]
+    assert {"Europe/Luxembourg", "Europe/Vaduz", "Europe/Brussels"} <= set(suggested)
+    assert "Europe/Busingen" not in suggested  # Germany's second zone keeps Berlin's clock
+
+
+def test_english_suggestions_are_us_zones_then_uk_canada_australia() -> None:
+    suggested = zones(zones_for_language("en"))
+    assert suggested[:4] == [
+        "America/New_York",
+        "America/Los_Angeles",
+        "America/Chicago",
+        "America/Denver",
+    ]
+    assert suggested[4] == "Europe/London"
+    assert {"America/Toronto", "Australia/Sydney"} <= set(suggested[5:8])
+    assert "America/Detroit" not in suggested  # same clock as New York: offered once
+
+
+def test_norwegian_uses_meetergos_code_and_cldrs_data() -> None:
+    assert zones(zones_for_language("no"))[0] == "Europe/Oslo"
+    assert zones_for_language("nb") == zones_for_language("no")
+    assert zones_for_language("no")[0].label == "Oslo (sentraleuropeisk tid)"
+
+
+@pytest.mark.parametrize(
+    ("language", "head"),
+    [
+        ("fr", "Europe/Paris"),
+        ("es", "Europe/Madrid"),
+        ("nl", "Europe/Amsterdam"),
+        ("it", "Europe/Rome"),
+        ("pl", "Europe/Warsaw"),
+        ("sv", "Europe/Stockholm"),
+        ("tr", "Europe/Istanbul"),
+        ("da", "Europe/Copenhagen"),
+    ],
+)
+def test_each_language_starts_with_its_home_country(language: str, head: str) -> None:
+    assert zones(zones_for_language(language))[0] == head
+
+
+def test_spanish_suggestions_reach_latin_america() -> None:
+    suggested = zones(zones_for_language("es"))
+    assert suggested[1] == "Atlantic/Canary"
+    assert {"America/Mexico_City", "America/Argentina/Buenos_Aires", "America/Bogota"} <= set(
+        suggested
+    )
+
+
+@pytest.mark.parametrize("language", MEETERGO_LANGUAGES)
+def test_suggestions_are_unique_canonical_short_and_limited(language: str) -> None:
+    for limit in (1, 5, 12):
+        suggested = zones_for_language(language, limit=limit)
+        assert 1 <= len(suggested) <= limit
+        names = zones(suggested)
+        assert len(set(names)) == len(names)
+        assert all(canonical_zone(name) == name for name in names)
+        assert all(len(choice.label) <= LABEL_MAX_LENGTH for choice in suggested)
+    assert zones_for_language(language, limit=0) == []
+
+
+def test_a_smaller_limit_shares_the_few_places_among_more_countries() -> None:
+    # No country takes more than a third of the list (rounded up).
+    assert zones(zones_for_language("en", limit=1)) == ["America/New_York"]
+    assert zones(zones_for_language("en", limit=2)) == ["America/New_York", "Europe/London"]
+    assert zones(zones_for_language("en", limit=4)) == [
+        "America/New_York",
+        "America/Los_Angeles",
+        "Europe/London",
+        "Australia/Sydney",
+    ]
+
+
+# --- labels ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "label"),
+    [
+        ("Europe/Berlin", "de", "Berlin (Mitteleuropäische Zeit)"),
+        ("Europe/Berlin", "en", "Berlin (Central European Time)"),
+        ("Europe/Berlin", "fr", "Berlin (heure d’Europe centrale)"),
+        ("America/New_York", "en", "New York (Eastern Time)"),
+        ("America/New_York", "es", "Nueva York (hora oriental)"),
+        # the German generic name would make 42 characters: the country is used instead
+        ("America/New_York", "de", "New York (Vereinigte Staaten)"),
+        ("Europe/Zurich", "it", "Zurigo (Ora dell’Europa centrale)"),
+        ("Asia/Kolkata", "de", "Kalkutta (Indische Normalzeit)"),  # no DST: standard name
+        ("Europe/London", "en", "London (United Kingdom)"),  # CLDR has no generic name
+        ("US/Eastern", "en", "New York (Eastern Time)"),
+        ("UTC", "de", "UTC (Koordinierte Weltzeit)"),
+        ("Europe/Berlin", "pt-BR", "Berlin (Central European Time)"),  # unknown -> English
+    ],
+)
+def test_zone_label_is_city_and_zone_name_in_the_language(
+    zone: str, language: str, label: str
+) -> None:
+    assert zone_label(zone, language) == label
+
+
+def test_every_country_zone_gets_a_short_label_in_every_language() -> None:
+    labels = [
+        zone_label(zone, language) for zone in COUNTRY_ZONES for language in MEETERGO_LANGUAGES
+    ]
+    assert all(labels)
+    assert max(len(label) for label in labels) <= LABEL_MAX_LENGTH
+
+
+def test_zone_label_rejects_unknown_zones() -> None:
+    with pytest.raises(ValueError, match="unknown time zone"):
+        zone_label("Mars/Olympus_Mons", "en")
+
+
+# --- zone_at --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "expected"),
+    [
+        (52.52, 13.40, "Europe/Berlin"),
+        (40.71, -74.01, "America/New_York"),
+        (22.57, 88.36, "Asia/Kolkata"),
+        (59.91, 10.75, "Europe/Oslo"),
+        (-33.87, 151.21, "Australia/Sydney"),
+        (-23.55, -46.63, "America/Sao_Paulo"),
+    ],
+)
+def test_zone_at_finds_the_zone_of_a_place(
+    latitude: float, longitude: float, expected: str
+) -> None:
+    assert zone_at(latitude, longitude) == expected
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude"),
+    [
+        (30.0, -40.0),  # mid-Atlantic: tzfpy says Etc/GMT+3
+        (0.0, 0.0),  # Gulf of Guinea
+        (90.0, 0.0),  # North Pole
+        (91.0, 0.0),
+        (0.0, 181.0),
+        (math.nan, 0.0),
+        (0.0, math.inf),
+    ],
+)
+def test_zone_at_gives_none_at_sea_and_for_bad_coordinates(
+    latitude: float, longitude: float
+) -> None:
+    assert zone_at(latitude, longitude) is None
+
+
+# --- find_zones -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "zone"),
+    [
+        ("Berlin", "Europe/Berlin"),
+        ("berlin", "Europe/Berlin"),
+        ("BERLIN", "Europe/Berlin"),
+        ("Deutschland", "Europe/Berlin"),
+        ("Germany", "Europe/Berlin"),
+        ("Allemagne", "Europe/Berlin"),
+        ("Tyskland", "Europe/Berlin"),
+        ("Niemcy", "Europe/Berlin"),
+        ("Almanya", "Europe/Berlin"),
+        ("Norge", "Europe/Oslo"),
+        ("New York", "America/New_York"),
+        ("Nueva York", "America/New_York"),
+        ("nowy jork", "America/New_York"),
+        ("sao paulo", "America/Sao_Paulo"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("zurich", "Europe/Zurich"),
+        ("Zürich", "Europe/Zurich"),
+        ("Zurigo", "Europe/Zurich"),
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("asia/kolkata", "Asia/Kolkata"),
+        ("US/Eastern", "America/New_York"),
+        ("Kalkutta", "Asia/Kolkata"),  # CLDR's German exemplar city
+        ("Calcutta", "Asia/Kolkata"),  # the zone's old name
+        ("Kolkata", "Asia/Kolkata"),
+        ("Kiew", "Europe/Kyiv"),
+        ("kobenhavn", "Europe/Copenhagen"),  # ø without the slash
+        ("København", "Europe/Copenhagen"),
+        ("Köpenhamn", "Europe/Copenhagen"),
+        ("istanbul", "Europe/Istanbul"),  # CLDR's Turkish "İstanbul"
+        ("St Johns", "America/St_Johns"),
+        ("Kanarische Inseln", "Atlantic/Canary"),
+        ("UK", "Europe/London"),
+        ("Berlin, Germany", "Europe/Berlin"),
+        ("Montreal", "America/Toronto"),
+    ],
+)
+def test_find_zones_reads_cities_countries_and_zone_names_in_any_language(
+    query: str, zone: str
+) -> None:
+    assert zones(find_zones(query, "de"))[0] == zone
+
+
+@pytest.mark.parametrize("query", ["USA", "Vereinigte Staaten", "United States", "États-Unis"])
+def test_find_zones_gives_every_clock_of_a_country_with_several(query: str) -> None:
+    found = zones(find_zones(query, "en"))
+    assert found[0] == "America/New_York"
+    assert set(found) >= US_MAIN_ZONES
+    assert len(found) == len(set(found)) <= 8
+    assert "America/Detroit" not in found  # same clock as New York
+
+
+def test_find_zones_for_australia_and_brazil_are_ambiguous() -> None:
+    australia = zones(find_zones("Australien", "de"))
+    assert australia[:2] == ["Australia/Sydney", "Australia/Brisbane"]
+    assert {"Australia/Perth", "Australia/Adelaide", "Australia/Darwin"} <= set(australia)
+    brazil = zones(find_zones("Brasil", "es"))
+    assert brazil[0] == "America/Sao_Paulo"
+    assert "America/Manaus" in brazil
+
+
+def test_find_zones_labels_are_in_the_requested_language() -> None:
+    assert find_zones("Allemagne", "de") == [
+        ZoneChoice("Europe/Berlin", "Berlin (Mitteleuropäische Zeit)")
+    ]
+    assert find_zones("Deutschland", "fr") == [
+        ZoneChoice("Europe/Berlin", "Berlin (heure d’Europe centrale)")
+    ]
+    assert find_zones("Kalkutta", "en")[0].label == "Kolkata (India Standard Time)"
+    assert find_zones("Kopenhagen", "da")[0].label == "København (Centraleuropæisk tid)"
+    assert find_zones("Kopenhagen", "no")[0].label.startswith("København (")
+
+
+def test_find_zones_puts_whole_names_before_prefixes() -> None:
+    assert zones(find_zones("ber", "de"))[:2] == ["Europe/Berlin", "Atlantic/Bermuda"]
+    assert zones(find_zones("Rom", "de"))[0] == "Europe/Rome"  # exact "Rom" before "Romania"
+    assert zones(find_zones("york", "en")) == ["America/New_York"]  # a later word
+    assert zones(find_zones("Europe/Be", "en"))[0] == "Europe/Berlin"
+
+
+def test_find_zones_short_text_needs_a_whole_name() -> None:
+    assert find_zones("be", "en") == []
+    assert zones(find_zones("UK", "en")) == ["Europe/London"]
+
+
+@pytest.mark.parametrize("query", ["xyzzy", "", "   ", "München", "?!", "Europe/Nowhere"])
+def test_find_zones_is_empty_when_nothing_matches(query: str) -> None:
+    assert find_zones(query, "en") == []
+
+
+def test_find_zones_respects_the_limit() -> None:
+    assert len(find_zones("USA", "en", limit=3)) == 3
+    assert find_zones("USA", "en", limit=0) == []
+
+
+# --- properties -----------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=30), language=st.sampled_from([*MEETERGO_LANGUAGES, "xx"]))
+def test_find_zones_only_returns_canonical_zones(text: str, language: str) -> None:
+    found = find_zones(text, language, limit=5)
+    assert len(found) <= 5
+    assert len({choice.zone for choice in found}) == len(found)
+    assert all(canonical_zone(choice.zone) == choice.zone and choice.label for choice in found)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    latitude=st.floats(allow_nan=True, allow_infinity=True),
+    longitude=st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_zone_at_is_none_or_canonical(latitude: float, longitude: float) -> None:
+    zone = zone_at(latitude, longitude)
+    assert zone is None or canonical_zone(zone) == zone
+
+
+def test_the_service_does_not_pull_in_telegram() -> None:
+    code = (
+        "import sys, bot.timezones; print(any(m.split('.')[0] == 'telegram' for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"
