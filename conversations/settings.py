@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.timezones import canonical_zone, find_zones, zone_at
+from babel import Locale
 from telegram import ReplyKeyboardRemove, Update
 
 from bot.i18n import locale_for
 from bot.meetergo import MEETERGO_LANGUAGES
+from bot.timezones import canonical_zone, find_zones, zone_at
 from conversations import keyboards
 from conversations.buttons import Next, button, refuse_stale_button
 from conversations.callbacks import LanguageChosen, ZoneChosen
@@ -36,7 +37,8 @@ def language_names() -> list[tuple[str, str]]:
     """meetergo's languages, each named in itself (Deutsch, Français, Norsk bokmål …)."""
     names = []
     for code in MEETERGO_LANGUAGES:
-        locale = locale_for(code)
+        # The language alone ("English"), not the formatting locale ("English (United States)").
+        locale = Locale.parse(locale_for(code).language)
         name = locale.get_display_name(locale) or code
         names.append((code, name[:1].upper() + name[1:]))
     return names
