@@ -747,11 +747,12 @@ async def test_default_sandbox_books_over_http() -> None:
     assert booked.status_code == 201
 
 
-async def test_standalone_prints_url_and_stops_on_sigterm() -> None:
+@pytest.mark.parametrize("command", [["bot.sandbox.scheduling"], ["bot", "sandbox"]])
+async def test_standalone_prints_url_and_stops_on_sigterm(command: list[str]) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.sandbox.scheduling",
+        *command,
         "--port",
         "0",
         stdout=asyncio.subprocess.PIPE,
