@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 # httpx logs every request URL at INFO, and Telegram puts the bot token in the URL path.
-_CHATTY_LOGGERS = ("httpx", "httpcore", "aiohttp.access", "apscheduler")
+_QUIET_LOGGERS = ("httpx", "httpcore", "aiohttp.access", "apscheduler")
+# python-telegram-bot logs whole updates (names, typed e-mail addresses) at DEBUG.
+_PERSONAL_DATA_LOGGERS = ("telegram",)
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,5 +49,7 @@ def configure_logging(level: int, *, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in _CHATTY_LOGGERS:
+    for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in _PERSONAL_DATA_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))

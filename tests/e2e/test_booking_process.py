@@ -73,6 +73,10 @@ async def test_happy_path_books_and_confirms(
     assert f"{local.day}, {local.year}" in confirmation.text
     assert slot_posts(sandbox) == 1
     assert emulator.violations == []
+    log = bot.log()  # written at DEBUG level
+    assert '"booked"' in log
+    for secret in ("ada@example.org", "Lovelace", emulator.token, sandbox.credential):
+        assert secret not in log, f"{secret!r} reached the log"
 
 
 async def test_slot_taken_before_confirm_offers_fresh_times_and_keeps_answers(
