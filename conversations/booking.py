@@ -113,11 +113,14 @@ async def show_help(update: Update, context: BotContext) -> Next:
 async def end_idle_conversation(update: Update, context: BotContext) -> Next:
     """Close a booking nobody touched for 30 minutes."""
     ui = ui_for(update, context)
+    chat_id = chat_id_of(update)
     forget_draft(context.chat_data or {})
+    # This runs from a job, which PTB does not save by itself: the name and e-mail must go.
+    context.application.mark_data_for_update_persistence(chat_ids=chat_id)
     text = ui._(
         "I closed this booking after 30 minutes without a reply. Send /start to begin again."
     )
-    await context.bot.send_message(chat_id_of(update), text)
+    await context.bot.send_message(chat_id, text)
     return ConversationHandler.END
 
 
@@ -140,12 +143,10 @@ async def retry_step(update: Update, context: BotContext) -> Next:
 # --- DAY -------------------------------------------------------------------------------------
 
 
-@button(DayChosen)
+@button(DayChosen, offered=lambda draft, payload: payload.day in draft.days)
 async def choose_day(update: Update, context: BotContext, payload: DayChosen) -> Next:
     """Take the tapped day and show its free times."""
     draft = context.draft
-    if payload.day not in draft.days:
-        return await refuse_stale_button(update, context)
     draft.day, draft.slot_page = payload.day, 0
     return await goto(update, context, State.SLOT)
 
@@ -190,7 +191,8 @@ async def type_day(update: Update, context: BotContext) -> Next:
     try:
         free = await free_days(context, ui, page)
     except MeetergoError:
-        free = {}  # goto() below fetches again and shows the failure with "Try again"
+        # Say nothing about the day: goto() asks again and shows the failure with "Try again".
+        return await goto(update, context, State.DAY, fresh=True)
     if day in free:
         draft.day, draft.slot_page = day, 0
         return await goto(update, context, State.SLOT, fresh=True)
@@ -203,12 +205,10 @@ async def type_day(update: Update, context: BotContext) -> Next:
 # --- SLOT ------------------------------------------------------------------------------------
 
 
-@button(SlotChosen)
+@button(SlotChosen, offered=lambda draft, payload: payload.index < len(draft.offered))
 async def choose_slot(update: Update, context: BotContext, payload: SlotChosen) -> Next:
     """Take the tapped time and ask for what is still missing."""
     draft = context.draft
-    if payload.index >= len(draft.offered):
-        return await refuse_stale_button(update, context)
     draft.start = draft.offered[payload.index]
     return await goto(update, context, draft.next_step())
 
@@ -238,7 +238,8 @@ async def use_telegram_name(update: Update, context: BotContext, payload: Action
         return await goto(update, context, State.NAME)
     try:
         context.draft.name = clean_name(name)
-    except InvalidNameError:
+    except InvalidNameError as problem:
+        context.draft.notice = ui_for(update, context)._(NAME_PROBLEMS[problem.reason])
         return await goto(update, context, State.NAME, fresh=True)
     return await goto(update, context, context.draft.next_step())
 

@@ -10,6 +10,7 @@ from telegram import Update
 
 from conversations.callbacks import Action, Callback, CallbackDataError, unpack
 from conversations.context import BotContext
+from conversations.draft import Draft
 from conversations.screens import goto, ui_for
 from conversations.states import State
 
@@ -21,8 +22,14 @@ ButtonHandler = Callable[[Update, BotContext, C], Awaitable[Next]]
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Next]]
 
 
-def button(kind: type[C]) -> Callable[[ButtonHandler[C]], Handler]:
-    """Decode the payload as `kind`, check it belongs to the live menu, answer the press."""
+def button(
+    kind: type[C], *, offered: Callable[[Draft, C], bool] | None = None
+) -> Callable[[ButtonHandler[C]], Handler]:
+    """Decode the payload as `kind`, check it belongs to the live menu, answer the press.
+
+    `offered` checks the payload against what this menu really offered (a day, an index);
+    a payload that fails it is refused like a stale one, before the press is answered.
+    """
 
     def wrap(step: ButtonHandler[C]) -> Handler:
         @functools.wraps(step)
@@ -34,7 +41,8 @@ def button(kind: type[C]) -> Callable[[ButtonHandler[C]], Handler]:
                 payload = kind.unpack(query.data or "")
             except CallbackDataError:
                 return await refuse_stale_button(update, context)
-            if payload.menu != context.draft.menu:
+            draft = context.draft
+            if payload.menu != draft.menu or (offered and not offered(draft, payload)):
                 return await refuse_stale_button(update, context)
             await query.answer()
             return await step(update, context, payload)

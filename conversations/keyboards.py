@@ -63,12 +63,14 @@ def day_picker(ui: Ui, menu: str, days: Sequence[date], page: int) -> InlineKeyb
     return InlineKeyboardMarkup([*_week_rows(ui, menu, days), nav])
 
 
-def look_further(ui: Ui, menu: str, page: int) -> InlineKeyboardMarkup:
-    """Offer the next weeks when these had nothing free."""
-    nav = [_button(ui._("Look further ›"), DayPage(menu, page + 1))]
+def look_further(
+    ui: Ui, menu: str, page: int, *, further: bool = True
+) -> InlineKeyboardMarkup | None:
+    """Offer the next weeks when these had nothing free (and the earlier ones, if any)."""
+    nav = [_button(ui._("Look further ›"), DayPage(menu, page + 1))] if further else []
     if page > 0:
         nav.insert(0, _button(ui._("‹ earlier"), DayPage(menu, page - 1)))
-    return InlineKeyboardMarkup([nav])
+    return InlineKeyboardMarkup([nav]) if nav else None
 
 
 def slot_grid(ui: Ui, menu: str, starts: Sequence[datetime], page: int) -> InlineKeyboardMarkup:

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from html import escape
 
-from bot.timezones import zone_label, zones_for_language
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.i18n import Formatter
@@ -20,6 +19,7 @@ from bot.meetergo import (
     NotFoundError,
 )
 from bot.slots import group_by_local_day
+from bot.timezones import zone_label, zones_for_language
 from conversations import keyboards
 from conversations.context import BotContext, Ui
 from conversations.states import State
@@ -72,13 +72,18 @@ async def day_screen(update: Update, context: BotContext, ui: Ui) -> Screen:
     draft.days = list(days)
     zone = escape(ui.fmt.zone_name())
     meeting = await _meeting_line(context, ui)
+    if not days and draft.page + 1 >= MAX_PAGES:
+        text = ui._(
+            "<b>{meeting}</b>\nThere are no free times in the coming months either. "
+            "Please try again later."
+        ).format(meeting=meeting)
+        return text, keyboards.look_further(ui, draft.menu, draft.page, further=False)
     if not days:
         text = ui._(
             "<b>{meeting}</b>\nThere are no free times in these two weeks. "
             "Shall I look further ahead?"
         ).format(meeting=meeting)
-        more = draft.page + 1 < MAX_PAGES
-        return text, keyboards.look_further(ui, draft.menu, draft.page) if more else None
+        return text, keyboards.look_further(ui, draft.menu, draft.page)
     text = ui._(
         "<b>{meeting}</b>\nPick a day between {first} and {last}. Times are shown in {zone}.\n"
         "You can also type a day, like <i>tomorrow</i>, <i>friday</i> or <i>24.12.</i>"
@@ -103,7 +108,9 @@ async def slot_screen(update: Update, context: BotContext, ui: Ui) -> Screen:
     full_date = escape(ui.fmt.full_date(day))
     if not starts:
         draft.day = None
-        draft.notice = ui._("There are no free times left on {date}.").format(date=full_date)
+        none_left = ui._("There are no free times left on {date}.").format(date=full_date)
+        # Keep what was already to be said (e.g. "that time was just taken").
+        draft.notice = f"{draft.notice}\n{none_left}" if draft.notice else none_left
         draft.step = State.DAY
         return await day_screen(update, context, ui)
     draft.slot_page = min(draft.slot_page, (len(starts) - 1) // keyboards.SLOTS_PER_PAGE)

@@ -15,7 +15,7 @@ from bot.i18n import locale_for
 from bot.meetergo import MEETERGO_LANGUAGES
 from bot.timezones import canonical_zone, find_zones, zone_at
 from conversations import keyboards
-from conversations.buttons import Next, button, refuse_stale_button
+from conversations.buttons import Next, button
 from conversations.callbacks import LanguageChosen, ZoneChosen
 from conversations.context import BotContext
 from conversations.screens import goto, show, ui_for
@@ -140,13 +140,10 @@ async def give_location(update: Update, context: BotContext) -> Next:
     return await _set_zone(update, context, zone)
 
 
-@button(ZoneChosen)
+@button(ZoneChosen, offered=lambda draft, payload: payload.index < len(draft.zone_options))
 async def set_zone(update: Update, context: BotContext, payload: ZoneChosen) -> Next:
     """Take the tapped zone."""
-    options = context.draft.zone_options
-    if payload.index >= len(options):
-        return await refuse_stale_button(update, context)
-    return await _set_zone(update, context, options[payload.index])
+    return await _set_zone(update, context, context.draft.zone_options[payload.index])
 
 
 async def _set_zone(update: Update, context: BotContext, zone: str) -> Next:

@@ -8,6 +8,7 @@ fail, rival_books_first.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import signal
@@ -36,6 +37,7 @@ STEP_KINDS = (
     "fail",
     "rival_books_first",
 )
+PERSISTENCE_PROMISE = 0.5  # seconds after an answer, see bot/persistence.py
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer")
 
 
@@ -313,6 +315,8 @@ class Runner:
 
     async def _restart(self, how: bool | str) -> None:
         self._say(f"[the bot restarts: {'SIGTERM' if how == 'term' else 'SIGKILL'}]")
+        # The bot promises that a kill half a second after its answer loses nothing.
+        await asyncio.sleep(PERSISTENCE_PROMISE)
         await self.world.restart(signal.SIGTERM if how == "term" else signal.SIGKILL)
 
     async def _fail(self, spec: dict[str, Any]) -> None:
