@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_location
 from babel.dates import get_timezone_name as cldr_zone_name
 from babel.messages.catalog import Catalog
@@ -89,7 +89,7 @@ def negotiate_language(tag: str | None, default: str) -> str:
         return default
     try:
         language = Locale.parse(tag.replace("_", "-"), sep="-").language
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return default
     language = _MEETERGO_LANGUAGE.get(language, language)
     return language if language in MEETERGO_LANGUAGES else default

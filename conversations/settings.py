@@ -11,7 +11,7 @@ from html import escape
 from babel import Locale
 from telegram import ReplyKeyboardRemove, Update
 
-from bot.i18n import locale_for
+from bot.i18n import locale_for, negotiate_language
 from bot.meetergo import MEETERGO_LANGUAGES
 from bot.timezones import canonical_zone, find_zones, zone_at
 from conversations import keyboards
@@ -67,8 +67,8 @@ async def set_language(update: Update, context: BotContext, payload: LanguageCho
 
 async def _switch_language(update: Update, context: BotContext, code: str) -> Next:
     ui = ui_for(update, context)
-    code = {"nb": "no", "nn": "no"}.get(code, code)
-    if code not in MEETERGO_LANGUAGES:
+    code = negotiate_language(code, default="")
+    if not code:
         text = ui._("I can speak: {languages}.").format(
             languages=", ".join(name for _, name in language_names())
         )

@@ -120,6 +120,8 @@ def test_kolkata_customer_sees_half_hour_offset_times() -> None:
         (None, "en"),
         ("", "en"),
         ("%%", "en"),
+        ("xx", "en"),  # a tag CLDR does not know
+        ("zz-ZZ", "en"),
     ],
 )
 def test_language_negotiation(tag: str | None, language: str) -> None:
