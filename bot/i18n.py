@@ -85,6 +85,7 @@ def locale_for(language: str) -> Locale:
 
 def negotiate_language(tag: str | None, default: str) -> str:
     """meetergo's language for Telegram's IETF tag (de, pt-br, nb, en-GB); else the default."""
+    tag = (tag or "").strip()
     if not tag:
         return default
     try:

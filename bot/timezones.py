@@ -35,7 +35,7 @@ import tzfpy
 from babel import Locale
 from babel.core import get_global
 
-from bot.i18n import locale_for
+from bot.i18n import locale_for, negotiate_language
 from bot.meetergo.models import MEETERGO_LANGUAGES
 
 __all__ = [
@@ -68,8 +68,6 @@ _CONTINENTS: Final = frozenset(
     }
 )
 # meetergo's code -> the CLDR language whose territory data to use.
-_CLDR_LANGUAGE: Final = {"no": "nb"}
-_LANGUAGE_ALIASES: Final = {"nb": "no", "nn": "no"}
 
 # CLDR territories that pytz's country table does not have.
 _EXTRA_TERRITORY_ZONES: Final[Mapping[str, tuple[str, ...]]] = {
@@ -370,9 +368,7 @@ def find_zones(query: str, language: str, *, limit: int = 8) -> list[ZoneChoice]
 
 def _language_code(language: str) -> str:
     """One of meetergo's codes: "de-AT" -> "de", "nb" -> "no"; anything unknown -> "en"."""
-    code = language.strip().lower().replace("_", "-").split("-")[0]
-    code = _LANGUAGE_ALIASES.get(code, code)
-    return code if code in MEETERGO_LANGUAGES else "en"
+    return negotiate_language(language, "en")
 
 
 @cache
@@ -591,7 +587,7 @@ def _label(zone: str, code: str) -> str:
 @cache
 def _ranked_territories(code: str) -> tuple[tuple[str, float], ...]:
     """(territory, weight) where the language is official: home first, regional ones last."""
-    cldr_language = _CLDR_LANGUAGE.get(code, code)
+    cldr_language = locale_for(code).language
     weights: dict[str, float] = {}
     regional: dict[str, bool] = {}
     territory_languages: Mapping[str, Mapping[str, Mapping[str, object]]] = get_global(

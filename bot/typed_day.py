@@ -48,6 +48,8 @@ from typing import Any, Final
 
 from babel.dates import get_day_names, get_month_names
 
+from bot.i18n import negotiate_language
+
 __all__ = ["LANGUAGES", "AmbiguousDayError", "PastDayError", "parse_day"]
 
 
@@ -464,7 +466,6 @@ _WORDS: Final[dict[str, _Words]] = {
     ),
 }
 LANGUAGES: Final = tuple(_WORDS)
-_ALIASES: Final = {"nb": "no", "nn": "no"}
 
 Phrase = tuple[str, ...]
 
@@ -579,9 +580,7 @@ def _language(code: str) -> _Language:
 
 def _language_code(language: str) -> str:
     """One of LANGUAGES: "de-AT" -> "de", "nb" -> "no"; anything unknown -> "en"."""
-    code = language.strip().lower().replace("_", "-").split("-")[0]
-    code = _ALIASES.get(code, code)
-    return code if code in _WORDS else "en"
+    return negotiate_language(language, "en")
 
 
 # --- the rules ---------------------------------------------------------------------------------
