@@ -29,7 +29,7 @@ from bot.i18n import N_
 from bot.meetergo import MeetergoError, SlotTakenError
 from bot.typed_day import AmbiguousDayError, PastDayError, parse_day
 from conversations import keyboards
-from conversations.buttons import BOOKED_KEY, Next, button, live_action, refuse_stale_button
+from conversations.buttons import BOOKED_KEY, Next, button, refuse_stale_button
 from conversations.callbacks import (
     Action,
     DayChosen,
@@ -83,10 +83,6 @@ async def cancel(update: Update, context: BotContext) -> Next:
     """End the booking at any step and say so."""
     ui = ui_for(update, context)
     text = ui._("Booking cancelled. Send /start whenever you want to book.")
-    if update.callback_query:
-        if live_action(update, context) is None:
-            return await refuse_stale_button(update, context)
-        await update.callback_query.answer()
     await show(update, context, text, None)
     forget_draft(context.chat_data or {})
     log.info("conversation cancelled", extra={"chat": chat_id_of(update), "event": "cancelled"})
@@ -131,12 +127,15 @@ async def hint_tap(update: Update, context: BotContext) -> Next:
     return await goto(update, context, context.draft.step, fresh=True)
 
 
-async def retry_step(update: Update, context: BotContext) -> Next:
+@button(Action)
+async def cancel_by_button(update: Update, context: BotContext, payload: Action) -> Next:
+    """End the booking from its "Cancel" button and say so on that message."""
+    return await cancel(update, context)
+
+
+@button(Action)
+async def retry_step(update: Update, context: BotContext, payload: Action) -> Next:
     """Try the current step again after meetergo failed."""
-    if update.callback_query:
-        if live_action(update, context) is None:
-            return await refuse_stale_button(update, context)
-        await update.callback_query.answer()
     return await goto(update, context, context.draft.step)
 
 
@@ -440,7 +439,7 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
             },
             fallbacks=[
                 CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=Action.named("cancel")),
+                CallbackQueryHandler(cancel_by_button, pattern=Action.named("cancel")),
                 CallbackQueryHandler(retry_step, pattern=Action.named("retry")),
                 CommandHandler("start", start),
                 CommandHandler("help", show_help),

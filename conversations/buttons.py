@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from telegram import Update
 
-from conversations.callbacks import Action, Callback, CallbackDataError, unpack
+from conversations.callbacks import Callback, CallbackDataError, unpack
 from conversations.context import BotContext
 from conversations.draft import Draft
 from conversations.screens import goto, ui_for
@@ -57,15 +57,6 @@ def _menu_of(data: str | None) -> str | None:
         return unpack(data or "").menu
     except CallbackDataError:
         return None
-
-
-def live_action(update: Update, context: BotContext) -> Action | None:
-    query = update.callback_query
-    try:
-        payload = Action.unpack(query.data or "") if query else None
-    except CallbackDataError:
-        return None
-    return payload if payload and payload.menu == context.draft.menu else None
 
 
 async def refuse_stale_button(update: Update, context: BotContext) -> Next:
