@@ -296,19 +296,19 @@ class BotApiEmulator:
 
     async def wait_for_call(
         self,
-        method: str,
+        method: str | None,
         *,
         after: int = 0,
         predicate: Callable[[RecordedCall], bool] | None = None,
         timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented emulator API
     ) -> RecordedCall:
-        """The first call of method with index >= after (and matching predicate), waiting for it."""
+        """The first call of method (None: any) with index >= after matching predicate; waits."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         index = after
         while True:
             for call in self.calls[index:]:
-                if call.method == method and (predicate is None or predicate(call)):
+                if method in (None, call.method) and (predicate is None or predicate(call)):
                     return call
             index = len(self.calls)
             remaining = deadline - loop.time()

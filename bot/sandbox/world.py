@@ -139,10 +139,9 @@ class ChatDriver:
     async def settle(self, since: int | None = None) -> None:
         """Wait for a change the customer can see (after call `since`), then for quiet."""
         if since is not None:
-            async with asyncio.timeout(20):
-                # Polling the emulator's call log; it offers no event per method group.
-                while not any(c.method in VISIBLE for c in self.emulator.calls[since:]):  # noqa: ASYNC110
-                    await asyncio.sleep(0.02)
+            await self.emulator.wait_for_call(
+                None, after=since, predicate=lambda call: call.method in VISIBLE, timeout=20
+            )
         await self.emulator.wait_idle(quiet=0.25, timeout=20)
 
     def last(self) -> ChatMessage:
