@@ -93,8 +93,10 @@ class BotProcess:
 
     async def stop(self, sig: int = signal.SIGTERM, *, patience: float = 20.0) -> int:
         """Send `sig` and wait for the exit code."""
-        if self.process is None or self.process.returncode is not None:
-            return self.process.returncode if self.process and self.process.returncode else 0
+        if self.process is None:
+            return 0
+        if self.process.returncode is not None:
+            return self.process.returncode
         self.process.send_signal(sig)
         try:
             return await asyncio.wait_for(self.process.wait(), patience)
