@@ -34,7 +34,6 @@ from bot.meetergo import (
 from bot.persistence import SqlitePersistence
 from conversations.booking import build_booking_handler, build_outside_handlers
 from conversations.context import SERVICES_KEY, BotContext, Services
-from conversations.screens import ui_for
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +95,7 @@ def build_services(settings: Settings, client: MeetergoClient) -> Services:
     """The services handlers call; one meetergo client shared by all."""
     availability = AvailabilityService(
         client,
-        settings.meetergo_meeting_type_id,
+        [settings.meetergo_meeting_type_id],
         grid_zone=settings.bot_default_timezone,
         step_minutes=settings.bot_slot_step_minutes,
     )
@@ -184,7 +183,7 @@ async def report_error(update: object, context: BotContext) -> None:
     log.error("unhandled error", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    ui = ui_for(update, context)
+    ui = context.ui
     try:
         await context.bot.send_message(
             update.effective_chat.id,

@@ -16,7 +16,9 @@ from bot.meetergo import (
 
 
 @dataclass(frozen=True, slots=True)
-class Customer:
+class AttendeeDetails:
+    """Who the booking is for, as the customer gave it in the chat."""
+
     name: str
     email: str
     language: str
@@ -31,9 +33,19 @@ class BookingService:
         self._client = client
         self._availability = availability
 
-    async def book(self, start: datetime, customer: Customer) -> BookingConfirmation:
-        """POST /booking for this start; the cached availability is dropped either way."""
-        meeting_type = await self._availability.meeting_type()
+    async def book(
+        self,
+        start: datetime,
+        customer: AttendeeDetails,
+        *,
+        meeting_type_id: str | None = None,
+        duration: int | None = None,
+    ) -> BookingConfirmation:
+        """POST /booking for this start; the cached availability is dropped either way.
+
+        The meeting type defaults to the first configured one, the duration to its own.
+        """
+        meeting_type = await self._availability.meeting_type(meeting_type_id)
         first, last = split_name(customer.name)
         attendee = Attendee(
             email=customer.email,
@@ -47,7 +59,9 @@ class BookingService:
             timezone=customer.timezone,
             data_policy_accepted=True,
         )
-        request = BookingRequest.for_meeting_type(meeting_type, start=start, attendee=attendee)
+        request = BookingRequest.for_meeting_type(
+            meeting_type, start=start, attendee=attendee, duration=duration
+        )
         try:
             return await self._client.book(request)
         finally:

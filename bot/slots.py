@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["Timeframe", "bookable_starts", "group_by_local_day"]
+__all__ = ["FreeWindow", "bookable_starts", "group_by_local_day"]
 
 _MINUTE = timedelta(minutes=1)
 _DAY = timedelta(days=1)
@@ -21,7 +21,7 @@ _MINUTES_PER_DAY = 24 * 60
 
 
 @dataclass(frozen=True, slots=True)
-class Timeframe:
+class FreeWindow:
     """A free window [start, end) in which a whole meeting may be placed."""
 
     start: datetime  # aware, any zone (normally UTC)
@@ -29,7 +29,7 @@ class Timeframe:
 
 
 def bookable_starts(
-    timeframes: Iterable[Timeframe],
+    timeframes: Iterable[FreeWindow],
     *,
     duration: timedelta,
     step: timedelta,
@@ -46,8 +46,8 @@ def bookable_starts(
     # object are wall-clock based and ignore `fold`, which is wrong around DST changes.
     windows: list[tuple[datetime, datetime]] = []
     for frame in timeframes:
-        first = max(_to_utc(frame.start, "Timeframe.start"), earliest_utc)
-        last = _to_utc(frame.end, "Timeframe.end") - duration
+        first = max(_to_utc(frame.start, "FreeWindow.start"), earliest_utc)
+        last = _to_utc(frame.end, "FreeWindow.end") - duration
         if first <= last:  # also drops empty and inverted frames
             windows.append((first, last))
     if not windows:

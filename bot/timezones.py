@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 import zoneinfo
 from bisect import bisect_left
 from collections import defaultdict
@@ -37,6 +36,7 @@ from babel.core import get_global
 
 from bot.i18n import locale_for, negotiate_language
 from bot.meetergo.models import MEETERGO_LANGUAGES
+from bot.text import fold
 
 __all__ = [
     "LABEL_MAX_LENGTH",
@@ -291,7 +291,7 @@ def zone_label(zone: str, language: str) -> str:
     canonical = canonical_zone(zone)
     if canonical is None:
         raise ValueError(f"unknown time zone: {zone!r}")
-    return _label(canonical, _language_code(language))
+    return _label(canonical, negotiate_language(language, "en"))
 
 
 def zones_for_language(language: str, *, limit: int = 12) -> list[ZoneChoice]:
@@ -307,7 +307,7 @@ def zones_for_language(language: str, *, limit: int = 12) -> list[ZoneChoice]:
     """
     if limit <= 0:
         return []
-    code = _language_code(language)
+    code = negotiate_language(language, "en")
     ranked = _ranked_territories(code)
     tables = _zone_tables()
     quotients: list[tuple[float, int, int, str]] = []
@@ -356,7 +356,7 @@ def find_zones(query: str, language: str, *, limit: int = 8) -> list[ZoneChoice]
     """
     if limit <= 0:
         return []
-    code = _language_code(language)
+    code = negotiate_language(language, "en")
     zones = _search(query)
     if not zones and "," in query:
         zones = _search(query.split(",", 1)[0])
@@ -366,11 +366,6 @@ def find_zones(query: str, language: str, *, limit: int = 8) -> list[ZoneChoice]
 # --- languages ------------------------------------------------------------------------------
 
 
-def _language_code(language: str) -> str:
-    """One of meetergo's codes: "de-AT" -> "de", "nb" -> "no"; anything unknown -> "en"."""
-    return negotiate_language(language, "en")
-
-
 @cache
 def _locales() -> tuple[Locale, ...]:
     return tuple(locale_for(code) for code in MEETERGO_LANGUAGES)
@@ -378,35 +373,15 @@ def _locales() -> tuple[Locale, ...]:
 
 # --- names ----------------------------------------------------------------------------------
 
-# Letters NFKD does not take apart; apostrophes vanish so "St. John's" matches "st johns".
-_FOLD: Final = str.maketrans(
-    {
-        "ø": "o",
-        "Ø": "o",
-        "æ": "ae",
-        "Æ": "ae",
-        "œ": "oe",
-        "Œ": "oe",
-        "ł": "l",
-        "Ł": "l",
-        "đ": "d",
-        "Đ": "d",
-        "ı": "i",
-        "þ": "th",
-        "Þ": "th",
-        "'": "",
-        "’": "",
-        "ʼ": "",
-    }
-)
+# Apostrophes vanish so "St. John's" matches "st johns".
+_APOSTROPHES: Final = str.maketrans({"'": "", "’": "", "ʼ": ""})
 _SEPARATORS: Final = re.compile(r"[^\w/]+|_")
 _SLASH: Final = re.compile(r" ?/ ?")
 
 
 def _normalise(text: str) -> str:
     """Text to compare names by: no accents, no case, words separated by single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    bare = fold(text.translate(_APOSTROPHES))
     return _SLASH.sub("/", " ".join(_SEPARATORS.sub(" ", bare).split()))
 
 

@@ -49,6 +49,7 @@ from typing import Any, Final
 from babel.dates import get_day_names, get_month_names
 
 from bot.i18n import negotiate_language
+from bot.text import fold
 
 __all__ = ["LANGUAGES", "AmbiguousDayError", "PastDayError", "parse_day"]
 
@@ -71,16 +72,9 @@ class AmbiguousDayError(ValueError):
 
 # --- text normalisation ------------------------------------------------------------------------
 
-_LETTER_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "ı": "i", "đ": "d"})
 _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u00b4`]")
 _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Miércoles" -> "miercoles", "Çarşamba" -> "carsamba"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTER_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _clean(text: str) -> str:
@@ -472,7 +466,7 @@ Phrase = tuple[str, ...]
 
 def _phrases(texts: Iterable[str]) -> tuple[Phrase, ...]:
     """Folded word tuples, longest first so "le prochain" wins over "le"."""
-    return tuple(sorted({tuple(_fold(t).split()) for t in texts}, key=len, reverse=True))
+    return tuple(sorted({tuple(fold(t).split()) for t in texts}, key=len, reverse=True))
 
 
 def _unambiguous(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
@@ -489,9 +483,9 @@ Names = list[tuple[str, int]]
 
 def _cldr_weekdays(locale: str) -> tuple[Names, Names]:
     """(full names, abbreviations) of the weekdays, Monday = 0, from CLDR."""
-    full = [(_fold(get_day_names("wide", c, locale)[i]), i) for c in _CONTEXTS for i in range(7)]
+    full = [(fold(get_day_names("wide", c, locale)[i]), i) for c in _CONTEXTS for i in range(7)]
     short = [
-        (_fold(get_day_names(width, c, locale)[i]).rstrip("."), i)
+        (fold(get_day_names(width, c, locale)[i]).rstrip("."), i)
         for width in ("abbreviated", "short")
         for c in _CONTEXTS
         for i in range(7)
@@ -502,10 +496,10 @@ def _cldr_weekdays(locale: str) -> tuple[Names, Names]:
 def _cldr_months(locale: str) -> tuple[Names, Names]:
     """(full names, abbreviations) of the months, January = 1, from CLDR (Polish has two)."""
     full = [
-        (_fold(get_month_names("wide", c, locale)[i]), i) for c in _CONTEXTS for i in range(1, 13)
+        (fold(get_month_names("wide", c, locale)[i]), i) for c in _CONTEXTS for i in range(1, 13)
     ]
     short = [
-        (_fold(get_month_names("abbreviated", c, locale)[i]).rstrip("."), i)
+        (fold(get_month_names("abbreviated", c, locale)[i]).rstrip("."), i)
         for c in _CONTEXTS
         for i in range(1, 13)
     ]
@@ -556,11 +550,11 @@ def _language(code: str) -> _Language:
     words = _WORDS[code]
     day_names, day_abbreviations = _cldr_weekdays(words.cldr)
     month_names, month_abbreviations = _cldr_months(words.cldr)
-    extra_days = [(_fold(name), value) for name, value in words.weekdays.items()]
+    extra_days = [(fold(name), value) for name, value in words.weekdays.items()]
     return _Language(
-        relative={" ".join(_fold(k).split()): v for k, v in words.relative.items()},
-        numbers={_fold(k): v for k, v in words.numbers.items()},
-        units={_fold(k): v for k, v in words.units.items()},
+        relative={" ".join(fold(k).split()): v for k, v in words.relative.items()},
+        numbers={fold(k): v for k, v in words.numbers.items()},
+        units={fold(k): v for k, v in words.units.items()},
         in_before=_phrases(words.in_before),
         in_after=_phrases(words.in_after),
         next_before=_phrases(words.next_before),
@@ -576,11 +570,6 @@ def _language(code: str) -> _Language:
         number_optional=words.number_optional,
         cldr=words.cldr,
     )
-
-
-def _language_code(language: str) -> str:
-    """One of LANGUAGES: "de-AT" -> "de", "nb" -> "no"; anything unknown -> "en"."""
-    return negotiate_language(language, "en")
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -816,13 +805,13 @@ def parse_day(text: str, today: date, language: str = "en") -> date | None:
 
     Raises PastDayError when the day is over and AmbiguousDayError when it fits several days.
     """
-    language_ = _language(_language_code(language))
+    language_ = _language(negotiate_language(language, "en"))
     cleaned = _clean(text)
     without_time = " ".join(_BARE_HOUR.sub(" ", _CLOCK_TIME.sub(" ", cleaned)).split())
     if not without_time:
         return None  # "10:30" is a time, not a day
     try:
-        candidates = _candidates(_fold(without_time), language_, today)
+        candidates = _candidates(fold(without_time), language_, today)
     except OverflowError:
         return None  # "in 999 weeks" said near date.max
     if candidates is None:

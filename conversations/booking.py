@@ -1,7 +1,10 @@
 """The booking conversation: one ConversationHandler, pictured in booking.mmd beside this file.
 
-Every button handler goes through `button()`, which answers the press at once and refuses
-payloads that are malformed or belong to a menu that is no longer live.
+Each handler finishes one step and returns the state the customer is in next (what the
+`ask_*` it ends with returns). Button steps are declared with the payload kind they take and
+registered with `press(state, step)`; what every state answers (Try again, Cancel, /language,
+/timezone, a stale button, text where a tap is expected) comes from `anywhere(state)`, bound
+to that state so it redraws it.
 """
 
 from __future__ import annotations
@@ -23,36 +26,45 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.bookings import Customer
+from bot.bookings import AttendeeDetails
 from bot.contact import InvalidEmailError, InvalidNameError, check_email, clean_name
 from bot.i18n import N_
 from bot.meetergo import MeetergoError, SlotTakenError
 from bot.typed_day import AmbiguousDayError, PastDayError, parse_day
-from conversations import keyboards
-from conversations.buttons import BOOKED_KEY, Next, button, refuse_stale_button
+from conversations import screens
+from conversations.buttons import (
+    BOOKED_KEY,
+    Next,
+    Route,
+    at,
+    button,
+    live_payload,
+    press,
+    refuse_stale_button,
+    tap,
+)
 from conversations.callbacks import (
-    Action,
+    Agree,
+    CancelBooking,
+    ChangeEmail,
+    ChangeName,
+    ChangeTime,
+    Confirm,
     DayChosen,
     DayPage,
+    KeepTypedEmail,
     LanguageChosen,
+    OtherDay,
+    Retry,
     SlotChosen,
     SlotPage,
-    ZoneChosen,
+    TakeSuggestedEmail,
+    UseTelegramName,
+    owned_by,
 )
+from conversations.chat import chat_id_of, present, reply
 from conversations.context import BotContext
-from conversations.draft import forget_draft
-from conversations.screens import (
-    MAX_PAGES,
-    chat_id_of,
-    failure_text,
-    free_days,
-    goto,
-    page_of,
-    show,
-    telegram_name,
-    today_for,
-    ui_for,
-)
+from conversations.screens import MAX_PAGES
 from conversations.settings import (
     choose_language,
     choose_timezone,
@@ -62,37 +74,55 @@ from conversations.settings import (
     set_zone,
 )
 from conversations.states import State
+from conversations.steps import (
+    ASK,
+    ask_day,
+    ask_email,
+    ask_name,
+    ask_next,
+    ask_time,
+    free_days,
+    page_of,
+    today_for,
+)
 
 log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT = timedelta(minutes=30)
+# Typed text (not a command): an answer where one is typed, a hint where a tap is expected.
+TYPED_TEXT = filters.TEXT & ~filters.COMMAND
 
 # --- entry and way out -----------------------------------------------------------------------
 
 
 async def start(update: Update, context: BotContext) -> Next:
     """Greet the customer and show the free days."""
-    ui = ui_for(update, context)
     draft = context.reset_draft()
     name = escape(update.effective_user.first_name) if update.effective_user else ""
-    draft.notice = ui._("Hello {name}! Let's find a time for your appointment.").format(name=name)
-    return await goto(update, context, State.DAY, fresh=True)
+    draft.notice = context.ui._("Hello {name}! Let's find a time for your appointment.").format(
+        name=name
+    )
+    return await ask_day(update, context, fresh=True)
 
 
 async def cancel(update: Update, context: BotContext) -> Next:
     """End the booking at any step and say so."""
-    ui = ui_for(update, context)
-    text = ui._("Booking cancelled. Send /start whenever you want to book.")
-    await show(update, context, text, None)
-    forget_draft(context.chat_data or {})
+    text = context.ui._("Booking cancelled. Send /start whenever you want to book.")
+    await present(update, context, (text, None))
+    context.forget_draft()
     log.info("conversation cancelled", extra={"chat": chat_id_of(update), "event": "cancelled"})
     return ConversationHandler.END
 
 
+@tap(CancelBooking)
+async def cancel_by_button(update: Update, context: BotContext) -> Next:
+    """End the booking from its "Cancel" button and say so on that message."""
+    return await cancel(update, context)
+
+
 async def show_help(update: Update, context: BotContext) -> Next:
     """Explain the commands without leaving the current step."""
-    ui = ui_for(update, context)
-    text = ui._(
+    text = context.ui._(
         "I book appointments for you.\n\n"
         "/start – begin (or begin again)\n"
         "/cancel – stop the current booking\n"
@@ -101,42 +131,34 @@ async def show_help(update: Update, context: BotContext) -> Next:
         "/help – this message\n\n"
         "Tap the buttons, or type a day or your details when I ask for them."
     )
-    if update.effective_message:
-        await update.effective_message.reply_text(text)
+    await reply(update, text)
     return None
 
 
 async def end_idle_conversation(update: Update, context: BotContext) -> Next:
     """Close a booking nobody touched for 30 minutes."""
-    ui = ui_for(update, context)
     chat_id = chat_id_of(update)
-    forget_draft(context.chat_data or {})
+    context.forget_draft()
     # This runs from a job, which PTB does not save by itself: the name and e-mail must go.
     context.application.mark_data_for_update_persistence(chat_ids=chat_id)
-    text = ui._(
+    text = context.ui._(
         "I closed this booking after 30 minutes without a reply. Send /start to begin again."
     )
     await context.bot.send_message(chat_id, text)
     return ConversationHandler.END
 
 
-async def hint_tap(update: Update, context: BotContext) -> Next:
+async def hint_tap(update: Update, context: BotContext, state: State) -> Next:
     """Remind the customer that this step is answered with a button."""
-    ui = ui_for(update, context)
-    context.draft.notice = ui._("Please use the buttons below.")
-    return await goto(update, context, context.draft.step, fresh=True)
+    context.draft.notice = context.ui._("Please use the buttons below.")
+    return await ASK[state](update, context, fresh=True)
 
 
-@button(Action)
-async def cancel_by_button(update: Update, context: BotContext, payload: Action) -> Next:
-    """End the booking from its "Cancel" button and say so on that message."""
-    return await cancel(update, context)
-
-
-@button(Action)
-async def retry_step(update: Update, context: BotContext, payload: Action) -> Next:
+async def retry_step(update: Update, context: BotContext, state: State) -> Next:
     """Try the current step again after meetergo failed."""
-    return await goto(update, context, context.draft.step)
+    if await live_payload(update, context, Retry) is None:
+        return await refuse_stale_button(update, context, state)
+    return await ASK[state](update, context)
 
 
 # --- DAY -------------------------------------------------------------------------------------
@@ -147,27 +169,26 @@ async def choose_day(update: Update, context: BotContext, payload: DayChosen) ->
     """Take the tapped day and show its free times."""
     draft = context.draft
     draft.day, draft.slot_page = payload.day, 0
-    return await goto(update, context, State.SLOT)
+    return await ask_time(update, context)
 
 
 @button(DayPage)
 async def turn_day_page(update: Update, context: BotContext, payload: DayPage) -> Next:
     """Show two weeks earlier or later."""
     context.draft.page = min(payload.page, MAX_PAGES - 1)
-    return await goto(update, context, State.DAY)
+    return await ask_day(update, context)
 
 
 async def type_day(update: Update, context: BotContext) -> Next:
     """Understand a typed day and show its free times."""
-    ui = ui_for(update, context)
+    ui = context.ui
     draft = context.draft
     text = update.effective_message.text if update.effective_message else None
-    today = today_for(context, ui)
     try:
-        day = parse_day(text or "", today, ui.prefs.language)
+        day = parse_day(text or "", today_for(context), ui.prefs.language)
     except PastDayError:
         draft.notice = ui._("That day is already over. Please pick a day from today on.")
-        return await goto(update, context, State.DAY, fresh=True)
+        return await ask_day(update, context, fresh=True)
     except AmbiguousDayError as ambiguous:
         draft.notice = ui._(
             "Did you mean {first} or {second}? Please type the date with the month name."
@@ -175,30 +196,30 @@ async def type_day(update: Update, context: BotContext) -> Next:
             first=escape(ui.fmt.full_date(ambiguous.candidates[0])),
             second=escape(ui.fmt.full_date(ambiguous.candidates[-1])),
         )
-        return await goto(update, context, State.DAY, fresh=True)
+        return await ask_day(update, context, fresh=True)
     if day is None:
         draft.notice = ui._(
             "I didn't understand that day. "
             "Tap one below or type e.g. <i>24.12.</i> or <i>friday</i>."
         )
-        return await goto(update, context, State.DAY, fresh=True)
-    page = page_of(context, ui, day)
+        return await ask_day(update, context, fresh=True)
+    page = page_of(context, day)
     if page >= MAX_PAGES:
         draft.notice = ui._("That is too far ahead to book yet.")
-        return await goto(update, context, State.DAY, fresh=True)
+        return await ask_day(update, context, fresh=True)
     draft.page = page
     try:
-        free = await free_days(context, ui, page)
+        free = await free_days(context, page)
     except MeetergoError:
-        # Say nothing about the day: goto() asks again and shows the failure with "Try again".
-        return await goto(update, context, State.DAY, fresh=True)
+        # Say nothing about the day: ask_day asks again and shows the failure with "Try again".
+        return await ask_day(update, context, fresh=True)
     if day in free:
         draft.day, draft.slot_page = day, 0
-        return await goto(update, context, State.SLOT, fresh=True)
+        return await ask_time(update, context, fresh=True)
     draft.notice = ui._("There are no free times on {date}. Here are the nearest days:").format(
         date=escape(ui.fmt.full_date(day))
     )
-    return await goto(update, context, State.DAY, fresh=True)
+    return await ask_day(update, context, fresh=True)
 
 
 # --- SLOT ------------------------------------------------------------------------------------
@@ -207,41 +228,25 @@ async def type_day(update: Update, context: BotContext) -> Next:
 @button(SlotChosen, offered=lambda draft, payload: payload.index < len(draft.offered))
 async def choose_slot(update: Update, context: BotContext, payload: SlotChosen) -> Next:
     """Take the tapped time and ask for what is still missing."""
-    draft = context.draft
-    draft.start = draft.offered[payload.index]
-    return await goto(update, context, draft.next_step())
+    context.draft.start = context.draft.offered[payload.index]
+    return await ask_next(update, context)
 
 
 @button(SlotPage)
 async def turn_slot_page(update: Update, context: BotContext, payload: SlotPage) -> Next:
     """Show earlier or later times of the day."""
     context.draft.slot_page = payload.page
-    return await goto(update, context, State.SLOT)
+    return await ask_time(update, context)
 
 
-@button(Action)
-async def back_to_days(update: Update, context: BotContext, payload: Action) -> Next:
+@tap(OtherDay)
+async def back_to_days(update: Update, context: BotContext) -> Next:
     """Go back from the times to the day picker."""
     context.draft.day = None
-    return await goto(update, context, State.DAY)
+    return await ask_day(update, context)
 
 
 # --- NAME / EMAIL / CONSENT ------------------------------------------------------------------
-
-
-@button(Action)
-async def use_telegram_name(update: Update, context: BotContext, payload: Action) -> Next:
-    """Take the Telegram name as the booking name."""
-    name = telegram_name(update)
-    if name is None:
-        return await goto(update, context, State.NAME)
-    try:
-        context.draft.name = clean_name(name)
-    except InvalidNameError as problem:
-        context.draft.notice = ui_for(update, context)._(NAME_PROBLEMS[problem.reason])
-        return await goto(update, context, State.NAME, fresh=True)
-    return await goto(update, context, context.draft.next_step())
-
 
 NAME_PROBLEMS = {
     "empty": N_("Please type a name."),
@@ -250,86 +255,109 @@ NAME_PROBLEMS = {
 }
 
 
+@tap(UseTelegramName)
+async def use_telegram_name(update: Update, context: BotContext) -> Next:
+    """Take the Telegram name as the booking name."""
+    name = context.telegram_name
+    if name is None:
+        return await ask_name(update, context)
+    try:
+        context.draft.name = clean_name(name)
+    except InvalidNameError as problem:
+        context.draft.notice = context.ui._(NAME_PROBLEMS[problem.reason])
+        return await ask_name(update, context, fresh=True)
+    return await ask_next(update, context)
+
+
 async def give_name(update: Update, context: BotContext) -> Next:
     """Take a typed name."""
-    ui = ui_for(update, context)
     text = update.effective_message.text if update.effective_message else ""
     try:
         context.draft.name = clean_name(text or "")
     except InvalidNameError as problem:
-        context.draft.notice = ui._(NAME_PROBLEMS[problem.reason])
-        return await goto(update, context, State.NAME, fresh=True)
-    return await goto(update, context, context.draft.next_step(), fresh=True)
+        context.draft.notice = context.ui._(NAME_PROBLEMS[problem.reason])
+        return await ask_name(update, context, fresh=True)
+    return await ask_next(update, context, fresh=True)
 
 
 async def give_email(update: Update, context: BotContext) -> Next:
     """Take a typed e-mail address, or ask about a likely typo."""
-    ui = ui_for(update, context)
     draft = context.draft
     text = update.effective_message.text if update.effective_message else ""
     try:
         checked = check_email(text or "")
     except InvalidEmailError:
         draft.email, draft.email_suggestion = None, None
-        draft.notice = ui._(
+        draft.notice = context.ui._(
             "That does not look like an e-mail address. Please check it and type it again."
         )
-        return await goto(update, context, State.EMAIL, fresh=True)
+        return await ask_email(update, context, fresh=True)
     draft.email, draft.email_suggestion = checked.address, checked.suggestion
-    step = State.EMAIL if checked.suggestion else draft.next_step()
-    return await goto(update, context, step, fresh=True)
+    if checked.suggestion:
+        return await ask_email(update, context, fresh=True)
+    return await ask_next(update, context, fresh=True)
 
 
-@button(Action)
-async def settle_email(update: Update, context: BotContext, payload: Action) -> Next:
-    """Take the suggested spelling, or keep the address as typed."""
+@tap(TakeSuggestedEmail)
+async def take_suggested_email(update: Update, context: BotContext) -> Next:
+    """Take the suggested spelling of the e-mail address."""
     draft = context.draft
-    if payload.name == "fixmail" and draft.email_suggestion:
+    if draft.email_suggestion:
         draft.email = draft.email_suggestion
     draft.email_suggestion = None
-    return await goto(update, context, draft.next_step())
+    return await ask_next(update, context)
 
 
-@button(Action)
-async def give_consent(update: Update, context: BotContext, payload: Action) -> Next:
+@tap(KeepTypedEmail)
+async def keep_typed_email(update: Update, context: BotContext) -> Next:
+    """Keep the e-mail address as typed."""
+    context.draft.email_suggestion = None
+    return await ask_next(update, context)
+
+
+@tap(Agree)
+async def give_consent(update: Update, context: BotContext) -> Next:
     """Record agreement to the privacy policy."""
     context.draft.consent = True
-    return await goto(update, context, context.draft.next_step())
+    return await ask_next(update, context)
 
 
 # --- CONFIRM ---------------------------------------------------------------------------------
 
 
-@button(Action)
-async def change_answer(update: Update, context: BotContext, payload: Action) -> Next:
-    """Forget one answer and ask for it again; the others are kept."""
-    draft = context.draft
-    if payload.name == "edittime":
-        draft.start = None
-    elif payload.name == "editname":
-        draft.name = None
-    else:
-        draft.email, draft.email_suggestion = None, None
-    return await goto(update, context, draft.next_step())
+@tap(ChangeTime)
+async def change_time(update: Update, context: BotContext) -> Next:
+    """Forget the chosen time and show the day's times again; the other answers are kept."""
+    context.draft.start = None
+    return await ask_next(update, context)
 
 
-@button(Action)
-async def confirm_booking(update: Update, context: BotContext, payload: Action) -> Next:
+@tap(ChangeName)
+async def change_name(update: Update, context: BotContext) -> Next:
+    """Forget the name and ask for it again."""
+    context.draft.name = None
+    return await ask_next(update, context)
+
+
+@tap(ChangeEmail)
+async def change_email(update: Update, context: BotContext) -> Next:
+    """Forget the e-mail address and ask for it again."""
+    context.draft.email, context.draft.email_suggestion = None, None
+    return await ask_next(update, context)
+
+
+@tap(Confirm)
+async def confirm_booking(update: Update, context: BotContext) -> Next:
     """Book the chosen time on meetergo and confirm it in the chat."""
     draft = context.draft
-    if draft.next_step() is not State.CONFIRM:
-        return await goto(update, context, draft.next_step())
-    ui = ui_for(update, context)
+    if None in (draft.start, draft.name, draft.email) or not draft.consent:
+        return await ask_next(update, context)
+    ui = context.ui
     start = draft.chosen_start()
-    when = ui._("{date} at {time}, {zone}").format(
-        date=escape(ui.fmt.full_date(ui.fmt.local(start).date())),
-        time=escape(ui.fmt.time(start)),
-        zone=escape(ui.fmt.zone_name()),
-    )
+    when = screens.booking_when(ui, start)
     # Drop the buttons before the POST: a second tap then has nothing to press.
-    await show(update, context, ui._("⏳ Booking {when}…").format(when=when), None)
-    context.save()
-    customer = Customer(
+    await present(update, context, (ui._("⏳ Booking {when}…").format(when=when), None))
+    customer = AttendeeDetails(
         name=draft.name or "",
         email=draft.email or "",
         language=ui.prefs.language,
@@ -337,19 +365,20 @@ async def confirm_booking(update: Update, context: BotContext, payload: Action) 
         telegram_user_id=update.effective_user.id if update.effective_user else 0,
     )
     try:
-        confirmation = await context.services.bookings.book(start, customer)
+        confirmation = await context.services.bookings.book(
+            start, customer, meeting_type_id=draft.meeting_type_id, duration=draft.duration
+        )
     except SlotTakenError:
         log.info("slot taken at confirm", extra={"chat": chat_id_of(update), "event": "slot_taken"})
         draft.start = None
         draft.notice = ui._("Sorry, {time} was just taken. Here are the free times now:").format(
             time=escape(ui.fmt.time(start))
         )
-        return await goto(update, context, State.SLOT)
+        return await ask_time(update, context)
     except MeetergoError as error:
         log.warning("booking failed: %s", type(error).__name__, extra={"chat": chat_id_of(update)})
         draft.new_menu()
-        await show(update, context, failure_text(ui, error), keyboards.try_again(ui, draft.menu))
-        context.save()
+        await present(update, context, screens.failure_screen(draft, ui, error))
         return State.CONFIRM
     if confirmation.is_provisional:
         text = ui._(
@@ -358,12 +387,12 @@ async def confirm_booking(update: Update, context: BotContext, payload: Action) 
         )
     else:
         text = ui._("✅ You're booked: {when}. A confirmation e-mail is on its way to {email}.")
-    await show(update, context, text.format(when=when, email=escape(customer.email)), None)
+    await present(update, context, (text.format(when=when, email=escape(customer.email)), None))
     log.info("booked", extra={"chat": chat_id_of(update), "event": "booked"})
-    chat_data = context.chat_data if context.chat_data is not None else {}
-    chat_data[BOOKED_KEY] = draft.menu_message_id
+    if context.chat_data is not None:
+        context.chat_data[BOOKED_KEY] = draft.menu_message_id
     # The booking is done: the customer's name and e-mail leave our storage.
-    forget_draft(chat_data)
+    context.forget_draft()
     return ConversationHandler.END
 
 
@@ -372,15 +401,25 @@ async def confirm_booking(update: Update, context: BotContext, payload: Action) 
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> Next:
     """Say there is no booking in progress."""
-    ui = ui_for(update, context)
-    if update.effective_message:
-        await update.effective_message.reply_text(
-            ui._("There is no booking in progress. Send /start to book an appointment.")
-        )
+    await reply(
+        update, context.ui._("There is no booking in progress. Send /start to book an appointment.")
+    )
     return None
 
 
-BUTTON_ONLY = filters.TEXT & ~filters.COMMAND
+def anywhere(state: State) -> list[Route]:
+    """What every state answers besides its own steps, bound to `state` to redraw it."""
+    routes: list[Route] = [
+        press(state, cancel_by_button),
+        CallbackQueryHandler(at(state, retry_step), pattern=Retry.matches),
+        CommandHandler("language", at(state, choose_language)),
+        CommandHandler("timezone", at(state, choose_timezone)),
+        CallbackQueryHandler(at(state, set_language), pattern=LanguageChosen.matches),
+        # Only the booking flow's own kinds and payloads nobody owns: other flows' buttons pass.
+        CallbackQueryHandler(at(state, refuse_stale_button), pattern=owned_by("booking")),
+        MessageHandler(TYPED_TEXT, at(state, hint_tap)),
+    ]
+    return routes
 
 
 def build_booking_handler() -> ConversationHandler[BotContext]:
@@ -395,59 +434,62 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
             conversation_timeout=IDLE_TIMEOUT,
             entry_points=[
                 CommandHandler("start", start),
-                CommandHandler("language", choose_language),
-                CommandHandler("timezone", choose_timezone),
-                CallbackQueryHandler(set_language, pattern=LanguageChosen.matches),
-                CallbackQueryHandler(refuse_stale_button),
-                MessageHandler(BUTTON_ONLY, start),
+                CommandHandler("language", at(State.DAY, choose_language)),
+                CommandHandler("timezone", at(State.DAY, choose_timezone)),
+                CallbackQueryHandler(at(State.DAY, set_language), pattern=LanguageChosen.matches),
+                CallbackQueryHandler(
+                    at(State.DAY, refuse_stale_button), pattern=owned_by("booking")
+                ),
+                # Any plain text from someone with no booking under way starts one.
+                MessageHandler(TYPED_TEXT, start),
             ],
             states={
                 State.DAY: [
-                    CallbackQueryHandler(choose_day, pattern=DayChosen.matches),
-                    CallbackQueryHandler(turn_day_page, pattern=DayPage.matches),
-                    MessageHandler(BUTTON_ONLY, type_day),
+                    press(State.DAY, choose_day),
+                    press(State.DAY, turn_day_page),
+                    MessageHandler(TYPED_TEXT, type_day),
+                    *anywhere(State.DAY),
                 ],
                 State.SLOT: [
-                    CallbackQueryHandler(choose_slot, pattern=SlotChosen.matches),
-                    CallbackQueryHandler(turn_slot_page, pattern=SlotPage.matches),
-                    CallbackQueryHandler(back_to_days, pattern=Action.named("otherday")),
+                    press(State.SLOT, choose_slot),
+                    press(State.SLOT, turn_slot_page),
+                    press(State.SLOT, back_to_days),
+                    *anywhere(State.SLOT),
                 ],
                 State.NAME: [
-                    CallbackQueryHandler(use_telegram_name, pattern=Action.named("tgname")),
-                    MessageHandler(BUTTON_ONLY, give_name),
+                    press(State.NAME, use_telegram_name),
+                    MessageHandler(TYPED_TEXT, give_name),
+                    *anywhere(State.NAME),
                 ],
                 State.EMAIL: [
-                    CallbackQueryHandler(settle_email, pattern=Action.named("fixmail")),
-                    CallbackQueryHandler(settle_email, pattern=Action.named("keepmail")),
-                    MessageHandler(BUTTON_ONLY, give_email),
+                    press(State.EMAIL, take_suggested_email),
+                    press(State.EMAIL, keep_typed_email),
+                    MessageHandler(TYPED_TEXT, give_email),
+                    *anywhere(State.EMAIL),
                 ],
                 State.CONSENT: [
-                    CallbackQueryHandler(give_consent, pattern=Action.named("agree")),
+                    press(State.CONSENT, give_consent),
+                    *anywhere(State.CONSENT),
                 ],
                 State.CONFIRM: [
-                    CallbackQueryHandler(confirm_booking, pattern=Action.named("confirm")),
-                    CallbackQueryHandler(change_answer, pattern=Action.named("edittime")),
-                    CallbackQueryHandler(change_answer, pattern=Action.named("editname")),
-                    CallbackQueryHandler(change_answer, pattern=Action.named("editmail")),
+                    press(State.CONFIRM, confirm_booking),
+                    press(State.CONFIRM, change_time),
+                    press(State.CONFIRM, change_name),
+                    press(State.CONFIRM, change_email),
+                    *anywhere(State.CONFIRM),
                 ],
                 State.TIMEZONE: [
-                    CallbackQueryHandler(set_zone, pattern=ZoneChosen.matches),
+                    press(State.TIMEZONE, set_zone),
                     MessageHandler(filters.LOCATION, give_location),
-                    MessageHandler(BUTTON_ONLY, give_zone_text),
+                    MessageHandler(TYPED_TEXT, give_zone_text),
+                    *anywhere(State.TIMEZONE),
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, end_idle_conversation)],
             },
             fallbacks=[
                 CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel_by_button, pattern=Action.named("cancel")),
-                CallbackQueryHandler(retry_step, pattern=Action.named("retry")),
                 CommandHandler("start", start),
                 CommandHandler("help", show_help),
-                CommandHandler("language", choose_language),
-                CommandHandler("timezone", choose_timezone),
-                CallbackQueryHandler(set_language, pattern=LanguageChosen.matches),
-                CallbackQueryHandler(refuse_stale_button),
-                MessageHandler(BUTTON_ONLY, hint_tap),
             ],
         )
 

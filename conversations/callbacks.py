@@ -24,6 +24,8 @@ class Callback:
     """Base of every button payload; subclasses declare `prefix` and typed fields."""
 
     prefix: ClassVar[str] = ""
+    # The flow whose buttons these are; a flow's catch-all refuses only its own stale buttons.
+    flow: ClassVar[str] = "booking"
     registry: ClassVar[dict[str, type[Callback]]] = {}
 
     menu: str
@@ -58,6 +60,21 @@ class Callback:
     def matches(cls, data: object) -> bool:
         """Pattern for CallbackQueryHandler: true for payloads that carry this prefix."""
         return isinstance(data, str) and data.split(SEPARATOR, 1)[0] == cls.prefix
+
+
+def owned_by(flow: str) -> Callable[[object], bool]:
+    """Pattern for a flow's stale-button handler: its own kinds, and payloads nobody owns.
+
+    A payload of another flow's kind is left to that flow, so a button added by a new flow is
+    never swallowed by an older one; forged or unknown payloads still get a polite answer.
+    """
+
+    def claims(data: object) -> bool:
+        prefix = data.split(SEPARATOR, 1)[0] if isinstance(data, str) else ""
+        kind = Callback.registry.get(prefix)
+        return kind is None or kind.flow == flow
+
+    return claims
 
 
 def _encode(value: object) -> str:
@@ -149,39 +166,81 @@ class ZoneChosen(Callback):
     index: int
 
 
-# The plain actions a button can ask for; an unknown one is treated as forged.
-ACTIONS = frozenset(
-    {
-        "otherday",  # back from times to days
-        "tgname",  # use the Telegram name
-        "fixmail",  # take the suggested e-mail spelling
-        "keepmail",  # keep the e-mail as typed
-        "agree",  # privacy consent
-        "confirm",
-        "edittime",
-        "editname",
-        "editmail",
-        "cancel",
-        "retry",
-    }
-)
+# One-tap answers: one class per intent, so the graph routes on the type alone.
 
 
 @dataclasses.dataclass(frozen=True)
-class Action(Callback):
-    """A one-tap step: `name` is one of ACTIONS."""
+class OtherDay(Callback):
+    """Back from the times to the day picker."""
 
-    prefix: ClassVar[str] = "a"
-    name: str
+    prefix: ClassVar[str] = "od"
 
-    def __post_init__(self) -> None:
-        if self.name not in ACTIONS:
-            raise ValueError(f"unknown action {self.name!r}")
 
-    @staticmethod
-    def named(name: str) -> Callable[[object], bool]:
-        """Pattern for CallbackQueryHandler: true for the action `name` only."""
-        if name not in ACTIONS:
-            raise ValueError(f"unknown action {name!r}")
-        suffix = f"{SEPARATOR}{name}"
-        return lambda data: Action.matches(data) and str(data).endswith(suffix)
+@dataclasses.dataclass(frozen=True)
+class UseTelegramName(Callback):
+    """Book under the name Telegram gave us."""
+
+    prefix: ClassVar[str] = "tn"
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeSuggestedEmail(Callback):
+    """Take the suggested spelling of the e-mail address."""
+
+    prefix: ClassVar[str] = "fm"
+
+
+@dataclasses.dataclass(frozen=True)
+class KeepTypedEmail(Callback):
+    """Keep the e-mail address as typed."""
+
+    prefix: ClassVar[str] = "km"
+
+
+@dataclasses.dataclass(frozen=True)
+class Agree(Callback):
+    """Agree to the privacy policy."""
+
+    prefix: ClassVar[str] = "ag"
+
+
+@dataclasses.dataclass(frozen=True)
+class Confirm(Callback):
+    """Book what the confirm card shows."""
+
+    prefix: ClassVar[str] = "cf"
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeTime(Callback):
+    """Choose another time from the confirm card."""
+
+    prefix: ClassVar[str] = "ct"
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeName(Callback):
+    """Give another name from the confirm card."""
+
+    prefix: ClassVar[str] = "cn"
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeEmail(Callback):
+    """Give another e-mail address from the confirm card."""
+
+    prefix: ClassVar[str] = "ce"
+
+
+@dataclasses.dataclass(frozen=True)
+class CancelBooking(Callback):
+    """Stop the booking."""
+
+    prefix: ClassVar[str] = "x"
+
+
+@dataclasses.dataclass(frozen=True)
+class Retry(Callback):
+    """Try the step again after meetergo failed."""
+
+    prefix: ClassVar[str] = "r"

@@ -1,4 +1,10 @@
-"""What a customer has chosen so far, kept JSON-friendly in chat_data so it survives restarts."""
+"""What a customer has chosen so far, kept JSON-friendly in chat_data so it survives restarts.
+
+A draft is bound to its chat's chat_data: every assignment to a field writes the whole draft
+back at once, and python-telegram-bot persists chat_data after every update. No handler has
+to remember to save, and none can forget. Collections are tuples so that an in-place change
+(which would bypass the write-back) is a type error rather than a silent loss.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import MutableMapping
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, PrivateAttr
 
 from conversations.states import State
 
@@ -18,43 +24,63 @@ PREFS_KEY = "prefs"
 class Draft(BaseModel):
     """The booking being put together, plus which menu is live (to spot stale buttons)."""
 
-    step: State = State.DAY
+    model_config = ConfigDict(validate_assignment=True)
+
     menu: str = ""
     previous_menu: str = ""
     menu_message_id: int | None = None
     menu_digest: str | None = None
+    # What is booked: the meeting type's id, its name for the screens, the minutes chosen.
+    meeting_type_id: str | None = None
+    meeting_name: str = ""
+    duration: int | None = None
     page: int = 0
-    days: list[date] = Field(default_factory=list)
+    days: tuple[date, ...] = ()
     day: date | None = None
     slot_page: int = 0
-    offered: list[AwareDatetime] = Field(default_factory=list)
+    offered: tuple[AwareDatetime, ...] = ()
     start: AwareDatetime | None = None
     name: str | None = None
     email: str | None = None
     email_suggestion: str | None = None
     consent: bool = False
-    # Where to go back to after /timezone, and the zones its picker offered.
+    # Where /timezone returns to (the step it was opened from), and the zones its picker offered.
     resume_step: State | None = None
-    zone_options: list[str] = Field(default_factory=list)
+    zone_options: tuple[str, ...] = ()
     # A one-line remark shown above the next screen ("that time was just taken"), then dropped.
     notice: str | None = None
+
+    _home: MutableMapping[str, Any] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def bound_to(cls, chat_data: MutableMapping[str, Any], *, fresh: bool = False) -> Draft:
+        """The chat's draft (a new one when `fresh` or none is stored), written back on change."""
+        stored = None if fresh else chat_data.get(DRAFT_KEY)
+        draft = cls.model_validate(stored or {})
+        draft._home = chat_data
+        if fresh:
+            draft._write_back()
+        return draft
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in type(self).model_fields:
+            self._write_back()
+
+    def _write_back(self) -> None:
+        if self._home is not None:
+            self._home[DRAFT_KEY] = self.model_dump(mode="json")
+
+    def unbind(self) -> None:
+        """Drop the draft from chat_data, and with it the customer's name and e-mail."""
+        if self._home is not None:
+            self._home.pop(DRAFT_KEY, None)
+        self._home = None
 
     def new_menu(self) -> str:
         """Start a new menu: buttons of every earlier one become stale."""
         self.previous_menu, self.menu = self.menu, secrets.token_hex(3)
         return self.menu
-
-    def next_step(self) -> State:
-        """The first step whose answer is still missing; the card once everything is known."""
-        if self.start is None:
-            return State.SLOT if self.day is not None else State.DAY
-        if self.name is None:
-            return State.NAME
-        if self.email is None:
-            return State.EMAIL
-        if not self.consent:
-            return State.CONSENT
-        return State.CONFIRM
 
     @property
     def active(self) -> bool:
@@ -75,16 +101,6 @@ class Prefs(BaseModel):
     timezone: str
 
 
-def load_draft(chat_data: MutableMapping[str, Any]) -> Draft:
-    """The chat's draft, or a fresh one."""
-    return Draft.model_validate(chat_data.get(DRAFT_KEY) or {})
-
-
-def save_draft(chat_data: MutableMapping[str, Any], draft: Draft) -> None:
-    """Store the draft as plain JSON data."""
-    chat_data[DRAFT_KEY] = draft.model_dump(mode="json")
-
-
 def forget_draft(chat_data: MutableMapping[str, Any]) -> None:
-    """Drop the draft, and with it the customer's name and e-mail."""
+    """Drop a chat's stored draft (name and e-mail included)."""
     chat_data.pop(DRAFT_KEY, None)

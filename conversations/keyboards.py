@@ -13,13 +13,23 @@ from telegram import (
 )
 
 from conversations.callbacks import (
-    Action,
+    Agree,
     Callback,
+    CancelBooking,
+    ChangeEmail,
+    ChangeName,
+    ChangeTime,
+    Confirm,
     DayChosen,
     DayPage,
+    KeepTypedEmail,
     LanguageChosen,
+    OtherDay,
+    Retry,
     SlotChosen,
     SlotPage,
+    TakeSuggestedEmail,
+    UseTelegramName,
     ZoneChosen,
 )
 from conversations.context import Ui
@@ -34,10 +44,6 @@ def _button(label: str, payload: Callback) -> InlineKeyboardButton:
 
 def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
-
-
-def _action(menu: str, label: str, name: str) -> InlineKeyboardButton:
-    return _button(label, Action(menu, name))
 
 
 def _week_rows(ui: Ui, menu: str, days: Sequence[date]) -> list[list[InlineKeyboardButton]]:
@@ -81,7 +87,7 @@ def slot_grid(ui: Ui, menu: str, starts: Sequence[datetime], page: int) -> Inlin
         _button(ui.fmt.time(start), SlotChosen(menu, first + offset))
         for offset, start in enumerate(shown)
     ]
-    nav = [_action(menu, ui._("◀ other day"), "otherday")]
+    nav = [_button(ui._("◀ other day"), OtherDay(menu))]
     if page > 0:
         nav.append(_button(ui._("‹ earlier times"), SlotPage(menu, page - 1)))
     if first + SLOTS_PER_PAGE < len(starts):
@@ -93,35 +99,35 @@ def name_choice(ui: Ui, menu: str, telegram_name: str | None) -> InlineKeyboardM
     """The Telegram name as a one-tap answer, when there is one."""
     if not telegram_name:
         return None
-    return InlineKeyboardMarkup([[_action(menu, telegram_name, "tgname")]])
+    return InlineKeyboardMarkup([[_button(telegram_name, UseTelegramName(menu))]])
 
 
 def email_fix(ui: Ui, menu: str, suggestion: str, typed: str) -> InlineKeyboardMarkup:
     """ "Did you mean …": take the suggestion or keep the address as typed."""
     return InlineKeyboardMarkup(
         [
-            [_action(menu, suggestion, "fixmail")],
-            [_action(menu, ui._("Keep {address}").format(address=typed), "keepmail")],
+            [_button(suggestion, TakeSuggestedEmail(menu))],
+            [_button(ui._("Keep {address}").format(address=typed), KeepTypedEmail(menu))],
         ]
     )
 
 
 def consent(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     """The single "I agree" button."""
-    return InlineKeyboardMarkup([[_action(menu, ui._("I agree"), "agree")]])
+    return InlineKeyboardMarkup([[_button(ui._("I agree"), Agree(menu))]])
 
 
 def confirm_card(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     """Confirm, change any one answer, or cancel."""
     return InlineKeyboardMarkup(
         [
-            [_action(menu, ui._("✅ Confirm"), "confirm")],
+            [_button(ui._("✅ Confirm"), Confirm(menu))],
             [
-                _action(menu, ui._("Change time"), "edittime"),
-                _action(menu, ui._("Change name"), "editname"),
-                _action(menu, ui._("Change email"), "editmail"),
+                _button(ui._("Change time"), ChangeTime(menu)),
+                _button(ui._("Change name"), ChangeName(menu)),
+                _button(ui._("Change email"), ChangeEmail(menu)),
             ],
-            [_action(menu, ui._("Cancel"), "cancel")],
+            [_button(ui._("Cancel"), CancelBooking(menu))],
         ]
     )
 
@@ -129,7 +135,7 @@ def confirm_card(ui: Ui, menu: str) -> InlineKeyboardMarkup:
 def try_again(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     """After a failure: try the same step again, or give up."""
     return InlineKeyboardMarkup(
-        [[_action(menu, ui._("Try again"), "retry"), _action(menu, ui._("Cancel"), "cancel")]]
+        [[_button(ui._("Try again"), Retry(menu)), _button(ui._("Cancel"), CancelBooking(menu))]]
     )
 
 

@@ -1,7 +1,7 @@
 """/language and /timezone: the customer's preferences, changeable at any step.
 
-Changing either keeps the booking's progress and redraws the current step in the new
-language or zone.
+Changing either keeps the booking's progress and redraws the step the customer was at (the
+state the handler was registered in) in the new language or zone.
 """
 
 from __future__ import annotations
@@ -15,22 +15,23 @@ from bot.i18n import locale_for, negotiate_language
 from bot.meetergo import MEETERGO_LANGUAGES
 from bot.timezones import canonical_zone, find_zones, zone_at
 from conversations import keyboards
-from conversations.buttons import Next, button
+from conversations.buttons import Next, button, live_payload, refuse_stale_button
 from conversations.callbacks import LanguageChosen, ZoneChosen
+from conversations.chat import present, reply
 from conversations.context import BotContext
-from conversations.screens import goto, show, ui_for
 from conversations.states import State
+from conversations.steps import ASK, ask_zone
 
 
 def _argument(context: BotContext) -> str:
     return " ".join(context.args or []).strip()
 
 
-def _resume_step(context: BotContext) -> State:
-    draft = context.draft
-    if draft.step is State.TIMEZONE:
-        return draft.resume_step or State.DAY
-    return draft.step if draft.active else State.DAY
+def _resume(context: BotContext, state: State) -> State:
+    """The booking step to show again: the zone picker returns where it was opened from."""
+    if state is State.TIMEZONE:
+        return context.draft.resume_step or State.DAY
+    return state
 
 
 def language_names() -> list[tuple[str, str]]:
@@ -44,70 +45,63 @@ def language_names() -> list[tuple[str, str]]:
     return names
 
 
-async def choose_language(update: Update, context: BotContext) -> Next:
+async def choose_language(update: Update, context: BotContext, state: State) -> Next:
     """Show the language picker, or switch at once for `/language de`."""
     wanted = _argument(context).lower()
     if wanted:
-        return await _switch_language(update, context, wanted)
-    ui = ui_for(update, context)
+        return await _switch_language(update, context, state, wanted)
     draft = context.draft
     draft.new_menu()
     picker = keyboards.language_picker(draft.menu, language_names())
-    await show(update, context, ui._("Which language would you like?"), picker, fresh=True)
-    context.save()
+    await present(
+        update, context, (context.ui._("Which language would you like?"), picker), fresh=True
+    )
     # The state stays: a tap on the picker redraws whatever step the customer was at.
     return None
 
 
-@button(LanguageChosen)
-async def set_language(update: Update, context: BotContext, payload: LanguageChosen) -> Next:
+async def set_language(update: Update, context: BotContext, state: State) -> Next:
     """Switch to the tapped language and redraw the current step in it."""
-    return await _switch_language(update, context, payload.code)
+    payload = await live_payload(update, context, LanguageChosen)
+    if payload is None:
+        return await refuse_stale_button(update, context, state)
+    return await _switch_language(update, context, state, payload.code)
 
 
-async def _switch_language(update: Update, context: BotContext, code: str) -> Next:
-    ui = ui_for(update, context)
+async def _switch_language(update: Update, context: BotContext, state: State, code: str) -> Next:
     code = negotiate_language(code, default="")
     if not code:
-        text = ui._("I can speak: {languages}.").format(
+        text = context.ui._("I can speak: {languages}.").format(
             languages=", ".join(name for _, name in language_names())
         )
-        if update.effective_message:
-            await update.effective_message.reply_text(escape(text))
+        await reply(update, escape(text))
         return None
-    prefs = ui.prefs.model_copy(update={"language": code})
-    context.remember(prefs)
-    ui = ui_for(update, context)
-    context.draft.notice = ui._("✓ I will write in English from now on.")
-    return await goto(update, context, _resume_step(context), fresh=True)
+    context.remember(context.ui.prefs.model_copy(update={"language": code}))
+    context.draft.notice = context.ui._("✓ I will write in English from now on.")
+    return await ASK[_resume(context, state)](update, context, fresh=True)
 
 
-async def choose_timezone(update: Update, context: BotContext) -> Next:
+async def choose_timezone(update: Update, context: BotContext, state: State) -> Next:
     """Open the zone picker, or set the zone at once for `/timezone America/New_York`."""
     draft = context.draft
-    if draft.step is not State.TIMEZONE:
-        draft.resume_step = draft.step if draft.active else State.DAY
-    draft.zone_options = []
+    if state is not State.TIMEZONE:
+        draft.resume_step = state
+    draft.zone_options = ()
     wanted = _argument(context)
     if wanted:
         return await _answer_zone_query(update, context, wanted)
-    return await _open_zone_picker(update, context)
-
-
-async def _open_zone_picker(update: Update, context: BotContext) -> Next:
-    ui = ui_for(update, context)
-    step = await goto(update, context, State.TIMEZONE, fresh=True)
+    shown = await ask_zone(update, context, fresh=True)
     if update.effective_chat:
         await context.bot.send_message(
             update.effective_chat.id,
-            ui._("Or share your location with the button below."),
-            reply_markup=keyboards.share_location(ui),
+            context.ui._("Or share your location with the button below."),
+            reply_markup=keyboards.share_location(context.ui),
         )
-    return step
+    return shown
 
 
 async def _answer_zone_query(update: Update, context: BotContext, query: str) -> Next:
-    ui = ui_for(update, context)
+    ui = context.ui
     draft = context.draft
     exact = canonical_zone(query)
     if exact:
@@ -116,11 +110,11 @@ async def _answer_zone_query(update: Update, context: BotContext, query: str) ->
     if len(matches) == 1:
         return await _set_zone(update, context, matches[0].zone)
     if matches:
-        draft.zone_options = [choice.zone for choice in matches]
+        draft.zone_options = tuple(choice.zone for choice in matches)
         draft.notice = ui._("Several time zones match. Which one is yours?")
     else:
         draft.notice = ui._("I don't know a place called “{query}”.").format(query=escape(query))
-    return await goto(update, context, State.TIMEZONE, fresh=True)
+    return await ask_zone(update, context, fresh=True)
 
 
 async def give_zone_text(update: Update, context: BotContext) -> Next:
@@ -131,12 +125,11 @@ async def give_zone_text(update: Update, context: BotContext) -> Next:
 
 async def give_location(update: Update, context: BotContext) -> Next:
     """Set the zone from a shared location."""
-    ui = ui_for(update, context)
     location = update.effective_message.location if update.effective_message else None
     zone = zone_at(location.latitude, location.longitude) if location else None
     if zone is None:
-        context.draft.notice = ui._("I could not find a time zone for that place.")
-        return await goto(update, context, State.TIMEZONE, fresh=True)
+        context.draft.notice = context.ui._("I could not find a time zone for that place.")
+        return await ask_zone(update, context, fresh=True)
     return await _set_zone(update, context, zone)
 
 
@@ -147,17 +140,17 @@ async def set_zone(update: Update, context: BotContext, payload: ZoneChosen) -> 
 
 
 async def _set_zone(update: Update, context: BotContext, zone: str) -> Next:
-    ui = ui_for(update, context)
-    context.remember(ui.prefs.model_copy(update={"timezone": zone}))
-    ui = ui_for(update, context)
+    context.remember(context.ui.prefs.model_copy(update={"timezone": zone}))
     draft = context.draft
-    resume = _resume_step(context)
-    draft.resume_step, draft.zone_options = None, []
+    resume = draft.resume_step or State.DAY
+    draft.resume_step, draft.zone_options = None, ()
     if update.effective_chat:
         # A plain message: the only way to take the location keyboard away again.
         await context.bot.send_message(
             update.effective_chat.id,
-            ui._("✓ Times are now shown in {zone}.").format(zone=escape(ui.fmt.zone_name())),
+            context.ui._("✓ Times are now shown in {zone}.").format(
+                zone=escape(context.ui.fmt.zone_name())
+            ),
             reply_markup=ReplyKeyboardRemove(),
         )
-    return await goto(update, context, resume, fresh=True)
+    return await ASK[resume](update, context, fresh=True)

@@ -91,14 +91,20 @@ class BookingRequest(_Wire):
 
     @classmethod
     def for_meeting_type(
-        cls, meeting_type: MeetingType, *, start: datetime, attendee: Attendee
+        cls,
+        meeting_type: MeetingType,
+        *,
+        start: datetime,
+        attendee: Attendee,
+        duration: int | None = None,
     ) -> BookingRequest:
-        """Build the request the recipe expects for this meeting type."""
+        """Build the request the recipe expects for this meeting type (its own duration when
+        none is chosen)."""
         hosts = meeting_type.host_query()
         return cls(
             meeting_type_id=meeting_type.id,
             start=start,
-            duration=meeting_type.duration,
+            duration=duration or meeting_type.duration,
             attendee=attendee,
             queue_id=hosts.get("queueId"),
             host_ids=[hosts["hostIds"]] if "hostIds" in hosts else None,

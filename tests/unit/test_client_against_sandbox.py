@@ -12,7 +12,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.availability import AvailabilityService
-from bot.bookings import BookingService, Customer
+from bot.bookings import AttendeeDetails, BookingService
 from bot.meetergo import (
     Attendee,
     AuthenticationError,
@@ -107,13 +107,13 @@ async def test_services_offer_only_bookable_starts_and_book_them(
     sandbox: SandboxScheduling, client: MeetergoClient
 ) -> None:
     service = AvailabilityService(
-        client, INTRO_CALL_ID, grid_zone="Europe/Berlin", clock=lambda: NOW
+        client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
     )
     starts = await service.starts(NOW, NOW + timedelta(days=14))
     assert starts
     assert all(start.astimezone(ZoneInfo("Europe/Berlin")).minute in (0, 30) for start in starts)
     bookings = BookingService(client, service)
-    customer = Customer("Ada Lovelace", "ada@example.org", "de", "America/New_York", 42)
+    customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "de", "America/New_York", 42)
     await bookings.book(starts[-1], customer)
     body = sandbox.bookings[0].body
     assert body["attendee"]["firstname"] == "Ada"
@@ -127,7 +127,7 @@ async def test_availability_calls_are_shared_between_customers(
     sandbox: SandboxScheduling, client: MeetergoClient
 ) -> None:
     service = AvailabilityService(
-        client, INTRO_CALL_ID, grid_zone="Europe/Berlin", clock=lambda: NOW
+        client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
     )
     window = (NOW, NOW + timedelta(days=14))
     sandbox.latency = 0.05
@@ -148,3 +148,45 @@ async def test_sandbox_failures_reach_the_client_as_their_kinds(
     with pytest.raises(AuthenticationError):
         await wrong.meeting_type(INTRO_CALL_ID)
     await wrong.aclose()
+
+
+async def test_availability_is_kept_per_meeting_type_and_duration(
+    sandbox: SandboxScheduling, client: MeetergoClient
+) -> None:
+    service = AvailabilityService(
+        client, [INTRO_CALL_ID, PRODUCT_DEMO_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
+    )
+    window = (NOW, NOW + timedelta(days=14))
+    sandbox.latency = 0.05
+    intro, demo, *many = await asyncio.gather(
+        service.starts(*window, meeting_type_id=INTRO_CALL_ID),
+        service.starts(*window, meeting_type_id=PRODUCT_DEMO_ID),
+        *(service.starts(*window, meeting_type_id=INTRO_CALL_ID) for _ in range(50)),
+    )
+    asked = [c for c in sandbox.calls if c.path.endswith("booking-availability/v2")]
+    assert len(asked) == 2, "one call per meeting type, shared by its 51 askers"
+    assert all(answer == intro for answer in many)
+    assert intro != demo, "a 30-minute team type and a 45-minute personal type differ"
+    hour = await service.starts(*window, meeting_type_id=INTRO_CALL_ID, duration=60)
+    asked = [c for c in sandbox.calls if c.path.endswith("booking-availability/v2")]
+    assert len(asked) == 3, "another duration is another question"
+    assert set(hour) < set(intro), "an hour fits in fewer places than half an hour"
+
+
+async def test_booking_sends_the_chosen_meeting_type_and_duration(
+    sandbox: SandboxScheduling, client: MeetergoClient
+) -> None:
+    service = AvailabilityService(
+        client, [INTRO_CALL_ID, PRODUCT_DEMO_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
+    )
+    starts = await service.starts(NOW, NOW + timedelta(days=14), duration=60)
+    customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
+    await BookingService(client, service).book(
+        starts[0], customer, meeting_type_id=INTRO_CALL_ID, duration=60
+    )
+    body = sandbox.bookings[0].body
+    assert body["meetingTypeId"] == INTRO_CALL_ID
+    assert body["duration"] == 60
+    assert "queueId" in body
+    with pytest.raises(LookupError):
+        await service.meeting_type("not-configured")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import Formatter, negotiate_language, translations
-from bot.slots import Timeframe, bookable_starts, group_by_local_day
+from bot.slots import FreeWindow, bookable_starts, group_by_local_day
 
 NNBSP = "\u202f"  # CLDR puts a narrow no-break space before AM/PM
 MONDAY_0830_UTC = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
@@ -70,7 +70,7 @@ def test_new_york_customer_on_the_us_fall_back_day() -> None:
     """2026-11-01: 01:00–02:00 happens twice in New York; both are offered and told apart."""
     ny = ZoneInfo("America/New_York")
     frames = [
-        Timeframe(datetime(2026, 11, 1, 4, 0, tzinfo=UTC), datetime(2026, 11, 1, 8, 0, tzinfo=UTC))
+        FreeWindow(datetime(2026, 11, 1, 4, 0, tzinfo=UTC), datetime(2026, 11, 1, 8, 0, tzinfo=UTC))
     ]
     starts = bookable_starts(
         frames,

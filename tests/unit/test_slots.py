@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slots import Timeframe, bookable_starts, group_by_local_day
+from bot.slots import FreeWindow, bookable_starts, group_by_local_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -51,7 +51,7 @@ def wall(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def starts_for(
-    frames: list[Timeframe],
+    frames: list[FreeWindow],
     *,
     zone: ZoneInfo,
     duration: int,
@@ -67,15 +67,15 @@ def starts_for(
     )
 
 
-def local_frame(day: date, start_hour: int, end_hour: int, zone: ZoneInfo) -> Timeframe:
+def local_frame(day: date, start_hour: int, end_hour: int, zone: ZoneInfo) -> FreeWindow:
     """A free window between two unambiguous local wall times on one day."""
     start = datetime(day.year, day.month, day.day, start_hour, tzinfo=zone)
     end = datetime(day.year, day.month, day.day, end_hour, tzinfo=zone)
-    return Timeframe(start.astimezone(UTC), end.astimezone(UTC))
+    return FreeWindow(start.astimezone(UTC), end.astimezone(UTC))
 
 
 def brute_force(
-    frames: list[Timeframe],
+    frames: list[FreeWindow],
     *,
     duration: timedelta,
     step_minutes: int,
@@ -102,7 +102,7 @@ def brute_force(
 
 @dataclass(frozen=True)
 class Scenario:
-    frames: list[Timeframe]
+    frames: list[FreeWindow]
     duration: timedelta
     step_minutes: int
     earliest: datetime
@@ -130,7 +130,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         start = base + draw(st.integers(0, 36 * 60)) * MINUTE
         # Negative lengths produce inverted frames, which must be ignored.
         end = start + draw(st.integers(-60, 10 * 60)) * MINUTE
-        frames.append(Timeframe(start, end))
+        frames.append(FreeWindow(start, end))
     return Scenario(
         frames=frames,
         duration=draw(st.integers(1, 4 * 60)) * MINUTE,
@@ -208,7 +208,7 @@ def test_berlin_spring_forward_skips_missing_hour() -> None:
 def test_berlin_spring_forward_gap_with_step_not_dividing_an_hour() -> None:
     # 02:15 does not exist; read with the pre-change offset it would be 03:15 CEST, which is
     # off a 45-minute grid, so it must be dropped rather than shifted.
-    frame = Timeframe(utc(2026, 3, 28, 23), utc(2026, 3, 29, 4))
+    frame = FreeWindow(utc(2026, 3, 28, 23), utc(2026, 3, 29, 4))
     starts = starts_for([frame], zone=BERLIN, duration=45, step=45)
     assert [s.astimezone(BERLIN).strftime("%H:%M") for s in starts] == [
         "00:00",
@@ -264,14 +264,14 @@ def test_new_york_fall_back_repeats_one_oclock_hour() -> None:
 
 
 def test_kolkata_hourly_grid_is_half_past_in_utc() -> None:
-    frames = [Timeframe(utc(2026, 5, 4, 9), utc(2026, 5, 4, 12))]
+    frames = [FreeWindow(utc(2026, 5, 4, 9), utc(2026, 5, 4, 12))]
     starts = starts_for(frames, zone=KOLKATA, duration=60, step=60)
     assert starts == [utc(2026, 5, 4, 9, 30), utc(2026, 5, 4, 10, 30)]
     assert [wall(s, KOLKATA) for s in starts] == ["15:00+0530", "16:00+0530"]
 
 
 def test_kolkata_half_hour_grid_from_off_grid_window() -> None:
-    frames = [Timeframe(utc(2026, 5, 4, 9, 10), utc(2026, 5, 4, 11))]
+    frames = [FreeWindow(utc(2026, 5, 4, 9, 10), utc(2026, 5, 4, 11))]
     starts = starts_for(frames, zone=KOLKATA, duration=30, step=30)
     assert [wall(s, KOLKATA) for s in starts] == ["15:00+0530", "15:30+0530", "16:00+0530"]
 
@@ -316,7 +316,7 @@ def test_lord_howe_dst_end_repeats_half_hour() -> None:
 
 def test_frame_given_in_local_zone_across_fold_uses_real_elapsed_time() -> None:
     # 01:00 CEST to the second 02:00 (CET) is two real hours, although only one on the clock.
-    frame = Timeframe(
+    frame = FreeWindow(
         datetime(2026, 10, 25, 1, tzinfo=BERLIN),
         datetime(2026, 10, 25, 2, tzinfo=BERLIN, fold=1),
     )
@@ -328,7 +328,9 @@ def test_clock_set_back_a_whole_day_keeps_starts_from_the_later_local_date() -> 
     # tzdb's Alaska purchase (1867): Sitka went from +14:58:47 to -09:01:13 at 00:31:13Z, so
     # starts inside the window carry a later local date than the window's end does.
     sitka = ZoneInfo("America/Sitka")
-    frame = Timeframe(datetime(1867, 10, 18, 23, tzinfo=UTC), datetime(1867, 10, 19, 3, tzinfo=UTC))
+    frame = FreeWindow(
+        datetime(1867, 10, 18, 23, tzinfo=UTC), datetime(1867, 10, 19, 3, tzinfo=UTC)
+    )
     starts = starts_for([frame], zone=sitka, duration=60, step=60, earliest=utc(1800, 1, 1))
     assert [s.astimezone(sitka).strftime("%d %H:%M:%S") for s in starts] == [
         "19 14:00:00",
@@ -341,18 +343,18 @@ def test_clock_set_back_a_whole_day_keeps_starts_from_the_later_local_date() -> 
 
 
 def test_meeting_that_overruns_window_end_is_not_offered() -> None:
-    frames = [Timeframe(utc(2026, 5, 4, 9), utc(2026, 5, 4, 10))]
+    frames = [FreeWindow(utc(2026, 5, 4, 9), utc(2026, 5, 4, 10))]
     starts = starts_for(frames, zone=ZoneInfo("UTC"), duration=45, step=15)
     assert starts == [utc(2026, 5, 4, 9), utc(2026, 5, 4, 9, 15)]
 
 
 def test_window_shorter_than_meeting_offers_nothing() -> None:
-    frames = [Timeframe(utc(2026, 5, 4, 9), utc(2026, 5, 4, 9, 29))]
+    frames = [FreeWindow(utc(2026, 5, 4, 9), utc(2026, 5, 4, 9, 29))]
     assert starts_for(frames, zone=BERLIN, duration=30, step=15) == []
 
 
 def test_earliest_cuts_into_window() -> None:
-    frames = [Timeframe(utc(2026, 5, 4, 9), utc(2026, 5, 4, 11))]
+    frames = [FreeWindow(utc(2026, 5, 4, 9), utc(2026, 5, 4, 11))]
     starts = starts_for(
         frames, zone=ZoneInfo("UTC"), duration=30, step=15, earliest=utc(2026, 5, 4, 10, 7)
     )
@@ -365,8 +367,8 @@ def test_earliest_cuts_into_window() -> None:
 
 def test_meeting_may_not_straddle_two_adjacent_frames() -> None:
     frames = [
-        Timeframe(utc(2026, 5, 4, 9), utc(2026, 5, 4, 10)),
-        Timeframe(utc(2026, 5, 4, 10), utc(2026, 5, 4, 11)),
+        FreeWindow(utc(2026, 5, 4, 9), utc(2026, 5, 4, 10)),
+        FreeWindow(utc(2026, 5, 4, 10), utc(2026, 5, 4, 11)),
     ]
     starts = starts_for(frames, zone=ZoneInfo("UTC"), duration=60, step=30)
     assert starts == [utc(2026, 5, 4, 9), utc(2026, 5, 4, 10)]
@@ -374,11 +376,11 @@ def test_meeting_may_not_straddle_two_adjacent_frames() -> None:
 
 def test_unsorted_overlapping_empty_and_inverted_frames() -> None:
     frames = [
-        Timeframe(utc(2026, 5, 4, 14), utc(2026, 5, 4, 15)),
-        Timeframe(utc(2026, 5, 4, 9), utc(2026, 5, 4, 10, 30)),
-        Timeframe(utc(2026, 5, 4, 12), utc(2026, 5, 4, 12)),  # empty
-        Timeframe(utc(2026, 5, 4, 13), utc(2026, 5, 4, 11)),  # inverted
-        Timeframe(utc(2026, 5, 4, 9, 30), utc(2026, 5, 4, 11)),  # overlaps the second
+        FreeWindow(utc(2026, 5, 4, 14), utc(2026, 5, 4, 15)),
+        FreeWindow(utc(2026, 5, 4, 9), utc(2026, 5, 4, 10, 30)),
+        FreeWindow(utc(2026, 5, 4, 12), utc(2026, 5, 4, 12)),  # empty
+        FreeWindow(utc(2026, 5, 4, 13), utc(2026, 5, 4, 11)),  # inverted
+        FreeWindow(utc(2026, 5, 4, 9, 30), utc(2026, 5, 4, 11)),  # overlaps the second
     ]
     starts = starts_for(frames, zone=ZoneInfo("UTC"), duration=30, step=30)
     assert starts == [
@@ -393,10 +395,10 @@ def test_unsorted_overlapping_empty_and_inverted_frames() -> None:
 
 
 def test_grid_counts_from_local_midnight_for_steps_not_dividing_an_hour() -> None:
-    frames = [Timeframe(utc(2026, 5, 4, 23), utc(2026, 5, 5, 1))]
+    frames = [FreeWindow(utc(2026, 5, 4, 23), utc(2026, 5, 5, 1))]
     starts = starts_for(frames, zone=ZoneInfo("UTC"), duration=5, step=25)
     assert [s.strftime("%H:%M") for s in starts] == ["23:20", "23:45", "00:00", "00:25", "00:50"]
-    frames = [Timeframe(utc(2026, 5, 4, 0), utc(2026, 5, 4, 3))]
+    frames = [FreeWindow(utc(2026, 5, 4, 0), utc(2026, 5, 4, 3))]
     starts = starts_for(frames, zone=ZoneInfo("UTC"), duration=15, step=45)
     assert [s.strftime("%H:%M") for s in starts] == ["00:00", "00:45", "01:30", "02:15"]
 
@@ -427,8 +429,8 @@ def test_naive_datetimes_are_rejected() -> None:
             earliest=datetime(2026, 1, 1),
             grid_zone=BERLIN,
         )
-    naive_frame = Timeframe(datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 10))
-    with pytest.raises(ValueError, match="Timeframe"):
+    naive_frame = FreeWindow(datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 10))
+    with pytest.raises(ValueError, match="FreeWindow"):
         starts_for([naive_frame], zone=BERLIN, duration=30, step=30)
     with pytest.raises(ValueError, match="timezone-aware"):
         group_by_local_day([datetime(2026, 1, 1, 9)], BERLIN)
@@ -438,7 +440,7 @@ def test_naive_datetimes_are_rejected() -> None:
 
 
 def test_frame_crossing_local_midnight_groups_into_two_days() -> None:
-    frame = Timeframe(
+    frame = FreeWindow(
         datetime(2026, 6, 10, 22, tzinfo=BERLIN),
         datetime(2026, 6, 11, 2, tzinfo=BERLIN),
     )
@@ -450,7 +452,7 @@ def test_frame_crossing_local_midnight_groups_into_two_days() -> None:
 
 
 def test_customer_zone_moves_starts_to_other_days() -> None:
-    frame = Timeframe(
+    frame = FreeWindow(
         datetime(2026, 6, 10, 22, tzinfo=BERLIN),
         datetime(2026, 6, 11, 2, tzinfo=BERLIN),
     )

@@ -1,0 +1,61 @@
+"""How a screen reaches the chat: edit the live menu when the customer tapped it, else send."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from telegram import InlineKeyboardMarkup, Update
+
+from conversations.context import BotContext
+from conversations.screens import Screen
+
+
+def chat_id_of(update: Update) -> int:
+    """The chat an update belongs to."""
+    chat = update.effective_chat
+    if chat is None:
+        raise LookupError("update without a chat")
+    return chat.id
+
+
+def _digest(text: str, markup: InlineKeyboardMarkup | None) -> str:
+    shown = text + json.dumps(markup.to_dict() if markup else None, sort_keys=True)
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+async def present(
+    update: Update, context: BotContext, screen: Screen, *, fresh: bool = False
+) -> None:
+    """Show a screen: edit the live menu when it was tapped (unless `fresh`), else send it.
+
+    HTML parse mode and no link previews come from the application's Defaults.
+    """
+    text, markup = screen
+    draft = context.draft
+    digest = _digest(text, markup)
+    query = update.callback_query
+    on_menu = (
+        query is not None
+        and query.message is not None
+        and query.message.message_id == draft.menu_message_id
+    )
+    if on_menu and not fresh:
+        if digest != draft.menu_digest:
+            # Telegram refuses an edit that changes nothing ("message is not modified").
+            await context.bot.edit_message_text(
+                text,
+                chat_id=chat_id_of(update),
+                message_id=draft.menu_message_id,
+                reply_markup=markup,
+            )
+    else:
+        message = await context.bot.send_message(chat_id_of(update), text, reply_markup=markup)
+        draft.menu_message_id = message.message_id
+    draft.menu_digest = digest
+
+
+async def reply(update: Update, text: str) -> None:
+    """Answer with a plain message that is no menu (help, a note), leaving the menu live."""
+    if update.effective_message:
+        await update.effective_message.reply_text(text)

@@ -1,0 +1,207 @@
+"""Asking for each step of the booking: fetch what the step needs, draw it, send it.
+
+Every `ask_*` returns the state the conversation is in once the customer sees its question,
+which is what a handler returns to python-telegram-bot. Only `ask_time` can land elsewhere:
+a day whose last time has gone meanwhile shows the days again (and returns DAY).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from html import escape
+
+from telegram import Update
+
+from bot.meetergo import MeetergoError
+from bot.slots import group_by_local_day
+from bot.timezones import zones_for_language
+from conversations import keyboards, screens
+from conversations.chat import chat_id_of, present
+from conversations.context import BotContext, Ui
+from conversations.draft import Draft
+from conversations.screens import Screen
+from conversations.states import State
+
+log = logging.getLogger(__name__)
+
+DAYS_PER_PAGE = 14
+
+Ask = Callable[..., Awaitable[State]]
+
+
+def today_for(context: BotContext) -> date:
+    """Today's date on the customer's wall clock."""
+    return context.ui.fmt.local(context.services.availability.now()).date()
+
+
+def page_of(context: BotContext, day: date) -> int:
+    """Which 14-day page holds `day`."""
+    return (day - today_for(context)).days // DAYS_PER_PAGE
+
+
+async def free_days(context: BotContext, page: int) -> dict[date, list[datetime]]:
+    """Free starts on one page of days, grouped by the customer's local date."""
+    draft = context.draft
+    zone = context.ui.fmt.zone
+    first = today_for(context) + timedelta(days=page * DAYS_PER_PAGE)
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(first + timedelta(days=DAYS_PER_PAGE), time(), zone)
+    starts = await context.services.availability.starts(
+        start, end, meeting_type_id=draft.meeting_type_id, duration=draft.duration
+    )
+    return group_by_local_day(starts, zone)
+
+
+async def _load_meeting(context: BotContext) -> None:
+    """Put the meeting type's name and length into the draft (read once per process)."""
+    draft = context.draft
+    meeting_type = await context.services.availability.meeting_type(draft.meeting_type_id)
+    if draft.meeting_type_id is None:
+        draft.meeting_type_id = meeting_type.id
+    draft.meeting_name = meeting_type.name
+    if draft.duration is None:
+        draft.duration = meeting_type.duration
+
+
+async def _show(
+    update: Update, context: BotContext, state: State, screen: Screen, *, fresh: bool
+) -> State:
+    await present(update, context, screens.with_notice(context.draft, screen), fresh=fresh)
+    context.draft.notice = None
+    return state
+
+
+async def _failed(
+    update: Update, context: BotContext, state: State, error: MeetergoError, *, fresh: bool
+) -> State:
+    """Say meetergo failed and offer "Try again", which asks `state` again."""
+    log.warning(
+        "meetergo failed while showing a step: %s",
+        type(error).__name__,
+        extra={"chat": chat_id_of(update), "step": state.name, "event": "meetergo_failed"},
+    )
+    screen = screens.failure_screen(context.draft, context.ui, error)
+    return await _show(update, context, state, screen, fresh=fresh)
+
+
+async def ask_day(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Show the free days of the draft's page."""
+    draft = context.draft
+    draft.new_menu()
+    try:
+        await _load_meeting(context)
+        draft.days = tuple(await free_days(context, draft.page))
+    except MeetergoError as error:
+        return await _failed(update, context, State.DAY, error, fresh=fresh)
+    return await _show(
+        update, context, State.DAY, screens.day_screen(draft, context.ui), fresh=fresh
+    )
+
+
+async def ask_time(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Show the free times of the chosen day, or the days again when none is left."""
+    draft = context.draft
+    day = draft.day
+    if day is None:
+        return await ask_day(update, context, fresh=fresh)
+    draft.new_menu()
+    try:
+        await _load_meeting(context)
+        draft.page = max(page_of(context, day), 0)
+        starts = (await free_days(context, draft.page)).get(day, [])
+    except MeetergoError as error:
+        return await _failed(update, context, State.SLOT, error, fresh=fresh)
+    if not starts:
+        draft.day = None
+        none_left = context.ui._("There are no free times left on {date}.").format(
+            date=escape(context.ui.fmt.full_date(day))
+        )
+        # Keep what was already to be said (e.g. "that time was just taken").
+        draft.notice = f"{draft.notice}\n{none_left}" if draft.notice else none_left
+        return await ask_day(update, context, fresh=fresh)
+    draft.offered = tuple(starts)
+    draft.slot_page = min(draft.slot_page, (len(starts) - 1) // keyboards.SLOTS_PER_PAGE)
+    screen = screens.time_screen(draft, context.ui)
+    return await _show(update, context, State.SLOT, screen, fresh=fresh)
+
+
+async def _ask_without_loading(
+    update: Update,
+    context: BotContext,
+    state: State,
+    render: Callable[[Draft, Ui], Screen],
+    *,
+    fresh: bool,
+) -> State:
+    context.draft.new_menu()
+    return await _show(update, context, state, render(context.draft, context.ui), fresh=fresh)
+
+
+async def ask_name(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Ask for the name."""
+    return await _ask_without_loading(update, context, State.NAME, screens.name_screen, fresh=fresh)
+
+
+async def ask_email(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Ask for the e-mail address (or about its likely typo)."""
+    return await _ask_without_loading(
+        update, context, State.EMAIL, screens.email_screen, fresh=fresh
+    )
+
+
+async def ask_consent(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Ask for agreement to the privacy policy."""
+    return await _ask_without_loading(
+        update, context, State.CONSENT, screens.consent_screen, fresh=fresh
+    )
+
+
+async def ask_confirmation(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Show the confirm card."""
+    draft = context.draft
+    draft.new_menu()
+    try:
+        await _load_meeting(context)
+    except MeetergoError as error:
+        return await _failed(update, context, State.CONFIRM, error, fresh=fresh)
+    screen = screens.confirm_screen(draft, context.ui)
+    return await _show(update, context, State.CONFIRM, screen, fresh=fresh)
+
+
+async def ask_zone(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Show the zone picker (zones where the customer's language is spoken, or the matches)."""
+    draft = context.draft
+    draft.new_menu()
+    if not draft.zone_options:
+        language = context.ui.prefs.language
+        draft.zone_options = tuple(choice.zone for choice in zones_for_language(language))
+    screen = screens.zone_screen(draft, context.ui)
+    return await _show(update, context, State.TIMEZONE, screen, fresh=fresh)
+
+
+async def ask_next(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Ask for the first answer still missing; the confirm card once everything is known."""
+    draft = context.draft
+    if draft.start is None:
+        return await (ask_time if draft.day is not None else ask_day)(update, context, fresh=fresh)
+    if draft.name is None:
+        return await ask_name(update, context, fresh=fresh)
+    if draft.email is None:
+        return await ask_email(update, context, fresh=fresh)
+    if not draft.consent:
+        return await ask_consent(update, context, fresh=fresh)
+    return await ask_confirmation(update, context, fresh=fresh)
+
+
+# How to ask each state again: for "Try again", a stale button, /language, text in a tap step.
+ASK: Mapping[State, Ask] = {
+    State.DAY: ask_day,
+    State.SLOT: ask_time,
+    State.NAME: ask_name,
+    State.EMAIL: ask_email,
+    State.CONSENT: ask_consent,
+    State.CONFIRM: ask_confirmation,
+    State.TIMEZONE: ask_zone,
+}
