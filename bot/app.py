@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.availability import AvailabilityService
+from bot.booking_ledger import BookingLedger
 from bot.bookings import BookingService
 from bot.config import Settings
 from bot.i18n import N_, translations
@@ -28,12 +29,13 @@ from bot.meetergo import (
     MEETERGO_LANGUAGES,
     AuthenticationError,
     MeetergoClient,
+    MeetergoError,
     NotFoundError,
-    UnavailableError,
 )
 from bot.persistence import SqlitePersistence
 from conversations.booking import build_booking_handler, build_outside_handlers
 from conversations.context import SERVICES_KEY, BotContext, Services
+from conversations.recovery import recover_interrupted_bookings
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,8 @@ def build_services(settings: Settings, client: MeetergoClient) -> Services:
         grid_zone=settings.bot_default_timezone,
         step_minutes=settings.bot_slot_step_minutes,
     )
-    return Services(settings, availability, BookingService(client, availability))
+    ledger = BookingLedger(settings.bot_data_dir / "bookings.sqlite3")
+    return Services(settings, availability, BookingService(client, availability, ledger))
 
 
 def build_application(settings: Settings) -> BotApplication:
@@ -111,6 +114,8 @@ def build_application(settings: Settings) -> BotApplication:
     )
     services = build_services(settings, client)
 
+    warm_up: list[asyncio.Task[None]] = []
+
     async def open_services(app: BotApplication) -> None:
         try:
             meeting_type = await services.availability.meeting_type()
@@ -118,11 +123,15 @@ def build_application(settings: Settings) -> BotApplication:
             raise StartupError(
                 f"meetergo refused meeting type {settings.meetergo_meeting_type_id}: {error}"
             ) from None
-        except UnavailableError as error:
-            # Customers get "try again" until meetergo answers; starting is still right.
-            log.warning("meetergo unavailable at start: %s", error)
+        except MeetergoError as error:
+            # Down, overloaded or rate limited: serve customers ("try again in a moment") and
+            # keep asking in the background instead of dying.
+            log.warning("meetergo not answering at start (%s); retrying", type(error).__name__)
+            warm_up.append(asyncio.create_task(_keep_trying(app, services)))
             meeting_type = None
         await publish_command_menus(app, settings.bot_default_language)
+        if meeting_type is not None:
+            await recover_interrupted_bookings(app)
         log.info(
             "bot @%s serving meeting type %r",
             app.bot.username,
@@ -130,7 +139,10 @@ def build_application(settings: Settings) -> BotApplication:
         )
 
     async def close_services(app: BotApplication) -> None:
+        for task in warm_up:
+            task.cancel()
         await client.aclose()
+        services.bookings.ledger.close()
 
     token = settings.telegram_bot_token.get_secret_value()
     base = settings.telegram_base_url
@@ -159,6 +171,30 @@ def build_application(settings: Settings) -> BotApplication:
         application.add_handler(handler)
     application.add_error_handler(report_error)
     return application
+
+
+WARM_UP_FIRST_WAIT = 2.0  # seconds; doubles after each failure
+WARM_UP_LONGEST_WAIT = 60.0
+
+
+async def _keep_trying(app: BotApplication, services: Services) -> None:
+    """Read the meeting types until meetergo answers, then settle interrupted bookings."""
+    wait = WARM_UP_FIRST_WAIT
+    while True:
+        await asyncio.sleep(wait)
+        try:
+            for meeting_type_id in services.availability.meeting_type_ids:
+                await services.availability.meeting_type(meeting_type_id)
+            await recover_interrupted_bookings(app)
+        except (AuthenticationError, NotFoundError) as error:
+            log.error("meetergo refused the meeting type: %s", error)
+            return
+        except MeetergoError as error:
+            log.warning("meetergo still not answering (%s)", type(error).__name__)
+            wait = min(wait * 2, WARM_UP_LONGEST_WAIT)
+            continue
+        log.info("meetergo answers again")
+        return
 
 
 def command_menu(language: str) -> list[BotCommand]:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.meetergo import MeetergoClient, MeetingType
+from bot.meetergo import MeetergoClient, MeetingType, NotFoundError
+from bot.meetergo.models import Timeframe
 from bot.slots import FreeWindow, bookable_starts
 
 Window = tuple[datetime, datetime]
-# One cached answer: which meeting type, for how many minutes, between which two moments.
-AskKey = tuple[str, int, datetime, datetime]
+# One cached answer: windows or listed starts, of which meeting type, for how many minutes,
+# between which two moments.
+AskKey = tuple[str, str, int, datetime, datetime]
 
 
 def utc_now() -> datetime:
@@ -51,9 +53,10 @@ class AvailabilityService:
         self._ttl = ttl
         self._clock = clock
         self._meeting_types: dict[str, MeetingType] = {}
+        self._spots_missing = False
         self._type_lock = asyncio.Lock()
-        self._answers: dict[AskKey, tuple[float, list[FreeWindow]]] = {}
-        self._in_flight: dict[AskKey, asyncio.Task[list[FreeWindow]]] = {}
+        self._answers: dict[AskKey, tuple[float, list[datetime]]] = {}
+        self._in_flight: dict[AskKey, asyncio.Task[list[datetime]]] = {}
 
     def now(self) -> datetime:
         """The service's clock (UTC)."""
@@ -77,50 +80,97 @@ class AvailabilityService:
         meeting_type_id: str | None = None,
         duration: int | None = None,
     ) -> list[datetime]:
-        """Bookable starts (UTC) between start and end, never in the past.
+        """Bookable starts (UTC) between start and end from meetergo's free windows (the
+        recipe's availability), on the grid of the team's wall clock; never in the past.
 
         `duration` (minutes) defaults to the meeting type's own; a meeting must fit whole.
         """
         meeting_type = await self.meeting_type(meeting_type_id)
         minutes = duration or meeting_type.duration
-        key = (meeting_type.id, minutes, start, end)
-        timeframes = await self._timeframes(meeting_type, key)
-        step = timedelta(minutes=self._step_minutes or minutes)
-        return [
-            moment
-            for moment in bookable_starts(
-                timeframes,
-                duration=timedelta(minutes=minutes),
-                step=step,
-                earliest=max(start, self.now()),
-                grid_zone=self._grid_zone,
-            )
-            if moment < end
-        ]
+        key = ("windows", meeting_type.id, minutes, start, end)
+        found = await self._shared(key, lambda: self._windowed(meeting_type, minutes, start, end))
+        return self._upcoming(found, start, end)
+
+    async def exact_starts(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        meeting_type_id: str | None = None,
+        duration: int | None = None,
+    ) -> list[datetime]:
+        """The starts meetergo itself lists between start and end (v4 availability), which are
+        the ones it accepts; cut from its windows on the grid only where it lists none."""
+        meeting_type = await self.meeting_type(meeting_type_id)
+        minutes = duration or meeting_type.duration
+        key = ("spots", meeting_type.id, minutes, start, end)
+        found = await self._shared(key, lambda: self._listed(meeting_type, minutes, start, end))
+        return self._upcoming(found, start, end)
 
     def invalidate(self) -> None:
         """Forget cached answers, e.g. after a booking or a slot-taken answer."""
         self._answers.clear()
 
-    async def _timeframes(self, meeting_type: MeetingType, key: AskKey) -> list[FreeWindow]:
+    def _upcoming(self, found: list[datetime], start: datetime, end: datetime) -> list[datetime]:
+        earliest = max(start, self.now())
+        return [moment for moment in found if earliest <= moment < end]
+
+    async def _shared(
+        self, key: AskKey, fetch: Callable[[], Awaitable[list[datetime]]]
+    ) -> list[datetime]:
+        """One answer per question for `ttl` seconds, one request for concurrent askers."""
         cached = self._answers.get(key)
         if cached and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         task = self._in_flight.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._fetch(meeting_type, key))
+            task = asyncio.ensure_future(self._remember(key, fetch))
             self._in_flight[key] = task
             task.add_done_callback(lambda _: self._in_flight.pop(key, None))
         # shield: one customer giving up must not cancel the answer others are waiting for.
         return await asyncio.shield(task)
 
-    async def _fetch(self, meeting_type: MeetingType, key: AskKey) -> list[FreeWindow]:
-        _, _, start, end = key
-        availability = await self._client.availability(meeting_type, start, end)
-        frames = [FreeWindow(frame.start, frame.end) for frame in availability.timeframes]
+    async def _remember(
+        self, key: AskKey, fetch: Callable[[], Awaitable[list[datetime]]]
+    ) -> list[datetime]:
+        found = await fetch()
         self._evict_expired()
-        self._answers[key] = (time.monotonic(), frames)
-        return frames
+        self._answers[key] = (time.monotonic(), found)
+        return found
+
+    async def _windowed(
+        self, meeting_type: MeetingType, minutes: int, start: datetime, end: datetime
+    ) -> list[datetime]:
+        availability = await self._client.availability(meeting_type, start, end)
+        return self._on_grid(availability.timeframes, minutes, start)
+
+    async def _listed(
+        self, meeting_type: MeetingType, minutes: int, start: datetime, end: datetime
+    ) -> list[datetime]:
+        if self._spots_missing:
+            return await self._windowed(meeting_type, minutes, start, end)
+        try:
+            answer = await self._client.spots(meeting_type, start, end, duration=minutes)
+        except NotFoundError:
+            # A meetergo (or stand-in) without v4 availability: the recipe's windows will do,
+            # from now on (unless the meeting type itself is unknown, which this raises).
+            found = await self._windowed(meeting_type, minutes, start, end)
+            self._spots_missing = True
+            return found
+        listed = answer.starts()
+        return listed if listed is not None else self._on_grid(answer.timeframes, minutes, start)
+
+    def _on_grid(
+        self, timeframes: Iterable[Timeframe], minutes: int, start: datetime
+    ) -> list[datetime]:
+        windows = [FreeWindow(frame.start, frame.end) for frame in timeframes]
+        return bookable_starts(
+            windows,
+            duration=timedelta(minutes=minutes),
+            step=timedelta(minutes=self._step_minutes or minutes),
+            earliest=max(start, self.now()),
+            grid_zone=self._grid_zone,
+        )
 
     def _evict_expired(self) -> None:
         limit = time.monotonic() - self._ttl

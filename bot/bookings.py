@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.availability import AvailabilityService
+from bot.booking_ledger import Attempt, BookingLedger
 from bot.contact import split_name
 from bot.meetergo import (
     Attendee,
     BookingConfirmation,
+    BookingOutcomeUnknownError,
     BookingRequest,
     MeetergoClient,
+    MeetergoError,
 )
 
 
@@ -26,44 +29,119 @@ class AttendeeDetails:
     telegram_user_id: int
 
 
-class BookingService:
-    """Books a start for a customer; one POST per call, never retried behind their back."""
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """meetergo's answer, and the start it is for (an earlier attempt's, if that one held)."""
 
-    def __init__(self, client: MeetergoClient, availability: AvailabilityService) -> None:
+    confirmation: BookingConfirmation
+    start: datetime
+
+
+class BookingNotMadeError(MeetergoError):
+    """A booking's answer was lost, and meetergo has no such booking: trying again is safe."""
+
+
+class BookingService:
+    """Books a start for a customer: at most one booking per confirmation, whatever happens.
+
+    Each attempt is written to the ledger before the POST and settled once its outcome is
+    known. An attempt whose answer was lost is looked up on meetergo (found: it is booked;
+    not found: BookingNotMadeError), and so is one left unsettled, before anything is posted
+    again for that chat.
+    """
+
+    def __init__(
+        self, client: MeetergoClient, availability: AvailabilityService, ledger: BookingLedger
+    ) -> None:
         self._client = client
         self._availability = availability
+        self.ledger = ledger
 
     async def book(
         self,
         start: datetime,
         customer: AttendeeDetails,
         *,
+        chat_id: int,
         meeting_type_id: str | None = None,
         duration: int | None = None,
-    ) -> BookingConfirmation:
-        """POST /booking for this start; the cached availability is dropped either way.
+        message_id: int | None = None,
+    ) -> Booked:
+        """Book this start (the first configured meeting type and its own length by default).
 
-        The meeting type defaults to the first configured one, the duration to its own.
+        Raises BookingOutcomeUnknownError when neither the answer nor a look-up tells whether
+        the booking exists; the attempt then stays in the ledger for the next try.
         """
         meeting_type = await self._availability.meeting_type(meeting_type_id)
-        first, last = split_name(customer.name)
-        attendee = Attendee(
+        earlier = await self.ledger.of_chat(chat_id)
+        if earlier is not None:
+            found = await self.look_up(earlier)
+            if found is not None:
+                return Booked(found, earlier.start)
+        attempt = Attempt(
+            chat_id=chat_id,
+            user_id=customer.telegram_user_id,
+            meeting_type_id=meeting_type.id,
+            start=start,
+            duration=duration or meeting_type.duration,
             email=customer.email,
-            fullname=customer.name,
-            firstname=first,
-            lastname=last or None,
-            receive_reminders=True,
-            # Free keys are kept by meetergo as metadata: lets the team find the chat again.
-            notes={"source": "telegram", "telegramUserId": str(customer.telegram_user_id)},
             language=customer.language,
             timezone=customer.timezone,
-            data_policy_accepted=True,
+            message_id=message_id,
         )
+        await self.ledger.begin(attempt)
         request = BookingRequest.for_meeting_type(
-            meeting_type, start=start, attendee=attendee, duration=duration
+            meeting_type, start=start, attendee=_attendee(customer), duration=duration
         )
         try:
-            return await self._client.book(request)
+            confirmation = await self._client.book(request)
+        except BookingOutcomeUnknownError:
+            found = await self.look_up(attempt)
+            if found is None:
+                raise BookingNotMadeError(
+                    "meetergo lost the answer and has no such booking"
+                ) from None
+            return Booked(found, start)
+        except MeetergoError:
+            # Refused outright (taken, invalid, rate limited to the end): nothing was created.
+            await self.ledger.settle(chat_id)
+            raise
         finally:
             # Booked or refused, the free times just changed for everyone.
             self._availability.invalidate()
+        await self.ledger.settle(chat_id)
+        return Booked(confirmation, start)
+
+    async def look_up(self, attempt: Attempt) -> BookingConfirmation | None:
+        """Whether an attempt's booking exists; settles the attempt when that is known.
+
+        Raises BookingOutcomeUnknownError when meetergo cannot be asked (the attempt stays).
+        """
+        try:
+            found = await self._client.find_appointment(
+                attempt.meeting_type_id, attempt.start, attempt.email
+            )
+        except MeetergoError as error:
+            raise BookingOutcomeUnknownError(
+                f"could not look the booking up: {type(error).__name__}"
+            ) from None
+        await self.ledger.settle(attempt.chat_id)
+        if found is None:
+            return None
+        return BookingConfirmation(appointment_id=found.id)
+
+
+def _attendee(customer: AttendeeDetails) -> Attendee:
+    first, last = split_name(customer.name)
+    return Attendee(
+        email=customer.email,
+        fullname=customer.name,
+        firstname=first,
+        lastname=last or None,
+        receive_reminders=True,
+        # Free keys are kept by meetergo as metadata: lets the team find the chat again.
+        notes={"source": "telegram", "telegramUserId": str(customer.telegram_user_id)},
+        language=customer.language,
+        timezone=customer.timezone,
+        data_policy_accepted=True,
+    )

@@ -9,6 +9,7 @@ to that state so it redraws it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from datetime import timedelta
@@ -26,12 +27,12 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.bookings import AttendeeDetails
+from bot.bookings import AttendeeDetails, BookingNotMadeError
 from bot.contact import InvalidEmailError, InvalidNameError, check_email, clean_name
 from bot.i18n import N_
 from bot.meetergo import MeetergoError, SlotTakenError
 from bot.typed_day import AmbiguousDayError, PastDayError, parse_day
-from conversations import screens
+from conversations import keyboards, screens
 from conversations.buttons import (
     BOOKED_KEY,
     Next,
@@ -62,9 +63,9 @@ from conversations.callbacks import (
     UseTelegramName,
     owned_by,
 )
-from conversations.chat import chat_id_of, present, reply
+from conversations.chat import chat_id_of, present, reply, typing_while_slow
 from conversations.context import BotContext
-from conversations.screens import MAX_PAGES
+from conversations.screens import MAX_PAGES, booked_text
 from conversations.settings import (
     choose_language,
     choose_timezone,
@@ -81,6 +82,7 @@ from conversations.steps import (
     ask_name,
     ask_next,
     ask_time,
+    complete,
     free_days,
     page_of,
     today_for,
@@ -346,28 +348,44 @@ async def change_email(update: Update, context: BotContext) -> Next:
     return await ask_next(update, context)
 
 
+STILL_BOOKING_AFTER = 5.0  # seconds of a booking request before the card says it is still on
+
+
 @tap(Confirm)
 async def confirm_booking(update: Update, context: BotContext) -> Next:
     """Book the chosen time on meetergo and confirm it in the chat."""
     draft = context.draft
-    if None in (draft.start, draft.name, draft.email) or not draft.consent:
+    if not complete(draft):
         return await ask_next(update, context)
     ui = context.ui
     start = draft.chosen_start()
     when = screens.booking_when(ui, start)
     # Drop the buttons before the POST: a second tap then has nothing to press.
     await present(update, context, (ui._("⏳ Booking {when}…").format(when=when), None))
-    customer = AttendeeDetails(
+    attendee = AttendeeDetails(
         name=draft.name or "",
         email=draft.email or "",
         language=ui.prefs.language,
         timezone=ui.prefs.timezone,
         telegram_user_id=update.effective_user.id if update.effective_user else 0,
     )
-    try:
-        confirmation = await context.services.bookings.book(
-            start, customer, meeting_type_id=draft.meeting_type_id, duration=draft.duration
+    booking = asyncio.ensure_future(
+        context.services.bookings.book(
+            start,
+            attendee,
+            chat_id=chat_id_of(update),
+            meeting_type_id=draft.meeting_type_id,
+            duration=draft.duration,
+            message_id=draft.menu_message_id,
         )
+    )
+    try:
+        async with typing_while_slow(update, context):
+            done, _ = await asyncio.wait({booking}, timeout=STILL_BOOKING_AFTER)
+            if not done:
+                still = ui._("⏳ Still booking {when}… meetergo is taking a moment.")
+                await present(update, context, (still.format(when=when), None))
+            booked = await booking
     except SlotTakenError:
         log.info("slot taken at confirm", extra={"chat": chat_id_of(update), "event": "slot_taken"})
         draft.start = None
@@ -375,19 +393,21 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
             time=escape(ui.fmt.time(start))
         )
         return await ask_time(update, context)
+    except BookingNotMadeError:
+        log.warning("booking answer lost, none made", extra={"chat": chat_id_of(update)})
+        draft.new_menu()
+        text = ui._(
+            "The scheduling service did not answer, and it has no booking for you: "
+            "nothing was booked. Tap Try again to book {when}."
+        ).format(when=when)
+        await present(update, context, (text, keyboards.try_again(ui, draft.menu)))
+        return State.CONFIRM
     except MeetergoError as error:
         log.warning("booking failed: %s", type(error).__name__, extra={"chat": chat_id_of(update)})
         draft.new_menu()
         await present(update, context, screens.failure_screen(draft, ui, error))
         return State.CONFIRM
-    if confirmation.is_provisional:
-        text = ui._(
-            "📨 Almost done: {when} is reserved. Please confirm it with the link in the e-mail "
-            "we just sent to {email}."
-        )
-    else:
-        text = ui._("✅ You're booked: {when}. A confirmation e-mail is on its way to {email}.")
-    await present(update, context, (text.format(when=when, email=escape(customer.email)), None))
+    await present(update, context, (booked_text(ui, booked, attendee.email), None))
     log.info("booked", extra={"chat": chat_id_of(update), "event": "booked"})
     if context.chat_data is not None:
         context.chat_data[BOOKED_KEY] = draft.menu_message_id

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
+from collections.abc import AsyncIterator
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
 from conversations.context import BotContext
 from conversations.screens import Screen
@@ -59,3 +64,28 @@ async def reply(update: Update, text: str) -> None:
     """Answer with a plain message that is no menu (help, a note), leaving the menu live."""
     if update.effective_message:
         await update.effective_message.reply_text(text)
+
+
+TYPING_AFTER = 1.0  # seconds of waiting on meetergo before the chat shows "typing…"
+TYPING_LASTS = 4.5  # Telegram shows a chat action for about five seconds
+
+
+@contextlib.asynccontextmanager
+async def typing_while_slow(update: Update, context: BotContext) -> AsyncIterator[None]:
+    """Show "typing…" in the chat while the block takes longer than a second."""
+    chat = update.effective_chat
+
+    async def keep_typing() -> None:
+        await asyncio.sleep(TYPING_AFTER)
+        while chat is not None:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+            await asyncio.sleep(TYPING_LASTS)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -49,6 +49,18 @@ class Ui:
         return self.catalog.ngettext(singular, plural, count)
 
 
+def make_ui(settings: Settings, prefs: Prefs, telegram_name: str | None = None) -> Ui:
+    """How to talk to a customer with these preferences."""
+    return Ui(
+        prefs,
+        Formatter(prefs.language, prefs.timezone),
+        translations(prefs.language),
+        privacy_url=str(settings.bot_privacy_url),
+        team_zone=settings.bot_default_timezone,
+        telegram_name=telegram_name,
+    )
+
+
 class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
     """CallbackContext with typed access to services, the draft and the customer's prefs.
 

@@ -11,6 +11,7 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
+from bot.bookings import Booked
 from bot.i18n import Formatter
 from bot.meetergo import (
     AuthenticationError,
@@ -146,6 +147,19 @@ def booking_when(ui: Ui, start: datetime) -> str:
         time=escape(ui.fmt.time(start)),
         zone=escape(ui.fmt.zone_name()),
     )
+
+
+def booked_text(ui: Ui, booked: Booked, email: str) -> str:
+    """The confirmation in the chat: booked, or reserved until the e-mail link is followed."""
+    when = booking_when(ui, booked.start)
+    if booked.confirmation.is_provisional:
+        text = ui._(
+            "📨 Almost done: {when} is reserved. Please confirm it with the link in the e-mail "
+            "we just sent to {email}."
+        )
+    else:
+        text = ui._("✅ You're booked: {when}. A confirmation e-mail is on its way to {email}.")
+    return text.format(when=when, email=escape(email))
 
 
 def _team_time(ui: Ui, start: datetime) -> list[str]:

@@ -18,7 +18,7 @@ from bot.meetergo import MeetergoError
 from bot.slots import group_by_local_day
 from bot.timezones import zones_for_language
 from conversations import keyboards, screens
-from conversations.chat import chat_id_of, present
+from conversations.chat import chat_id_of, present, typing_while_slow
 from conversations.context import BotContext, Ui
 from conversations.draft import Draft
 from conversations.screens import Screen
@@ -52,6 +52,17 @@ async def free_days(context: BotContext, page: int) -> dict[date, list[datetime]
         start, end, meeting_type_id=draft.meeting_type_id, duration=draft.duration
     )
     return group_by_local_day(starts, zone)
+
+
+async def times_of_day(context: BotContext, day: date) -> list[datetime]:
+    """The exact starts meetergo lists on one day of the customer's calendar."""
+    draft = context.draft
+    zone = context.ui.fmt.zone
+    start = datetime.combine(day, time(), zone)
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    return await context.services.availability.exact_starts(
+        start, end, meeting_type_id=draft.meeting_type_id, duration=draft.duration
+    )
 
 
 async def _load_meeting(context: BotContext) -> None:
@@ -91,8 +102,9 @@ async def ask_day(update: Update, context: BotContext, *, fresh: bool = False) -
     draft = context.draft
     draft.new_menu()
     try:
-        await _load_meeting(context)
-        draft.days = tuple(await free_days(context, draft.page))
+        async with typing_while_slow(update, context):
+            await _load_meeting(context)
+            draft.days = tuple(await free_days(context, draft.page))
     except MeetergoError as error:
         return await _failed(update, context, State.DAY, error, fresh=fresh)
     return await _show(
@@ -108,9 +120,10 @@ async def ask_time(update: Update, context: BotContext, *, fresh: bool = False) 
         return await ask_day(update, context, fresh=fresh)
     draft.new_menu()
     try:
-        await _load_meeting(context)
-        draft.page = max(page_of(context, day), 0)
-        starts = (await free_days(context, draft.page)).get(day, [])
+        async with typing_while_slow(update, context):
+            await _load_meeting(context)
+            draft.page = max(page_of(context, day), 0)
+            starts = await times_of_day(context, day)
     except MeetergoError as error:
         return await _failed(update, context, State.SLOT, error, fresh=fresh)
     if not starts:
@@ -161,9 +174,13 @@ async def ask_consent(update: Update, context: BotContext, *, fresh: bool = Fals
 async def ask_confirmation(update: Update, context: BotContext, *, fresh: bool = False) -> State:
     """Show the confirm card."""
     draft = context.draft
+    if not complete(draft):
+        # An answer went missing (the booking ended meanwhile): ask for what is missing.
+        return await ask_next(update, context, fresh=fresh)
     draft.new_menu()
     try:
-        await _load_meeting(context)
+        async with typing_while_slow(update, context):
+            await _load_meeting(context)
     except MeetergoError as error:
         return await _failed(update, context, State.CONFIRM, error, fresh=fresh)
     screen = screens.confirm_screen(draft, context.ui)
@@ -179,6 +196,11 @@ async def ask_zone(update: Update, context: BotContext, *, fresh: bool = False) 
         draft.zone_options = tuple(choice.zone for choice in zones_for_language(language))
     screen = screens.zone_screen(draft, context.ui)
     return await _show(update, context, State.TIMEZONE, screen, fresh=fresh)
+
+
+def complete(draft: Draft) -> bool:
+    """Whether the draft has every answer a booking needs."""
+    return None not in (draft.start, draft.name, draft.email) and draft.consent
 
 
 async def ask_next(update: Update, context: BotContext, *, fresh: bool = False) -> State:

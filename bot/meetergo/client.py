@@ -8,7 +8,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -22,7 +22,15 @@ from bot.meetergo.errors import (
     UnavailableError,
     error_from_response,
 )
-from bot.meetergo.models import Availability, BookingConfirmation, BookingRequest, MeetingType
+from bot.meetergo.models import (
+    Appointment,
+    AppointmentPage,
+    Availability,
+    BookingConfirmation,
+    BookingRequest,
+    MeetingType,
+    SpotAvailability,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,13 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 Sleep = Callable[[float], Awaitable[None]]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# A booking may take meetergo a while (calendars, e-mails); a slow answer must not be mistaken
+# for a lost one. meetergo's own clients wait 30 seconds.
+BOOKING_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+# How far around a start the appointment list is asked for when looking a booking up.
+LOOKUP_MARGIN = timedelta(minutes=1)
 
 
 def _utc_iso(moment: datetime) -> str:
@@ -46,6 +61,7 @@ class MeetergoClient:
         api_key: SecretStr,
         user_id: str | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        booking_timeout: httpx.Timeout = BOOKING_TIMEOUT,
         max_attempts: int = 3,
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -61,6 +77,7 @@ class MeetergoClient:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
         )
+        self._booking_timeout = booking_timeout
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._sleep = sleep
@@ -87,11 +104,65 @@ class MeetergoClient:
         body = await self._get("/booking-availability/v2", params=params)
         return self._parse(Availability, body, "availability")
 
+    async def spots(
+        self, meeting_type: MeetingType, start: datetime, end: datetime, *, duration: int
+    ) -> SpotAvailability:
+        """v4 availability: free windows and the exact starts meetergo will accept."""
+        params = {
+            **meeting_type.host_query(),
+            "meetingTypeId": meeting_type.id,
+            "start": _utc_iso(start),
+            "end": _utc_iso(end),
+            "meetingDuration": str(duration),
+        }
+        body = await self._get("/v4/booking-availability", params=params)
+        return self._parse(SpotAvailability, body, "availability")
+
+    async def find_appointment(
+        self, meeting_type_id: str, start: datetime, email: str
+    ) -> Appointment | None:
+        """The appointment of `email` at `start`, if meetergo has one (v4 list, narrowed).
+
+        meetergo cannot filter by attendee: the list is narrowed by time, meeting type and a
+        free-text search, and the attendee and start are matched here.
+        """
+        params = {
+            "page": "0",
+            "pageSize": "100",
+            "start": _utc_iso(start - LOOKUP_MARGIN),
+            "end": _utc_iso(start + LOOKUP_MARGIN),
+            "meetingTypeId": meeting_type_id,
+            "search": email,
+        }
+        body = await self._get("/v4/appointment/paginated", params=params)
+        page = self._parse(AppointmentPage, body, "appointment list")
+        wanted = start.astimezone(UTC)
+        for appointment in page.appointments:
+            if appointment.start == wanted and appointment.has_attendee(email):
+                return appointment
+        return None
+
     async def book(self, request: BookingRequest) -> BookingConfirmation:
-        """Create the booking; a lost answer raises BookingOutcomeUnknownError, never a retry."""
+        """Create the booking; retried only after a 429 (refused, so nothing was created).
+
+        A lost or unreadable answer raises BookingOutcomeUnknownError: the booking may exist.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._book_once(request, attempt)
+            except RateLimitedError as error:
+                if attempt >= self._max_attempts:
+                    raise
+                await self._sleep(self._delay(attempt, error))
+
+    async def _book_once(self, request: BookingRequest, attempt: int) -> BookingConfirmation:
         started = time.monotonic()
         try:
-            response = await self._http.post("/booking", json=request.to_wire())
+            response = await self._http.post(
+                "/booking", json=request.to_wire(), timeout=self._booking_timeout
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never left this process, so nothing was booked: safe to offer a retry.
             raise UnavailableError(f"meetergo unreachable: {type(exc).__name__}") from None
@@ -99,9 +170,15 @@ class MeetergoClient:
             raise BookingOutcomeUnknownError(
                 f"meetergo did not answer the booking: {type(exc).__name__}"
             ) from None
-        self._log("POST", "/booking", response.status_code, started, attempt=1)
-        body = self._decode(response)
-        return self._parse(BookingConfirmation, body, "booking")
+        self._log("POST", "/booking", response.status_code, started, attempt=attempt)
+        try:
+            body = self._decode(response)
+            return self._parse(BookingConfirmation, body, "booking")
+        except UnavailableError as error:
+            if response.is_success:
+                # meetergo said yes but the answer cannot be read: the booking may well exist.
+                raise BookingOutcomeUnknownError(str(error), status=response.status_code) from None
+            raise
 
     async def _get(self, path: str, *, params: Mapping[str, str]) -> Any:
         attempt = 0

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 # Never wait longer than this for a Retry-After, whatever the server asks: a customer is waiting.
-MAX_RETRY_AFTER = 30.0
+# meetergo's own clients cap it at 20 seconds.
+MAX_RETRY_AFTER = 20.0
+# How meetergo words a start that someone else took (its clients match these, not a code).
+SLOT_TAKEN_WORDS = re.compile(
+    r"slot[- _]occupied|no longer available|already booked|fully booked", re.IGNORECASE
+)
 
 
 class MeetergoError(Exception):
@@ -28,7 +34,7 @@ class NotFoundError(MeetergoError):
 
 
 class SlotTakenError(MeetergoError):
-    """The chosen start is no longer free (400 slot-occupied, or 409)."""
+    """The chosen start is no longer free (409, or 400 saying so in its message or code)."""
 
 
 class BookingValidationError(MeetergoError):
@@ -90,7 +96,8 @@ def _field_messages(body: Mapping[str, Any]) -> dict[str, str]:
 
 def _is_slot_occupied(body: Mapping[str, Any]) -> bool:
     code = str(body.get("errorCode") or body.get("error_code") or "")
-    return code == "slot-occupied" or any("slot-occupied" in m for m in _messages(body))
+    texts = [code, *_messages(body), str(body.get("error") or "")]
+    return any(SLOT_TAKEN_WORDS.search(text) for text in texts)
 
 
 def error_from_response(

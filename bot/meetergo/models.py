@@ -116,6 +116,10 @@ class BookingRequest(_Wire):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+# Booking types whose booking waits for the attendee's e-mail link or the host's approval.
+PENDING_BOOKING_TYPES = frozenset({"doubleOptIn", "requireHostConfirmation"})
+
+
 class BookingConfirmation(_Wire):
     appointment_id: str | None = None
     secret: str | None = None
@@ -124,5 +128,61 @@ class BookingConfirmation(_Wire):
 
     @property
     def is_provisional(self) -> bool:
-        """True when the host or a double opt-in still has to confirm."""
+        """True when the host or a double opt-in still has to confirm.
+
+        meetergo's own clients recognise this by `bookingType`; older answers carry only a
+        `provisionalBookingId`.
+        """
+        if self.booking_type in PENDING_BOOKING_TYPES:
+            return True
         return self.appointment_id is None and self.provisional_booking_id is not None
+
+
+class AppointmentAttendee(_Wire):
+    id: str | None = None
+    email: str = ""
+    fullname: str | None = None
+    timezone: str | None = None
+
+
+class Appointment(_Wire):
+    """An appointment as v4 lists it (`GET /v4/appointment/...`)."""
+
+    id: str
+    start: AwareDatetime
+    end: AwareDatetime | None = None
+    meeting_type_id: str | None = None
+    is_cancelled: bool = False
+    attendees: list[AppointmentAttendee] = Field(default_factory=list)
+
+    def has_attendee(self, email: str) -> bool:
+        """True when `email` is one of the attendees (e-mail addresses compare without case)."""
+        wanted = email.casefold()
+        return any(attendee.email.casefold() == wanted for attendee in self.attendees)
+
+
+class AppointmentPage(_Wire):
+    appointments: list[Appointment] = Field(default_factory=list)
+    total: int = 0
+
+
+class Spot(_Wire):
+    start_time: AwareDatetime
+
+
+class SpotDate(_Wire):
+    date: str = ""
+    spots: list[Spot] = Field(default_factory=list)
+
+
+class SpotAvailability(_Wire):
+    """v4 availability: the free windows and, where meetergo lists them, the exact starts."""
+
+    timeframes: list[Timeframe] = Field(default_factory=list)
+    dates: list[SpotDate] | None = None
+
+    def starts(self) -> list[datetime] | None:
+        """Every listed start, sorted; None when the answer lists none (windows only)."""
+        if self.dates is None:
+            return None
+        return sorted({spot.start_time for day in self.dates for spot in day.spots})

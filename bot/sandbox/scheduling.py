@@ -15,9 +15,10 @@ import secrets
 import signal
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from http import HTTPStatus
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
@@ -30,6 +31,7 @@ from bot.sandbox.scheduling_calendar import (
 )
 from bot.sandbox.scheduling_defaults import default_hosts, default_meeting_types
 from bot.sandbox.scheduling_model import (
+    AFTER_WORK,
     FAILURE_KINDS,
     Booking,
     Failure,
@@ -121,6 +123,14 @@ class SandboxScheduling:
         self.latency = 0.0
         # How many upcoming booking requests lose their start to a rival customer first.
         self.rivals_waiting = 0
+        # How a taken start is refused: status, message (a list when several), errorCode too.
+        self.taken_answer: tuple[int, str | list[str], bool] = (
+            400,
+            "The selected slot is no longer available",
+            True,
+        )
+        # Whether a pending booking's answer names its provisionalBookingId beside bookingType.
+        self.pending_names_id = True
         self.calls: list[RecordedCall] = []
         self.bookings: list[Booking] = []
         self._failures: list[Failure] = []
@@ -132,7 +142,10 @@ class SandboxScheduling:
         self._routes: list[tuple[re.Pattern[str], str, Handler]] = [
             (re.compile(r"/(?:v4/)?meeting-type/(?P<id>[^/]+)"), "GET", self._meeting_type),
             (re.compile(r"/booking-availability/v2"), "GET", self._availability),
+            (re.compile(r"/v4/booking-availability"), "GET", self._spots),
             (re.compile(r"/(?:v4/)?booking"), "POST", self._booking),
+            (re.compile(r"/v4/appointment/paginated"), "GET", self._appointment_page),
+            (re.compile(r"/v4/appointment/(?P<id>[^/]+)"), "GET", self._appointment),
         ]
 
     def _check_references(self) -> None:
@@ -169,6 +182,7 @@ class SandboxScheduling:
         self._stopping = asyncio.Event()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
+        self._bind = (self._bind[0], self._port)
 
     async def stop(self) -> None:
         """Wake held requests and shut the server down."""
@@ -196,16 +210,30 @@ class SandboxScheduling:
         kind: str = "status",
         path: str | None = None,
         retry_after: float | None = None,
+        seconds: float = 10.0,
     ) -> None:
-        """Make the next n matching calls fail: HTTP status, a held request or malformed JSON."""
+        """Make the next n matching calls fail (see FailureKind): an HTTP status, a held
+        request, malformed JSON, or the work done and then the answer lost, dropped, garbled
+        or `seconds` late."""
         if n < 1:
             raise ValueError("n must be at least 1")
         if kind not in FAILURE_KINDS:
             raise ValueError(f"kind must be one of {FAILURE_KINDS}")
         failure_kind: FailureKind = next(k for k in FAILURE_KINDS if k == kind)
         self._failures.append(
-            Failure(failure_kind, n, status or 503, retry_after=retry_after, path=path)
+            Failure(
+                failure_kind,
+                n,
+                status or 503,
+                retry_after=retry_after,
+                path=path,
+                seconds=seconds,
+            )
         )
+
+    def clear_failures(self) -> None:
+        """Forget every injected failure still pending: meetergo answers normally again."""
+        self._failures.clear()
 
     def _take_failure(self, path: str) -> Failure | None:
         """Consume one use of the first pending failure that applies to this path."""
@@ -240,9 +268,33 @@ class SandboxScheduling:
             end=begin + timedelta(minutes=duration or meeting_type.duration),
             attendee=dict(attendee or {}),
             body={},
+            created_at=datetime.now(UTC),
         )
         self.bookings.append(booking)
         return booking
+
+    def answer_taken_slot_as(
+        self,
+        status: int = 409,
+        message: str | list[str] = "This slot is no longer available",
+        *,
+        error_code: bool = False,
+    ) -> None:
+        """Refuse taken starts the way the live service may: 400 or 409, a message string or
+        list, with or without errorCode."""
+        self.taken_answer = (status, message, error_code)
+
+    async def refuse_connections(self) -> None:
+        """Stop listening (connections are refused) but keep the port for accept_connections."""
+        if self._runner is not None:
+            self._bind = (self._bind[0], self._port or self._bind[1])
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def accept_connections(self) -> None:
+        """Listen again on the same port after refuse_connections."""
+        if self._runner is None:
+            await self.start()
 
     def rival_books_first(self, n: int = 1) -> None:
         """Let another customer book the start of each of the next n booking requests first."""
@@ -342,12 +394,34 @@ class SandboxScheduling:
         if failure is not None and failure.kind == "timeout":
             self._record(request, parsed, 0)
             return await self._hold()
+        if failure is not None and failure.kind in AFTER_WORK:
+            return await self._answer_badly(request, parsed if is_json else _NOT_JSON, failure)
         if failure is not None:
             response = _failure_response(failure)
         else:
             response = await self._dispatch(request, parsed if is_json else _NOT_JSON)
         self._record(request, parsed, response.status)
         return response
+
+    async def _answer_badly(
+        self, request: web.Request, body: Any, failure: Failure
+    ) -> web.StreamResponse:
+        """Do the request's work (a booking is really made), then spoil the answer."""
+        response = await self._dispatch(request, body)
+        if failure.kind == "slow":
+            self._record(request, body, response.status)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=failure.seconds)
+            return response
+        if failure.kind == "garbled":
+            self._record(request, body, response.status)
+            return web.Response(
+                status=response.status, text=MALFORMED_BODY, content_type="application/json"
+            )
+        self._record(request, body, 0)
+        if failure.kind == "dropped" and request.transport is not None:
+            request.transport.abort()
+        return await self._hold()
 
     async def _hold(self) -> web.Response:
         """Keep a request open past any client timeout, or until the server stops."""
@@ -453,15 +527,213 @@ class SandboxScheduling:
                 # Another customer books this very start a moment earlier.
                 self.rivals_waiting -= 1
                 self.take(meeting_type.id, start, duration=duration)
-            host_id = self._pick_host(meeting_type, hosts, start, duration)
+            # v4 availability lists exact starts, and meetergo refuses any other.
+            listed = [h for h in hosts if self._listed(meeting_type, h, start, duration)]
+            host_id = self._pick_host(meeting_type, listed, start, duration)
             if host_id is None:
-                return _slot_occupied()
+                return self._slot_taken()
             booking = self.add_booking(
                 meeting_type.id, host_id, start, duration=duration, attendee=body["attendee"]
             )
             booking.body = body
+            booking.pending = meeting_type.booking_type is not None
+        if booking.pending:
+            pending: dict[str, Any] = {"bookingType": meeting_type.booking_type}
+            if self.pending_names_id:
+                pending["provisionalBookingId"] = booking.appointment_id
+            return web.json_response(pending, status=201)
         answer = {"appointmentId": booking.appointment_id, "secret": booking.secret}
         return web.json_response(answer, status=201)
+
+    def _slot_taken(self) -> web.Response:
+        status, message, with_code = self.taken_answer
+        extra = {"errorCode": "slot-occupied"} if with_code else {}
+        reason = HTTPStatus(status).phrase
+        return web.json_response(
+            {"statusCode": status, "message": message, "error": reason, **extra}, status=status
+        )
+
+    # ----- v4: exact starts and appointments -------------------------------------------------
+
+    def host_spots(
+        self, meeting_type: MeetingType, host_id: str, low: datetime, high: datetime, minutes: int
+    ) -> list[datetime]:
+        """Exact starts of one host: every slot_interval on the host's wall clock, counted from
+        local midnight, where the whole meeting fits in a free window."""
+        zone = ZoneInfo(self.hosts[host_id].timezone)
+        step = timedelta(minutes=meeting_type.slot_interval or meeting_type.duration)
+        length = timedelta(minutes=minutes)
+        found: list[datetime] = []
+        for window_start, window_end in self.host_windows(meeting_type, host_id, low, high):
+            local = window_start.astimezone(zone)
+            midnight = datetime.combine(local.date(), time(), zone)
+            steps = -(-(local.replace(tzinfo=None) - midnight.replace(tzinfo=None)) // step)
+            wall = midnight.replace(tzinfo=None) + steps * step
+            while True:
+                moment = wall.replace(tzinfo=zone).astimezone(UTC)
+                if moment + length > window_end:
+                    break
+                if moment >= window_start:
+                    found.append(moment)
+                wall += step
+        return found
+
+    def spots(
+        self,
+        meeting_type_id: str,
+        low: datetime,
+        high: datetime,
+        minutes: int | None = None,
+        host_ids: Sequence[str] | None = None,
+    ) -> list[datetime]:
+        """The exact starts v4 availability lists for a type, sorted, each once."""
+        meeting_type = self.meeting_types[meeting_type_id]
+        length = minutes or meeting_type.duration
+        hosts = list(host_ids) if host_ids is not None else meeting_type.team()
+        return sorted(
+            {
+                moment
+                for h in hosts
+                for moment in self.host_spots(meeting_type, h, low, high, length)
+            }
+        )
+
+    def _listed(
+        self, meeting_type: MeetingType, host_id: str, start: datetime, minutes: int
+    ) -> bool:
+        """Whether v4 availability lists `start` for this host: other starts are refused."""
+        day = timedelta(days=1)
+        return start in self.host_spots(meeting_type, host_id, start - day, start + day, minutes)
+
+    async def _spots(self, request: web.Request, _: re.Match[str], __: Any) -> web.Response:
+        """GET /v4/booking-availability: windows plus dates[].spots[] (exact starts)."""
+        if "from" in request.query or "to" in request.query:
+            return _validation_error([FieldError("start", "use start and end, not from and to")])
+        host_ids = split_host_ids(request.query.getall("hostIds", []))
+        if not request.query.get("queueId") and not host_ids:
+            return _error(400, "Expected hostIds or queueId")
+        query = parse_availability_query(request.query, host_ids)
+        if isinstance(query, list):
+            return _validation_error(query)
+        meeting_type = self.meeting_types.get(query.meeting_type_id)
+        if meeting_type is None:
+            return _error(404, "Meeting type not found")
+        hosts = _availability_hosts(meeting_type, query)
+        if isinstance(hosts, web.Response):
+            return hosts
+        raw_minutes = request.query.get("meetingDuration")
+        minutes = meeting_type.duration
+        if raw_minutes is not None:
+            if not raw_minutes.isdigit() or int(raw_minutes) not in meeting_type.durations():
+                message = "meetingDuration must be the default or an allowed duration"
+                return _validation_error([FieldError("meetingDuration", message)])
+            minutes = int(raw_minutes)
+        try:
+            zone = ZoneInfo(request.query.get("timezone") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return _validation_error([FieldError("timezone", "must be a valid IANA time zone")])
+        windows = self.free_windows(meeting_type.id, query.start, query.end, hosts)
+        by_date: dict[str, list[dict[str, Any]]] = {}
+        for moment in self.spots(meeting_type.id, query.start, query.end, minutes, hosts):
+            spot: dict[str, Any] = {
+                "startTime": _iso_z(moment),
+                "unavailabilityEvents": [],
+                "appointment": None,
+            }
+            by_date.setdefault(moment.astimezone(zone).date().isoformat(), []).append(spot)
+        return web.json_response(
+            {
+                "timezone": zone.key,
+                "timeframes": [{"start": _iso_z(a), "end": _iso_z(b)} for a, b in windows],
+                "dates": [{"date": d, "spots": spots} for d, spots in by_date.items()],
+            }
+        )
+
+    async def _appointment(
+        self, request: web.Request, found: re.Match[str], _: Any
+    ) -> web.Response:
+        """GET /v4/appointment/{id}."""
+        booking = next(
+            (b for b in self.bookings if b.appointment_id == found["id"] and not b.pending), None
+        )
+        if booking is None:
+            return _error(404, "Appointment not found")
+        return web.json_response(self._appointment_json(booking))
+
+    async def _appointment_page(
+        self, request: web.Request, _: re.Match[str], __: Any
+    ) -> web.Response:
+        """GET /v4/appointment/paginated: page (0-based) and pageSize (1-100) are required."""
+        query = request.query
+        errors: list[FieldError] = []
+        page_text, size_text = query.get("page", ""), query.get("pageSize", "")
+        if not page_text.isdigit():
+            errors.append(FieldError("page", "page must be an integer of at least 0"))
+        if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
+            errors.append(FieldError("pageSize", "pageSize must be an integer from 1 to 100"))
+        low = parse_datetime(query.get("start")) if "start" in query else None
+        high = parse_datetime(query.get("end")) if "end" in query else None
+        for name, value in (("start", low), ("end", high)):
+            if name in query and value is None:
+                errors.append(FieldError(name, "must be a valid ISO 8601 date string"))
+        sort_by = query.get("sortBy", "appointment.start")
+        direction = query.get("sortDirection", "ASC")
+        if sort_by not in ("appointment.start", "appointment.createdAt"):
+            errors.append(
+                FieldError("sortBy", "must be appointment.start or appointment.createdAt")
+            )
+        if direction not in ("ASC", "DESC"):
+            errors.append(FieldError("sortDirection", "must be ASC or DESC"))
+        if errors:
+            return _validation_error(errors)
+        search = query.get("search", "").casefold()
+        type_id = query.get("meetingTypeId")
+        chosen = [
+            b
+            for b in self.bookings
+            if b.body
+            and not b.pending
+            and (low is None or b.start >= _utc(low))
+            and (high is None or b.start <= _utc(high))
+            and (type_id is None or b.meeting_type_id == type_id)
+            and (not search or search in json.dumps(b.attendee, ensure_ascii=False).casefold())
+        ]
+        key = (
+            (lambda b: b.start)
+            if sort_by == "appointment.start"
+            else (lambda b: b.created_at or b.start)
+        )
+        chosen.sort(key=key, reverse=direction == "DESC")
+        size, page = int(size_text), int(page_text)
+        shown = chosen[page * size : (page + 1) * size]
+        return web.json_response(
+            {"appointments": [self._appointment_json(b) for b in shown], "total": len(chosen)}
+        )
+
+    def _appointment_json(self, booking: Booking) -> dict[str, Any]:
+        attendee = booking.attendee
+        return {
+            "id": booking.appointment_id,
+            "start": _iso_z(booking.start),
+            "end": _iso_z(booking.end),
+            "meetingTypeId": booking.meeting_type_id,
+            "isCancelled": False,
+            "cancel": None,
+            "rescheduledAt": None,
+            "rescheduleCount": 0,
+            "attendees": [
+                {
+                    "id": f"attendee-{booking.appointment_id[:8]}",
+                    "email": attendee.get("email", ""),
+                    "firstname": attendee.get("firstname"),
+                    "lastname": attendee.get("lastname"),
+                    "fullname": attendee.get("fullname"),
+                    "phone": attendee.get("phone"),
+                    "timezone": attendee.get("timezone"),
+                }
+            ],
+            "hosts": [{"id": booking.host_id, "name": self.hosts[booking.host_id].name}],
+        }
 
 
 class _NotJson:
@@ -490,11 +762,6 @@ def _failure_response(failure: Failure) -> web.Response:
         # Whole seconds print as an integer, as servers send; fractions only serve fast tests.
         response.headers["Retry-After"] = f"{failure.retry_after:g}"
     return response
-
-
-def _slot_occupied() -> web.Response:
-    """The 400 meetergo answers when no host can take the requested start."""
-    return _error(400, "The selected slot is no longer available", errorCode="slot-occupied")
 
 
 def _availability_hosts(

@@ -7,8 +7,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-FailureKind = Literal["status", "timeout", "malformed"]
-FAILURE_KINDS: tuple[FailureKind, ...] = ("status", "timeout", "malformed")
+# status: answer an error; timeout: hold the request unanswered; malformed: 200 with broken JSON.
+# The next four let the request do its work first, then: lost (never answer), dropped (close
+# the connection), garbled (the real status with a body that is not JSON), slow (answer late).
+FailureKind = Literal["status", "timeout", "malformed", "lost", "dropped", "garbled", "slow"]
+FAILURE_KINDS: tuple[FailureKind, ...] = (
+    "status",
+    "timeout",
+    "malformed",
+    "lost",
+    "dropped",
+    "garbled",
+    "slow",
+)
+AFTER_WORK: frozenset[FailureKind] = frozenset({"lost", "dropped", "garbled", "slow"})
 
 # Weekly hours: weekday (0 = Monday) -> wall-clock ranges in the host's own zone.
 WeeklyHours = dict[int, list[tuple[time, time]]]
@@ -44,6 +56,10 @@ class MeetingType:
     horizon_days: int = 60
     slug: str = ""
     spots: int = 1
+    # Minutes between the exact starts v4 lists, on each host's wall clock (None: the duration).
+    slot_interval: int | None = None
+    # "doubleOptIn" or "requireHostConfirmation": bookings wait for a confirmation.
+    booking_type: str | None = None
 
     def __post_init__(self) -> None:
         """Derive a slug from the name when none was given."""
@@ -73,6 +89,9 @@ class Booking:
     end: datetime
     attendee: dict[str, Any]
     body: dict[str, Any]
+    created_at: datetime | None = None
+    # Waiting for the attendee's or the host's confirmation: no appointment is listed yet.
+    pending: bool = False
 
 
 @dataclass
@@ -96,6 +115,7 @@ class Failure:
     status: int = 503
     retry_after: float | None = None
     path: str | None = None
+    seconds: float = 10.0  # how late a "slow" answer comes
 
     def matches(self, path: str) -> bool:
         """Tell whether this rule applies to a request path (with or without /v4)."""
@@ -106,6 +126,12 @@ class Failure:
         return actual == wanted or actual.startswith(wanted.rstrip("/") + "/")
 
 
+# v4 paths whose recipe twin has another name: a failure set on one applies to both.
+_RECIPE_NAMES = {"/v4/booking-availability": "/booking-availability/v2"}
+
+
 def strip_version(path: str) -> str:
-    """Drop the /v4 prefix so root and v4 paths compare equal."""
+    """The recipe's name of a path, so root and v4 paths of one resource compare equal."""
+    if path in _RECIPE_NAMES:
+        return _RECIPE_NAMES[path]
     return path[3:] if path.startswith("/v4/") else path

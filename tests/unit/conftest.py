@@ -163,8 +163,9 @@ def posts(sandbox: SandboxScheduling) -> int:
 
 
 def availability_calls(sandbox: SandboxScheduling) -> int:
-    """How many availability requests meetergo received."""
-    return sum(1 for call in sandbox.calls if call.path.endswith("/booking-availability/v2"))
+    """How many availability requests meetergo received (recipe and v4)."""
+    paths = ("/booking-availability/v2", "/v4/booking-availability")
+    return sum(1 for call in sandbox.calls if call.path in paths)
 
 
 def stored_text(bot: InProcessBot) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.availability import AvailabilityService
+from bot.booking_ledger import BookingLedger
 from bot.bookings import AttendeeDetails, BookingService
 from bot.meetergo import (
     Attendee,
@@ -94,8 +96,8 @@ async def test_single_host_type_books_with_host_ids(
 ) -> None:
     meeting_type = await client.meeting_type(PRODUCT_DEMO_ID)
     assert meeting_type.queue_id is None
-    availability = await client.availability(meeting_type, NOW, NOW + timedelta(days=7))
-    start = availability.timeframes[0].start
+    listed = await client.spots(meeting_type, NOW, NOW + timedelta(days=7), duration=45)
+    start = (listed.starts() or [])[0]
     await client.book(
         BookingRequest.for_meeting_type(meeting_type, start=start, attendee=attendee(1))
     )
@@ -104,7 +106,7 @@ async def test_single_host_type_books_with_host_ids(
 
 
 async def test_services_offer_only_bookable_starts_and_book_them(
-    sandbox: SandboxScheduling, client: MeetergoClient
+    sandbox: SandboxScheduling, client: MeetergoClient, tmp_path: Path
 ) -> None:
     service = AvailabilityService(
         client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
@@ -112,9 +114,9 @@ async def test_services_offer_only_bookable_starts_and_book_them(
     starts = await service.starts(NOW, NOW + timedelta(days=14))
     assert starts
     assert all(start.astimezone(ZoneInfo("Europe/Berlin")).minute in (0, 30) for start in starts)
-    bookings = BookingService(client, service)
+    bookings = BookingService(client, service, BookingLedger(tmp_path / "ledger.sqlite3"))
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "de", "America/New_York", 42)
-    await bookings.book(starts[-1], customer)
+    await bookings.book(starts[-1], customer, chat_id=42)
     body = sandbox.bookings[0].body
     assert body["attendee"]["firstname"] == "Ada"
     assert body["attendee"]["lastname"] == "Lovelace"
@@ -174,15 +176,16 @@ async def test_availability_is_kept_per_meeting_type_and_duration(
 
 
 async def test_booking_sends_the_chosen_meeting_type_and_duration(
-    sandbox: SandboxScheduling, client: MeetergoClient
+    sandbox: SandboxScheduling, client: MeetergoClient, tmp_path: Path
 ) -> None:
     service = AvailabilityService(
         client, [INTRO_CALL_ID, PRODUCT_DEMO_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
     )
     starts = await service.starts(NOW, NOW + timedelta(days=14), duration=60)
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
-    await BookingService(client, service).book(
-        starts[0], customer, meeting_type_id=INTRO_CALL_ID, duration=60
+    ledger = BookingLedger(tmp_path / "ledger.sqlite3")
+    await BookingService(client, service, ledger).book(
+        starts[0], customer, chat_id=42, meeting_type_id=INTRO_CALL_ID, duration=60
     )
     body = sandbox.bookings[0].body
     assert body["meetingTypeId"] == INTRO_CALL_ID

@@ -311,8 +311,10 @@ async def test_unexpected_shape_is_unavailable() -> None:
     "failure",
     [
         httpx.Response(503, json={"statusCode": 503}),
-        httpx.Response(429, json={}, headers={"Retry-After": "1"}),
+        httpx.Response(502, json={"statusCode": 502}),
         httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("dropped"),
+        httpx.Response(201, text='{"appointmentId": "'),
     ],
 )
 async def test_booking_post_is_never_retried(failure: httpx.Response | Exception) -> None:
@@ -322,6 +324,68 @@ async def test_booking_post_is_never_retried(failure: httpx.Response | Exception
         await client.book(booking_request())
     assert len(recorder.requests) == 1
     assert sleeps == []
+
+
+async def test_booking_refused_with_429_is_retried_after_retry_after() -> None:
+    recorder = Recorder(
+        httpx.Response(429, json={}, headers={"Retry-After": "2"}),
+        httpx.Response(201, json={"appointmentId": "x"}),
+    )
+    client, sleeps = make_client(recorder)
+    confirmation = await client.book(booking_request())
+    assert confirmation.appointment_id == "x"
+    assert len(recorder.requests) == 2
+    assert sleeps == [2.0]
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        httpx.ReadTimeout("no answer"),
+        httpx.RemoteProtocolError("connection dropped"),
+        httpx.Response(201, text='{"appointmentId": "'),
+    ],
+    ids=["timeout", "dropped", "broken-json"],
+)
+async def test_a_lost_or_unreadable_booking_answer_means_outcome_unknown(
+    lost: httpx.Response | Exception,
+) -> None:
+    client, _ = make_client(Recorder(lost))
+    with pytest.raises(BookingOutcomeUnknownError):
+        await client.book(booking_request())
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (409, {"statusCode": 409, "message": "This slot is no longer available"}),
+        (400, {"statusCode": 400, "message": ["Slot already booked"]}),
+        (400, {"statusCode": 400, "message": "The meeting is fully booked"}),
+        (400, {"statusCode": 400, "message": "x", "errorCode": "slot-occupied"}),
+    ],
+)
+async def test_taken_slot_is_recognised_in_every_form_meetergo_uses(
+    status: int, body: dict[str, object]
+) -> None:
+    client, _ = make_client(Recorder(httpx.Response(status, json=body)))
+    with pytest.raises(SlotTakenError):
+        await client.book(booking_request())
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"bookingType": "doubleOptIn"},
+        {"bookingType": "requireHostConfirmation", "provisionalBookingId": "p-1"},
+        {"provisionalBookingId": "p-2"},
+    ],
+)
+async def test_pending_booking_is_recognised_by_booking_type_or_provisional_id(
+    answer: dict[str, str],
+) -> None:
+    client, _ = make_client(Recorder(httpx.Response(201, json=answer)))
+    confirmation = await client.book(booking_request())
+    assert confirmation.is_provisional
 
 
 async def test_booking_timeout_means_outcome_unknown() -> None:

@@ -67,6 +67,7 @@ def make_types(**team_overrides: Any) -> list[MeetingType]:
         queue_id=QUEUE,
         host_ids=[BERLIN, LISBON],
         allowed_durations=[15, 30, 60],
+        slot_interval=15,  # these tests book quarter hours; the grid itself is tested apart
     )
     for key, value in team_overrides.items():
         setattr(team, key, value)
@@ -77,6 +78,7 @@ def make_types(**team_overrides: Any) -> list[MeetingType]:
         user_id=BERLIN,
         host_ids=[BERLIN],
         buffer_after=15,
+        slot_interval=15,
     )
     return [team, solo]
 
