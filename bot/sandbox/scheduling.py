@@ -114,7 +114,10 @@ class SandboxScheduling:
     ) -> None:
         """Set up state; defaults give a two-host round-robin team and a single-host type."""
         self.credential = credential
-        self._clock = clock or (lambda: datetime.now(UTC))
+        # Frozen at construction unless told otherwise: minimum notice, horizon and holidays
+        # must not move under a running conversation (a time offered stays bookable).
+        started = datetime.now(UTC)
+        self._clock = clock or (lambda: started)
         host_list = hosts if hosts is not None else default_hosts(self.now())
         type_list = meeting_types if meeting_types is not None else default_meeting_types()
         self.hosts: dict[str, Host] = {h.id: h for h in host_list}
@@ -804,7 +807,8 @@ def _meeting_type_json(meeting_type: MeetingType) -> dict[str, Any]:
 
 async def run_standalone(host: str = "127.0.0.1", port: int = 8099) -> None:
     """Serve the default sandbox, print its URL and credential, run until SIGINT/SIGTERM."""
-    sandbox = SandboxScheduling(host=host, port=port)
+    # A long-running server for a live bot follows the real clock.
+    sandbox = SandboxScheduling(host=host, port=port, clock=lambda: datetime.now(UTC))
     await sandbox.start()
     types = ",".join(sandbox.meeting_types)
     print(

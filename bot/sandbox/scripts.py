@@ -14,12 +14,13 @@ import re
 import signal
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.sandbox.clock import parse_clock
 from bot.sandbox.console import Console
 from bot.sandbox.scheduling import Host, SandboxScheduling
 from bot.sandbox.scheduling_defaults import default_meeting_types
@@ -39,6 +40,7 @@ STEP_KINDS = (
 )
 PERSISTENCE_PROMISE = 0.5  # seconds after an answer, see bot/persistence.py
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer")
+DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
 
 
 class ScriptError(Exception):
@@ -64,6 +66,7 @@ class Script:
     hosts: list[Host] | None
     bot_env: dict[str, str]
     steps: list[Step] = field(default_factory=list)
+    clock: datetime | None = None
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Outcome:
     passed: bool
     transcript: str
     failure: str | None = None
+    bookings: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -100,7 +104,7 @@ def load_script(path: Path) -> Script:
     if not isinstance(root, yaml.MappingNode):
         raise ScriptError(f"{path}:1: expected a mapping with 'customer' and 'steps'")
     sections = dict(_mapping_items(root))
-    unknown = set(sections) - {"name", "customer", "sandbox", "bot", "steps"}
+    unknown = set(sections) - {"name", "clock", "customer", "sandbox", "bot", "steps"}
     if unknown:
         key = sorted(unknown)[0]
         raise _fail(path, sections[key], f"unknown section {key!r}")
@@ -112,6 +116,7 @@ def load_script(path: Path) -> Script:
     bot_env = _plain(sections["bot"]) if "bot" in sections else {}
     if not isinstance(bot_env, dict):
         raise _fail(path, sections["bot"], "bot: expected a mapping of settings")
+    zone = str(bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE))
     return Script(
         path=path,
         name=str(_plain(sections["name"])) if "name" in sections else path.stem,
@@ -119,7 +124,18 @@ def load_script(path: Path) -> Script:
         hosts=_load_hosts(path, sections["sandbox"]) if "sandbox" in sections else None,
         bot_env={str(k): str(v) for k, v in bot_env.items()},
         steps=_load_steps(path, sections["steps"]),
+        clock=_load_clock(path, sections["clock"], zone) if "clock" in sections else None,
     )
+
+
+def _load_clock(path: Path, node: yaml.Node, zone: str) -> datetime:
+    # The scalar as written: YAML would turn a bare 2026-12-07T09:00:00 into a naive datetime.
+    if not isinstance(node, yaml.ScalarNode):
+        raise _fail(path, node, "clock: expected a time like 2026-12-07T09:00 Europe/Berlin")
+    try:
+        return parse_clock(str(node.value), zone)
+    except ValueError as error:
+        raise _fail(path, node, f"clock: {error}") from None
 
 
 def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
@@ -205,15 +221,17 @@ def _span(text: str) -> tuple[time, time]:
 # --- running ---------------------------------------------------------------------------------
 
 
-def _sandbox_for(script: Script) -> SandboxScheduling:
+def _sandbox_for(script: Script, clock: datetime | None) -> SandboxScheduling:
+    instant = clock or script.clock
+    frozen = None if instant is None else (lambda: instant)
     if script.hosts is None:
-        return SandboxScheduling()
+        return SandboxScheduling(clock=frozen)
     types = default_meeting_types()
     for meeting_type in types:
         meeting_type.host_ids = [host.id for host in script.hosts]
         if meeting_type.user_id:
             meeting_type.user_id = script.hosts[0].id
-    return SandboxScheduling(hosts=script.hosts, meeting_types=types)
+    return SandboxScheduling(hosts=script.hosts, meeting_types=types, clock=frozen)
 
 
 def _field(body: dict[str, Any], dotted: str) -> Any:
@@ -337,8 +355,12 @@ def _as_list(value: Any) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else [str(value)]
 
 
-async def run_script(path: Path) -> Outcome:
-    """Run one script in a fresh offline world and report pass or fail with a transcript."""
+async def run_script(path: Path, *, clock: datetime | None = None) -> Outcome:
+    """Run one script in a fresh offline world and report pass or fail with a transcript.
+
+    `clock` (aware) overrides the script's own `clock:`; without either, the world's clock
+    is fixed when it starts.
+    """
     script = load_script(path)
     profile = {
         "first_name": script.customer.get("first_name", "Ada"),
@@ -346,16 +368,18 @@ async def run_script(path: Path) -> Outcome:
         "language_code": script.customer.get("language", "en"),
     }
     with tempfile.TemporaryDirectory(prefix="meetergo-bot-script-") as workdir:
-        world = OfflineWorld(Path(workdir), sandbox=_sandbox_for(script), bot_env=script.bot_env)
+        sandbox = _sandbox_for(script, clock)
+        world = OfflineWorld(Path(workdir), sandbox=sandbox, bot_env=script.bot_env)
         async with world:
             driver = ChatDriver(world.emulator, int(script.customer.get("id", 1001)), **profile)
             runner = Runner(script, world, driver)
+            failure: str | None = None
             try:
                 await runner.play()
             except StepFailed as error:
-                return Outcome(path, False, runner.transcript.getvalue(), str(error))
+                failure = str(error)
             violations = world.emulator.violations
-            if violations:
-                problem = f"Telegram would have rejected: {violations[0].description}"
-                return Outcome(path, False, runner.transcript.getvalue(), problem)
-            return Outcome(path, True, runner.transcript.getvalue())
+            if failure is None and violations:
+                failure = f"Telegram would have rejected: {violations[0].description}"
+            bookings = [booking.body for booking in world.sandbox.bookings if booking.body]
+            return Outcome(path, failure is None, runner.transcript.getvalue(), failure, bookings)

@@ -10,10 +10,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.sandbox.clock import ClockUnavailableError, frozen, process_clock_env
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
@@ -51,11 +54,18 @@ def bot_environment(
 
 
 class BotProcess:
-    """The real `python -m bot` in a child process."""
+    """The real `python -m bot` in a child process, its wall clock started at `clock()`."""
 
-    def __init__(self, env: Mapping[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_path: Path,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._env = env
         self.log_path = log_path
+        self._clock = clock
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self, emulator: BotApiEmulator, *, patience: float = 30.0) -> None:
@@ -66,6 +76,11 @@ class BotProcess:
             for key, value in os.environ.items()
             if not key.startswith(("TELEGRAM_", "MEETERGO_", "BOT_"))
         }
+        if self._clock is not None:
+            try:
+                env.update(process_clock_env(self._clock()))
+            except ClockUnavailableError as error:
+                raise WorldError(str(error)) from None
         env.update(self._env)
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")])
@@ -166,8 +181,20 @@ class ChatDriver:
         return [label for row in rows for label, _ in row]
 
 
+def follow(sandbox: SandboxScheduling) -> Callable[[], datetime]:
+    """A clock for the bot process: the sandbox's now, plus the real time gone by since."""
+    origin = sandbox.now()
+    started = time.monotonic()
+    return lambda: origin + timedelta(seconds=time.monotonic() - started)
+
+
 class OfflineWorld:
-    """Sandbox meetergo + Bot API emulator + the real bot process, started and stopped together."""
+    """Sandbox meetergo + Bot API emulator + the real bot process, started and stopped together.
+
+    The world has one clock. The sandbox's "now" stays where it was when the world was made (or
+    at `clock`), so what it offers stays bookable during a conversation; the bot process starts
+    at that instant and its clock runs on from there.
+    """
 
     def __init__(
         self,
@@ -175,9 +202,15 @@ class OfflineWorld:
         *,
         sandbox: SandboxScheduling | None = None,
         bot_env: Mapping[str, str] | None = None,
+        clock: datetime | None = None,
     ) -> None:
+        if sandbox is not None and clock is not None:
+            raise ValueError("give the clock to the sandbox, or let the world make one")
         self.workdir = workdir
-        self.sandbox = sandbox or SandboxScheduling()
+        if sandbox is None:
+            instant = frozen(clock) if clock is not None else None
+            sandbox = SandboxScheduling(clock=None if instant is None else (lambda: instant))
+        self.sandbox = sandbox
         self.emulator = BotApiEmulator()
         self._bot_env = dict(bot_env or {})
         self.bot: BotProcess | None = None
@@ -187,7 +220,7 @@ class OfflineWorld:
         await self.sandbox.start()
         await self.emulator.start()
         env = bot_environment(self.emulator, self.sandbox, self.workdir / "data", **self._bot_env)
-        self.bot = BotProcess(env, self.workdir / "bot.log")
+        self.bot = BotProcess(env, self.workdir / "bot.log", clock=follow(self.sandbox))
         await self.bot.start(self.emulator)
         return self
 

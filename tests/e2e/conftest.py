@@ -9,6 +9,7 @@ import pytest_asyncio
 
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
+from bot.sandbox.world import follow
 from tests.support.harness import BotProcess, Customer, bot_environment
 
 
@@ -29,7 +30,9 @@ async def bot(
     emulator: BotApiEmulator, sandbox: SandboxScheduling, tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
     process = BotProcess(
-        bot_environment(emulator, sandbox, tmp_path / "data"), tmp_path / "bot.log"
+        bot_environment(emulator, sandbox, tmp_path / "data"),
+        tmp_path / "bot.log",
+        clock=follow(sandbox),
     )
     await process.start(emulator)
     yield process

@@ -151,7 +151,8 @@ async def test_meetergo_failing_at_start_up_leaves_the_bot_up_and_it_recovers(
         await ada.send("/start")
         assert "not answering" in ada.last().text, "a clear message while meetergo fails"
         assert "Try again" in ada.labels()
-        assert process.process is not None and process.process.returncode is None
+        assert process.process is not None
+        assert process.process.returncode is None
         sandbox.clear_failures()  # meetergo answers again
         await ada.tap("Try again")
         assert "Pick a day" in ada.last().text

@@ -40,13 +40,15 @@ from bot.sandbox.scheduling_defaults import (
 )
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
 from conversations.context import SERVICES_KEY, Services
+from tests.support import cldr
 from tests.support.harness import Customer, InProcessBot, bot_environment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 HOLIDAY = 5  # days after today on which the whole team is off
 DURATION = 30  # minutes of the "Intro call"
-ZONE_NAME = "Central European Time (Berlin)"
+ENGLISH = "en_US"  # the CLDR locale the bot formats English with
+ZONE_NAME = cldr.zone_name("Europe/Berlin", ENGLISH)  # "Central European Time (Berlin)"
 ADA = 4242
 SETTLE_SECONDS = 20.0
 
@@ -123,13 +125,13 @@ def free_days(sandbox: SandboxScheduling, first: date, count: int) -> list[date]
 
 
 def day_label(day: date) -> str:
-    """How a day button reads in English: "24 Tue"."""
-    return f"{day.day} {day:%a}"
+    """How a day button reads in English, in CLDR's words: "24 Tue"."""
+    return cldr.short_day(day, ENGLISH)
 
 
 def full_date(day: date) -> str:
-    """How a date reads in message text: "Tuesday, November 24, 2026"."""
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+    """How a date reads in message text, in CLDR's words: "Tuesday, November 24, 2026"."""
+    return cldr.full_date(day, ENGLISH)
 
 
 def time_label(moment: datetime, zone: ZoneInfo = BERLIN) -> str:

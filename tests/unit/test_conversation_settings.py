@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import translations
+from bot.timezones import LABEL_MAX_LENGTH
+from tests.support import cldr
 from tests.unit.conftest import (
+    ENGLISH,
     NEW_YORK,
     SCREEN,
     ZONE_NAME,
@@ -19,7 +22,9 @@ from tests.unit.conftest import (
     walk,
 )
 
-NEW_YORK_NAME = "Eastern Time (New York)"
+NEW_YORK_NAME = cldr.zone_name("America/New_York", ENGLISH)  # "Eastern Time (New York)"
+# The picker's button: "New York (Eastern Time)".
+NEW_YORK_LABEL = cldr.zone_label("America/New_York", ENGLISH, max_length=LABEL_MAX_LENGTH)
 GERMAN = translations("de")
 
 
@@ -28,7 +33,7 @@ async def test_timezone_picker_offers_zones_and_the_location_button(chat: Chat) 
     await walk(ada, "timezone")
     picker = ada.menu()
     assert f"Times are shown in {ZONE_NAME}." in picker.text
-    assert "New York (Eastern Time)" in ada.labels(picker)
+    assert NEW_YORK_LABEL in ada.labels(picker)
     assert all(len(row) == 1 for row in chat.emulator.buttons(picker))
     share = ada.last()
     assert share.text == "Or share your location with the button below."
@@ -41,7 +46,7 @@ async def test_new_zone_mid_flow_redraws_the_times_and_is_booked(chat: Chat) -> 
     ada = chat.ada
     await walk(ada, "slot")
     await ada.send("/timezone")
-    await ada.tap("New York (Eastern Time)")
+    await ada.tap(NEW_YORK_LABEL)
     messages = chat.emulator.bot_messages(ada.user_id)
     assert messages[-2].text == f"✓ Times are now shown in {NEW_YORK_NAME}."
     assert messages[-2].reply_markup == {"remove_keyboard": True}
@@ -69,7 +74,7 @@ async def test_new_zone_mid_flow_redraws_the_times_and_is_booked(chat: Chat) -> 
 @pytest.mark.parametrize(
     ("place", "zone", "name"),
     [
-        ("London", "Europe/London", "United Kingdom Time (London)"),
+        ("London", "Europe/London", cldr.zone_name("Europe/London", ENGLISH)),
         ("America/New_York", "America/New_York", NEW_YORK_NAME),
     ],
     ids=["city", "zone-id"],
@@ -95,7 +100,7 @@ async def test_unknown_place_is_said_and_the_picker_stays(chat: Chat) -> None:
     reply = await ada.send("Atlantis")
     assert reply.text.startswith("I don't know a place called “Atlantis”.")
     assert SCREEN["timezone"] in reply.text
-    assert "New York (Eastern Time)" in ada.labels()
+    assert NEW_YORK_LABEL in ada.labels()
     assert chat.emulator.violations == []
 
 
@@ -105,7 +110,8 @@ async def test_shared_location_sets_the_zone(chat: Chat) -> None:
     await chat.emulator.send_location(ada.user_id, 35.68, 139.69)  # Tokyo
     await ada.settle()
     messages = chat.emulator.bot_messages(ada.user_id)
-    assert messages[-2].text == "✓ Times are now shown in Japan Time (Tokyo)."
+    tokyo = cldr.zone_name("Asia/Tokyo", ENGLISH)  # "Japan Time (Tokyo)"
+    assert messages[-2].text == f"✓ Times are now shown in {tokyo}."
     assert SCREEN["day"] in messages[-1].text
     assert chat.emulator.violations == []
 
@@ -115,9 +121,9 @@ async def test_language_picker_switches_and_keeps_the_step(chat: Chat) -> None:
     await walk(ada, "name")
     picker = await ada.send("/language")
     assert picker.text == "Which language would you like?"
-    assert ada.labels()[:2] == ["English", "Deutsch"]
+    assert ada.labels()[:2] == [cldr.autonym("en"), cldr.autonym("de")]  # English, Deutsch
     assert len(ada.labels()) == 11
-    await ada.tap("Deutsch")
+    await ada.tap(cldr.autonym("de"))
     german = ada.last()
     assert german.text.startswith(GERMAN.gettext("✓ I will write in English from now on."))
     assert GERMAN.gettext(
@@ -134,7 +140,8 @@ async def test_language_by_argument_and_unknown_language(chat: Chat) -> None:
     ada = chat.ada
     await walk(ada, "day")
     refused = await ada.send("/language xx")
-    assert refused.text.startswith("I can speak: English, Deutsch, Français")
+    languages = ", ".join(cldr.autonym(code) for code in ("en", "de", "fr"))
+    assert refused.text.startswith(f"I can speak: {languages}")  # English, Deutsch, Français
     switched = await ada.send("/language de")
     assert GERMAN.gettext("✓ I will write in English from now on.") in switched.text
     assert ada.labels()[-1] == GERMAN.gettext("later ›") != "later ›", "the day picker again"

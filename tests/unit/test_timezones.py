@@ -21,8 +21,45 @@ from bot.timezones import (
     zone_label,
     zones_for_language,
 )
+from tests.support import cldr
 
 COUNTRY_ZONES = sorted({zone for zones in pytz.country_timezones.values() for zone in zones})
+# Zones many customers live in, whose names CLDR and the tz database agree on.
+MAJOR_ZONES = (
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Africa/Lagos",
+    "America/Anchorage",
+    "America/Argentina/Buenos_Aires",
+    "America/Bogota",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Mexico_City",
+    "America/New_York",
+    "America/Phoenix",
+    "America/Sao_Paulo",
+    "America/Toronto",
+    "Asia/Dubai",
+    "Asia/Jakarta",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Brisbane",
+    "Australia/Perth",
+    "Australia/Sydney",
+    "Europe/Berlin",
+    "Europe/Copenhagen",
+    "Europe/Istanbul",
+    "Europe/London",
+    "Europe/Madrid",
+    "Europe/Moscow",
+    "Europe/Oslo",
+    "Europe/Paris",
+    "Europe/Zurich",
+    "Pacific/Honolulu",
+)
 US_MAIN_ZONES = {
     "America/New_York",
     "America/Chicago",
@@ -36,6 +73,15 @@ US_MAIN_ZONES = {
 
 def zones(choices: list[ZoneChoice]) -> list[str]:
     return [choice.zone for choice in choices]
+
+
+# meetergo's code -> the CLDR locale its labels must come from.
+CLDR_LOCALE = {"en": "en_US", "no": "nb"}
+
+
+def expected_label(zone: str, locale: str) -> str:
+    """The label CLDR's data gives the zone in that CLDR locale, by zone_label's rule."""
+    return cldr.zone_label(zone, locale, max_length=LABEL_MAX_LENGTH)
 
 
 # --- canonical_zone -------------------------------------------------------------------------
@@ -103,7 +149,11 @@ def test_english_suggestions_are_us_zones_then_uk_canada_australia() -> None:
 def test_norwegian_uses_meetergos_code_and_cldrs_data() -> None:
     assert zones(zones_for_language("no"))[0] == "Europe/Oslo"
     assert zones_for_language("nb") == zones_for_language("no")
-    assert zones_for_language("no")[0].label == "Oslo (sentraleuropeisk tid)"
+    # "Oslo (sentraleuropeisk tid)" in CLDR 45, "Oslo (tidssone for Sentral-Europa)" in CLDR 47
+    label = zones_for_language("no")[0].label
+    assert label == expected_label("Europe/Oslo", "nb")  # CLDR's Norwegian is "nb"
+    assert label.startswith(f"{cldr.city('Europe/Oslo', 'nb')} (")
+    assert label != zone_label("Europe/Oslo", "en"), "in Norwegian words, not English ones"
 
 
 @pytest.mark.parametrize(
@@ -158,28 +208,95 @@ def test_a_smaller_limit_shares_the_few_places_among_more_countries() -> None:
 # --- labels ---------------------------------------------------------------------------------
 
 
+# The comments show the labels of CLDR 45 (babel 2.16); CLDR rewords them now and then.
 @pytest.mark.parametrize(
-    ("zone", "language", "label"),
+    ("zone", "language", "locale"),
     [
-        ("Europe/Berlin", "de", "Berlin (Mitteleuropäische Zeit)"),
-        ("Europe/Berlin", "en", "Berlin (Central European Time)"),
-        ("Europe/Berlin", "fr", "Berlin (heure d’Europe centrale)"),
-        ("America/New_York", "en", "New York (Eastern Time)"),
-        ("America/New_York", "es", "Nueva York (hora oriental)"),
-        # the German generic name would make 42 characters: the country is used instead
-        ("America/New_York", "de", "New York (Vereinigte Staaten)"),
-        ("Europe/Zurich", "it", "Zurigo (Ora dell’Europa centrale)"),
-        ("Asia/Kolkata", "de", "Kalkutta (Indische Normalzeit)"),  # no DST: standard name
-        ("Europe/London", "en", "London (United Kingdom)"),  # CLDR has no generic name
-        ("US/Eastern", "en", "New York (Eastern Time)"),
-        ("UTC", "de", "UTC (Koordinierte Weltzeit)"),
-        ("Europe/Berlin", "pt-BR", "Berlin (Central European Time)"),  # unknown -> English
+        ("Europe/Berlin", "de", "de"),  # Berlin (Mitteleuropäische Zeit)
+        ("Europe/Berlin", "en", "en_US"),  # Berlin (Central European Time)
+        ("Europe/Berlin", "fr", "fr"),  # Berlin (heure d’Europe centrale)
+        ("America/New_York", "en", "en_US"),  # New York (Eastern Time)
+        ("America/New_York", "es", "es"),  # Nueva York (hora oriental)
+        # the generic name would make the label too long: New York (Vereinigte Staaten)
+        ("America/New_York", "de", "de"),
+        ("Europe/Zurich", "it", "it"),  # Zurigo (Ora dell’Europa centrale)
+        ("Asia/Kolkata", "de", "de"),  # no DST: Kalkutta (Indische Normalzeit)
+        # the country while CLDR had no generic name: London (United Kingdom); in CLDR 47 the
+        # generic name came: London (British Time)
+        ("Europe/London", "en", "en_US"),
+        ("UTC", "de", "de"),  # UTC (Koordinierte Weltzeit)
+        ("Europe/Oslo", "no", "nb"),  # Oslo (sentraleuropeisk tid)
     ],
 )
 def test_zone_label_is_city_and_zone_name_in_the_language(
-    zone: str, language: str, label: str
+    zone: str, language: str, locale: str
 ) -> None:
-    assert zone_label(zone, language) == label
+    label = zone_label(zone, language)
+    assert label == expected_label(zone, locale)
+    place = "UTC" if zone == "UTC" else cldr.city(zone, locale)
+    assert label.startswith(f"{place} (")
+    assert label.endswith(")")
+    assert len(label) <= LABEL_MAX_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("zone", "language"),
+    [
+        ("Europe/Berlin", "de"),
+        ("Europe/Berlin", "fr"),
+        ("America/New_York", "es"),
+        ("America/New_York", "de"),
+        ("Europe/Zurich", "it"),
+        ("Asia/Kolkata", "de"),
+        ("UTC", "de"),
+        ("Europe/Oslo", "no"),
+    ],
+)
+def test_zone_label_is_in_the_languages_own_words(zone: str, language: str) -> None:
+    assert zone_label(zone, language) != zone_label(zone, "en")
+
+
+def test_zone_label_takes_aliases_and_unknown_languages_get_english() -> None:
+    assert zone_label("US/Eastern", "en") == zone_label("America/New_York", "en")
+    assert zone_label("US/Eastern", "en") == expected_label("America/New_York", "en_US")
+    assert zone_label("Europe/Berlin", "pt-BR") == zone_label("Europe/Berlin", "en")
+    assert zone_label("Europe/Berlin", "pt-BR") == expected_label("Europe/Berlin", "en_US")
+
+
+def test_zone_label_gives_the_country_where_the_zone_name_is_missing_or_too_long() -> None:
+    """A zone that keeps daylight saving but whose generic name CLDR lacks (London, once) or
+    makes the label too long ("Nordamerikanische Ostküstenzeit") gets its country instead."""
+    cases = []
+    for language in MEETERGO_LANGUAGES:
+        locale = CLDR_LOCALE.get(language, language)
+        for zone in MAJOR_ZONES:
+            if not cldr.has_daylight_saving(zone):
+                continue
+            place, country = cldr.city(zone, locale), cldr.country(zone, locale)
+            generic = cldr.own_zone_name(zone, locale, "generic")
+            fits = generic and len(f"{place} ({generic})") <= LABEL_MAX_LENGTH
+            shown = f"{place} ({country})"
+            if not fits and country not in (None, place) and len(shown) <= LABEL_MAX_LENGTH:
+                cases.append((zone, language, shown))
+    assert len(cases) >= 3, "CLDR's data no longer exercises this rule"
+    assert [(z, lang, zone_label(z, lang)) for z, lang, _ in cases] == cases
+
+
+def test_zone_label_gives_the_standard_name_of_a_zone_without_daylight_saving() -> None:
+    """No daylight saving and no generic name in CLDR: the standard name (Indische Normalzeit)."""
+    cases = []
+    for language in MEETERGO_LANGUAGES:
+        locale = CLDR_LOCALE.get(language, language)
+        for zone in MAJOR_ZONES:
+            if cldr.has_daylight_saving(zone) or cldr.own_zone_name(zone, locale, "generic"):
+                continue
+            place = cldr.city(zone, locale)
+            standard = cldr.own_zone_name(zone, locale, "standard")
+            shown = f"{place} ({standard})"
+            if standard not in (None, place) and len(shown) <= LABEL_MAX_LENGTH:
+                cases.append((zone, language, shown))
+    assert len(cases) >= 3, "CLDR's data no longer exercises this rule"
+    assert [(z, lang, zone_label(z, lang)) for z, lang, _ in cases] == cases
 
 
 def test_every_country_zone_gets_a_short_label_in_every_language() -> None:
@@ -300,15 +417,20 @@ def test_find_zones_for_australia_and_brazil_are_ambiguous() -> None:
 
 
 def test_find_zones_labels_are_in_the_requested_language() -> None:
-    assert find_zones("Allemagne", "de") == [
-        ZoneChoice("Europe/Berlin", "Berlin (Mitteleuropäische Zeit)")
-    ]
-    assert find_zones("Deutschland", "fr") == [
-        ZoneChoice("Europe/Berlin", "Berlin (heure d’Europe centrale)")
-    ]
-    assert find_zones("Kalkutta", "en")[0].label == "Kolkata (India Standard Time)"
-    assert find_zones("Kopenhagen", "da")[0].label == "København (Centraleuropæisk tid)"
-    assert find_zones("Kopenhagen", "no")[0].label.startswith("København (")
+    german = find_zones("Allemagne", "de")  # Berlin (Mitteleuropäische Zeit)
+    assert german == [ZoneChoice("Europe/Berlin", expected_label("Europe/Berlin", "de"))]
+    french = find_zones("Deutschland", "fr")  # Berlin (heure d’Europe centrale)
+    assert french == [ZoneChoice("Europe/Berlin", expected_label("Europe/Berlin", "fr"))]
+    assert german[0].label != french[0].label
+    # Kolkata (India Standard Time)
+    assert find_zones("Kalkutta", "en")[0].label == expected_label("Asia/Kolkata", "en_US")
+    # København (Centraleuropæisk tid)
+    danish = find_zones("Kopenhagen", "da")[0].label
+    assert danish == expected_label("Europe/Copenhagen", "da")
+    norwegian = find_zones("Kopenhagen", "no")[0].label
+    assert norwegian == expected_label("Europe/Copenhagen", "nb")
+    assert norwegian.startswith(f"{cldr.city('Europe/Copenhagen', 'nb')} (")  # København (
+    assert norwegian != find_zones("Kopenhagen", "en")[0].label
 
 
 def test_find_zones_puts_whole_names_before_prefixes() -> None:
