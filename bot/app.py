@@ -118,14 +118,16 @@ def build_application(settings: Settings) -> BotApplication:
 
     async def open_services(app: BotApplication) -> None:
         try:
-            meeting_type = await services.availability.meeting_type()
+            meeting_type = await asyncio.wait_for(
+                services.availability.meeting_type(), STARTUP_PATIENCE
+            )
         except (AuthenticationError, NotFoundError) as error:
             raise StartupError(
                 f"meetergo refused meeting type {settings.meetergo_meeting_type_id}: {error}"
             ) from None
-        except MeetergoError as error:
-            # Down, overloaded or rate limited: serve customers ("try again in a moment") and
-            # keep asking in the background instead of dying.
+        except (MeetergoError, TimeoutError) as error:
+            # Down, slow, overloaded or rate limited: serve customers ("try again in a moment")
+            # and keep asking in the background instead of dying.
             log.warning("meetergo not answering at start (%s); retrying", type(error).__name__)
             warm_up.append(asyncio.create_task(_keep_trying(app, services)))
             meeting_type = None
@@ -173,6 +175,8 @@ def build_application(settings: Settings) -> BotApplication:
     return application
 
 
+# How long the start waits for meetergo's first answer before serving customers anyway.
+STARTUP_PATIENCE = 12.0
 WARM_UP_FIRST_WAIT = 2.0  # seconds; doubles after each failure
 WARM_UP_LONGEST_WAIT = 60.0
 

@@ -383,7 +383,7 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
         async with typing_while_slow(update, context):
             done, _ = await asyncio.wait({booking}, timeout=STILL_BOOKING_AFTER)
             if not done:
-                still = ui._("⏳ Still booking {when}… meetergo is taking a moment.")
+                still = ui._("⏳ Still booking {when}… the scheduling service is taking a moment.")
                 await present(update, context, (still.format(when=when), None))
             booked = await booking
     except SlotTakenError:

@@ -338,11 +338,14 @@ class Runner:
         await self.world.restart(signal.SIGTERM if how == "term" else signal.SIGKILL)
 
     async def _fail(self, spec: dict[str, Any]) -> None:
+        retry_after = spec.get("retry_after")
         self.world.sandbox.fail_next(
             int(spec.get("times", 1)),
             status=spec.get("status"),
             kind=str(spec.get("kind", "status")),
             path=spec.get("path"),
+            retry_after=None if retry_after is None else float(retry_after),
+            seconds=float(spec.get("seconds", 10)),
         )
 
     async def _rival_books_first(self, _: bool) -> None:

@@ -131,6 +131,8 @@ class ChatDriver:
         profile.setdefault("last_name", "Lovelace")
         profile.setdefault("language_code", "en")
         emulator.add_user(user_id, **profile)
+        # How long to wait for the bot's visible answer (longer where meetergo is made to hang).
+        self.patience = 20.0
 
     async def send(self, text: str) -> ChatMessage:
         """Type a message and wait until the bot has answered."""
@@ -157,9 +159,12 @@ class ChatDriver:
         """Wait for a change the customer can see (after call `since`), then for quiet."""
         if since is not None:
             await self.emulator.wait_for_call(
-                None, after=since, predicate=lambda call: call.method in VISIBLE, timeout=20
+                None,
+                after=since,
+                predicate=lambda call: call.method in VISIBLE,
+                timeout=self.patience,
             )
-        await self.emulator.wait_idle(quiet=0.25, timeout=20)
+        await self.emulator.wait_idle(quiet=0.25, timeout=self.patience)
 
     def last(self) -> ChatMessage:
         """The bot's newest message in this chat."""
