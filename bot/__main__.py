@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, load_settings, webhook_secret
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
@@ -32,13 +32,13 @@ def run_bot() -> int:
     application = build_application(settings)
     try:
         if settings.bot_webhook_url:
-            secret = settings.bot_webhook_secret
             application.run_webhook(
                 listen=settings.bot_webhook_listen,
                 port=settings.bot_webhook_port,
                 url_path="telegram",
                 webhook_url=f"{str(settings.bot_webhook_url).rstrip('/')}/telegram",
-                secret_token=secret.get_secret_value() if secret else None,
+                # Without one, anyone who finds the URL could post updates: never run without.
+                secret_token=webhook_secret(settings),
             )
         else:
             application.run_polling(allowed_updates=["message", "callback_query"])

@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseHandler,
     BaseUpdateProcessor,
     ContextTypes,
     Defaults,
+    TypeHandler,
 )
 
 from bot.availability import AvailabilityService
@@ -33,8 +36,15 @@ from bot.meetergo import (
     NotFoundError,
 )
 from bot.persistence import SqlitePersistence
-from conversations.booking import build_booking_handler, build_outside_handlers
+from conversations.booking import (
+    CatchAll,
+    build_booking_handler,
+    build_catch_alls,
+    build_outside_handlers,
+)
 from conversations.context import SERVICES_KEY, BotContext, Services
+from conversations.groups import keep_bookings_private
+from conversations.idle import rearm_idle_closes
 from conversations.recovery import recover_interrupted_bookings
 
 log = logging.getLogger(__name__)
@@ -46,10 +56,46 @@ COMMANDS = (
     ("cancel", N_("Stop the current booking")),
     ("language", N_("Choose the language")),
     ("timezone", N_("Choose your time zone")),
+    ("privacy", N_("What this bot keeps about you")),
+    ("forget", N_("Erase everything this bot keeps about you")),
     ("help", N_("How this bot works")),
 )
 # Telegram clients report Norwegian as "nb" or "no"; both get the Norwegian menu.
 MENU_LANGUAGES = {**{code: code for code in MEETERGO_LANGUAGES}, "nb": "no"}
+
+
+class PatientRateLimiter(AIORateLimiter):
+    """Telegram's pace (and its 429 retry_after, from AIORateLimiter), plus a few retries with
+    backoff when the Bot API cannot be reached or answers 5xx: a customer's answer should not
+    be lost to one reset connection."""
+
+    ATTEMPTS = 3
+    BACKOFF = 0.5  # seconds, doubling
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send one Bot API request, retrying network failures (never refusals) a few times."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest:
+                raise  # Telegram understood and refused: repeating cannot help
+            except NetworkError as error:
+                if endpoint == "getUpdates" or attempt >= self.ATTEMPTS:
+                    raise
+                log.warning("Bot API %s failed (%s), trying again", endpoint, type(error).__name__)
+                await asyncio.sleep(self.BACKOFF * 2 ** (attempt - 1))
 
 
 class StartupError(Exception):
@@ -132,6 +178,7 @@ def build_application(settings: Settings) -> BotApplication:
             warm_up.append(asyncio.create_task(_keep_trying(app, services)))
             meeting_type = None
         await publish_command_menus(app, settings.bot_default_language)
+        await rearm_idle_closes(app)
         if meeting_type is not None:
             await recover_interrupted_bookings(app)
         log.info(
@@ -161,15 +208,18 @@ def build_application(settings: Settings) -> BotApplication:
         )
         .context_types(ContextTypes(context=BotContext))
         .persistence(SqlitePersistence(settings.bot_data_dir / "state.sqlite3"))
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(PatientRateLimiter(max_retries=2))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(open_services)
         .post_shutdown(close_services)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
-    application.add_handler(build_booking_handler())
-    for handler in build_outside_handlers():
+    # Before every flow: groups get a link to a private chat, foreign presses a pop-up.
+    application.add_handler(TypeHandler(Update, keep_bookings_private), group=-1)
+    idle = timedelta(minutes=settings.bot_idle_timeout_minutes)
+    add_flow(application, build_booking_handler(idle), *build_outside_handlers())
+    for handler in build_catch_alls():
         application.add_handler(handler)
     application.add_error_handler(report_error)
     return application
@@ -199,6 +249,21 @@ async def _keep_trying(app: BotApplication, services: Services) -> None:
             continue
         log.info("meetergo answers again")
         return
+
+
+def add_flow(application: BotApplication, *handlers: BaseHandler[Any, Any, Any]) -> None:
+    """Register a flow's handlers after the flows already there and before the catch-alls
+    (which answer only what no flow claims, so they must come last in their group)."""
+    for handler in handlers:
+        # add_handler first: it also wires persistent conversations to the persistence.
+        application.add_handler(handler)
+        group = application.handlers[0]
+        group.remove(handler)
+        position = next(
+            (index for index, other in enumerate(group) if isinstance(other, CatchAll)),
+            len(group),
+        )
+        group.insert(position, handler)
 
 
 def command_menu(language: str) -> list[BotCommand]:

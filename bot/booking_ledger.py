@@ -70,6 +70,10 @@ class BookingLedger:
         """Forget the chat's attempt: its outcome is known."""
         await asyncio.to_thread(self._delete, chat_id)
 
+    async def forget(self, chat_id: int) -> None:
+        """Erase the chat's attempt, whatever its state (the customer asked to be forgotten)."""
+        await asyncio.to_thread(self._delete, chat_id)
+
     async def of_chat(self, chat_id: int) -> Attempt | None:
         """The chat's unsettled attempt, if any."""
         found = await asyncio.to_thread(self._select, "WHERE chat_id = ?", (chat_id,))

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.kept_secrets import kept_secret
 from bot.meetergo.models import MEETERGO_LANGUAGES
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     bot_webhook_listen: str = "0.0.0.0"
     bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
     bot_webhook_secret: SecretStr | None = None
+    # A booking nobody touches for this long is closed and its name and e-mail erased.
+    bot_idle_timeout_minutes: float = Field(default=30.0, gt=0, le=1440)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -144,3 +147,13 @@ def load_settings(**overrides: Any) -> Settings:
         # Pydantic's own message echoes the input, which could be a secret: build our own.
         problems = "; ".join(_describe(error) for error in exc.errors(include_input=False))
         raise ConfigError(f"configuration error: {problems}") from None
+
+
+WEBHOOK_SECRET_FILE = "webhook_secret"
+
+
+def webhook_secret(settings: Settings) -> str:
+    """BOT_WEBHOOK_SECRET, or one generated once and kept in BOT_DATA_DIR."""
+    if settings.bot_webhook_secret is not None:
+        return settings.bot_webhook_secret.get_secret_value()
+    return kept_secret(settings.bot_data_dir, WEBHOOK_SECRET_FILE)

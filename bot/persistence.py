@@ -68,9 +68,15 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     hands over bot_data on every tick), and the ``refresh_*`` hooks do nothing.
     """
 
-    __slots__ = ("_conn", "_last_written", "_lock", "_path")
+    __slots__ = ("_conn", "_last_written", "_lock", "_path", "_private_keys")
 
-    def __init__(self, path: Path, *, update_interval: float = 0.25) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        update_interval: float = 0.25,
+        private_keys: tuple[str, ...] = ("draft",),
+    ) -> None:
         # PTB writes changed data only every `update_interval` seconds, after the handler that
         # changed it has already answered the customer. The product promises that a SIGKILL
         # half a second after an answer loses nothing, so the interval must stay well below
@@ -84,6 +90,9 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
             update_interval=update_interval,
         )
         self._path = Path(path)
+        # Top-level chat_data keys holding personal data (the draft's name and e-mail): once a
+        # row loses one, no older copy of it may stay in the write-ahead log.
+        self._private_keys = tuple(f'"{key}":' for key in private_keys)
         self._lock = threading.Lock()
         # Last JSON text committed per (table, id), to skip rewriting identical data.
         self._last_written: dict[tuple[str, int], str] = {}
@@ -196,6 +205,8 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
             # main file; FULL fsyncs each commit so even a power cut keeps it.
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            # Deleted or overwritten rows are zeroed on disk, not just unlinked.
+            conn.execute("PRAGMA secure_delete=ON")
             # Only matters if someone inspects the file with another connection meanwhile.
             conn.execute("PRAGMA busy_timeout=5000")
             (version,) = conn.execute("PRAGMA user_version").fetchone()
@@ -267,7 +278,8 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     def _store_row(self, table: tuple[str, str], row_id: int, text: str) -> None:
         name, id_column = table
         with self._lock:
-            if self._last_written.get((name, row_id)) == text:
+            before = self._last_written.get((name, row_id))
+            if before == text:
                 return
             self._connection().execute(
                 f"INSERT INTO {name} ({id_column}, data) VALUES (?, ?) "
@@ -275,12 +287,22 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
                 (row_id, text),
             )
             self._last_written[(name, row_id)] = text
+            if before is not None and any(
+                key in before and key not in text for key in self._private_keys
+            ):
+                self._erase_old_copies()
 
     def _delete_row(self, table: tuple[str, str], row_id: int) -> None:
         name, id_column = table
         with self._lock:
             self._connection().execute(f"DELETE FROM {name} WHERE {id_column} = ?", (row_id,))
             self._last_written.pop((name, row_id), None)
+            self._erase_old_copies()
+
+    def _erase_old_copies(self) -> None:
+        # Caller holds self._lock. Moves every page into the main file (which zeroes what was
+        # freed) and empties the write-ahead log, so earlier versions of rows are gone.
+        self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _store_bot_data(self, text: str) -> None:
         with self._lock:

@@ -53,6 +53,8 @@ from conversations.callbacks import (
     Confirm,
     DayChosen,
     DayPage,
+    ForgetMe,
+    KeepMyData,
     KeepTypedEmail,
     LanguageChosen,
     OtherDay,
@@ -65,6 +67,9 @@ from conversations.callbacks import (
 )
 from conversations.chat import chat_id_of, present, reply, typing_while_slow
 from conversations.context import BotContext
+from conversations.draft import DRAFT_KEY
+from conversations.forget import ask_to_forget, forget_customer, keep_data, show_privacy
+from conversations.idle import closing_text, idle_timeout
 from conversations.screens import MAX_PAGES, booked_text
 from conversations.settings import (
     choose_language,
@@ -90,7 +95,6 @@ from conversations.steps import (
 
 log = logging.getLogger(__name__)
 
-IDLE_TIMEOUT = timedelta(minutes=30)
 # Typed text (not a command): an answer where one is typed, a hint where a tap is expected.
 TYPED_TEXT = filters.TEXT & ~filters.COMMAND
 
@@ -130,6 +134,8 @@ async def show_help(update: Update, context: BotContext) -> Next:
         "/cancel – stop the current booking\n"
         "/language – choose my language\n"
         "/timezone – choose the time zone times are shown in\n"
+        "/privacy – what I keep about you\n"
+        "/forget – erase it\n"
         "/help – this message\n\n"
         "Tap the buttons, or type a day or your details when I ask for them."
     )
@@ -138,15 +144,15 @@ async def show_help(update: Update, context: BotContext) -> Next:
 
 
 async def end_idle_conversation(update: Update, context: BotContext) -> Next:
-    """Close a booking nobody touched for 30 minutes."""
+    """Close a booking nobody touched for the idle timeout."""
     chat_id = chat_id_of(update)
+    still_open = bool(context.chat_data and context.chat_data.get(DRAFT_KEY))
     context.forget_draft()
     # This runs from a job, which PTB does not save by itself: the name and e-mail must go.
     context.application.mark_data_for_update_persistence(chat_ids=chat_id)
-    text = context.ui._(
-        "I closed this booking after 30 minutes without a reply. Send /start to begin again."
-    )
-    await context.bot.send_message(chat_id, text)
+    if still_open:  # not closed already by the timer armed at start
+        timeout = idle_timeout(context.services)
+        await context.bot.send_message(chat_id, closing_text(context.ui, timeout))
     return ConversationHandler.END
 
 
@@ -289,13 +295,14 @@ async def give_email(update: Update, context: BotContext) -> Next:
     try:
         checked = check_email(text or "")
     except InvalidEmailError:
-        draft.email, draft.email_suggestion = None, None
+        draft.email, draft.email_suggestion, draft.email_ascii = None, None, None
         draft.notice = context.ui._(
             "That does not look like an e-mail address. Please check it and type it again."
         )
         return await ask_email(update, context, fresh=True)
     draft.email, draft.email_suggestion = checked.address, checked.suggestion
-    if checked.suggestion:
+    draft.email_ascii, draft.email_checked = checked.lookalike_ascii, False
+    if checked.suggestion or checked.lookalike_ascii:
         return await ask_email(update, context, fresh=True)
     return await ask_next(update, context, fresh=True)
 
@@ -312,8 +319,9 @@ async def take_suggested_email(update: Update, context: BotContext) -> Next:
 
 @tap(KeepTypedEmail)
 async def keep_typed_email(update: Update, context: BotContext) -> Next:
-    """Keep the e-mail address as typed."""
+    """Keep the e-mail address as typed (a likely typo, or a domain the customer checked)."""
     context.draft.email_suggestion = None
+    context.draft.email_checked = True
     return await ask_next(update, context)
 
 
@@ -344,7 +352,8 @@ async def change_name(update: Update, context: BotContext) -> Next:
 @tap(ChangeEmail)
 async def change_email(update: Update, context: BotContext) -> Next:
     """Forget the e-mail address and ask for it again."""
-    context.draft.email, context.draft.email_suggestion = None, None
+    draft = context.draft
+    draft.email, draft.email_suggestion, draft.email_ascii = None, None, None
     return await ask_next(update, context)
 
 
@@ -427,6 +436,40 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> Next:
     return None
 
 
+async def answer_unknown_command(update: Update, context: BotContext) -> Next:
+    """Say that a command is not one of ours, and where the list is."""
+    message = update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0] if message and message.text else ""
+    await reply(
+        update,
+        context.ui._("I don't know the command {command}. /help lists what I can do.").format(
+            command=escape(command[:40])
+        ),
+    )
+    return None
+
+
+class CatchAll(MessageHandler[BotContext, Next]):
+    """A handler for what no flow claims: it stays behind every flow (bot.app.add_flow)."""
+
+
+def build_catch_alls() -> list[BaseHandler[Update, BotContext, Next]]:
+    """What answers what no flow claims."""
+    return [CatchAll(filters.COMMAND, answer_unknown_command)]
+
+
+FORGET_COMMANDS = ("forget", "delete", "stop")
+
+
+def forgetting(state: State) -> list[Route]:
+    """/forget and its answers, in `state` (so "yes" can end a booking in progress)."""
+    return [
+        CommandHandler(FORGET_COMMANDS, at(state, ask_to_forget)),
+        CallbackQueryHandler(at(state, forget_customer), pattern=ForgetMe.matches),
+        CallbackQueryHandler(at(state, keep_data), pattern=KeepMyData.matches),
+    ]
+
+
 def anywhere(state: State) -> list[Route]:
     """What every state answers besides its own steps, bound to `state` to redraw it."""
     routes: list[Route] = [
@@ -435,6 +478,7 @@ def anywhere(state: State) -> list[Route]:
         CommandHandler("language", at(state, choose_language)),
         CommandHandler("timezone", at(state, choose_timezone)),
         CallbackQueryHandler(at(state, set_language), pattern=LanguageChosen.matches),
+        *forgetting(state),
         # Only the booking flow's own kinds and payloads nobody owns: other flows' buttons pass.
         CallbackQueryHandler(at(state, refuse_stale_button), pattern=owned_by("booking")),
         MessageHandler(TYPED_TEXT, at(state, hint_tap)),
@@ -442,7 +486,9 @@ def anywhere(state: State) -> list[Route]:
     return routes
 
 
-def build_booking_handler() -> ConversationHandler[BotContext]:
+def build_booking_handler(
+    idle_timeout: timedelta = timedelta(minutes=30),
+) -> ConversationHandler[BotContext]:
     """The whole booking graph as one literal (see booking.mmd)."""
     with warnings.catch_warnings():
         # PTB warns that CallbackQueryHandlers are tracked per chat, not per message:
@@ -451,12 +497,13 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
         return ConversationHandler(
             name="booking",
             persistent=True,
-            conversation_timeout=IDLE_TIMEOUT,
+            conversation_timeout=idle_timeout,
             entry_points=[
                 CommandHandler("start", start),
                 CommandHandler("language", at(State.DAY, choose_language)),
                 CommandHandler("timezone", at(State.DAY, choose_timezone)),
                 CallbackQueryHandler(at(State.DAY, set_language), pattern=LanguageChosen.matches),
+                *forgetting(State.DAY),
                 CallbackQueryHandler(
                     at(State.DAY, refuse_stale_button), pattern=owned_by("booking")
                 ),
@@ -484,6 +531,7 @@ def build_booking_handler() -> ConversationHandler[BotContext]:
                 State.EMAIL: [
                     press(State.EMAIL, take_suggested_email),
                     press(State.EMAIL, keep_typed_email),
+                    press(State.EMAIL, change_email),
                     MessageHandler(TYPED_TEXT, give_email),
                     *anywhere(State.EMAIL),
                 ],
@@ -519,4 +567,5 @@ def build_outside_handlers() -> list[BaseHandler[Update, BotContext, Next]]:
     return [
         CommandHandler("help", show_help),
         CommandHandler("cancel", nothing_to_cancel),
+        CommandHandler("privacy", show_privacy),
     ]

@@ -244,3 +244,17 @@ class Retry(Callback):
     """Try the step again after meetergo failed."""
 
     prefix: ClassVar[str] = "r"
+
+
+@dataclasses.dataclass(frozen=True)
+class ForgetMe(Callback):
+    """Yes: erase everything stored about me."""
+
+    prefix: ClassVar[str] = "fg"
+
+
+@dataclasses.dataclass(frozen=True)
+class KeepMyData(Callback):
+    """No: keep my booking and preferences."""
+
+    prefix: ClassVar[str] = "kd"

@@ -43,12 +43,17 @@ class Draft(BaseModel):
     name: str | None = None
     email: str | None = None
     email_suggestion: str | None = None
+    # The domain's ASCII form when it could pass for another domain (asked about, then shown).
+    email_ascii: str | None = None
+    email_checked: bool = False
     consent: bool = False
     # Where /timezone returns to (the step it was opened from), and the zones its picker offered.
     resume_step: State | None = None
     zone_options: tuple[str, ...] = ()
     # A one-line remark shown above the next screen ("that time was just taken"), then dropped.
     notice: str | None = None
+    # When the customer last saw a step: an idle booking is closed from here, restarts or not.
+    touched_at: AwareDatetime | None = None
 
     _home: MutableMapping[str, Any] | None = PrivateAttr(default=None)
 

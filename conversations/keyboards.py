@@ -22,6 +22,8 @@ from conversations.callbacks import (
     Confirm,
     DayChosen,
     DayPage,
+    ForgetMe,
+    KeepMyData,
     KeepTypedEmail,
     LanguageChosen,
     OtherDay,
@@ -112,6 +114,16 @@ def email_fix(ui: Ui, menu: str, suggestion: str, typed: str) -> InlineKeyboardM
     )
 
 
+def email_lookalike(ui: Ui, menu: str, typed: str) -> InlineKeyboardMarkup:
+    """An address whose domain could pass for another: keep it, or type it again."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(ui._("Keep {address}").format(address=typed), KeepTypedEmail(menu))],
+            [_button(ui._("Change email"), ChangeEmail(menu))],
+        ]
+    )
+
+
 def consent(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     """The single "I agree" button."""
     return InlineKeyboardMarkup([[_button(ui._("I agree"), Agree(menu))]])
@@ -137,6 +149,21 @@ def try_again(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[_button(ui._("Try again"), Retry(menu)), _button(ui._("Cancel"), CancelBooking(menu))]]
     )
+
+
+def forget_or_keep(ui: Ui, menu: str) -> InlineKeyboardMarkup:
+    """/forget's question: erase everything, or keep it."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(ui._("Yes, erase my data"), ForgetMe(menu))],
+            [_button(ui._("No, keep it"), KeepMyData(menu))],
+        ]
+    )
+
+
+def open_private_chat(ui: Ui, link: str) -> InlineKeyboardMarkup:
+    """A button that opens a private chat with the bot."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(ui._("Book in a private chat"), url=link)]])
 
 
 def language_picker(menu: str, languages: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:

@@ -91,7 +91,14 @@ def name_screen(draft: Draft, ui: Ui) -> Screen:
 
 
 def email_screen(draft: Draft, ui: Ui) -> Screen:
-    """Ask for the e-mail address, or offer the fix for a likely typo."""
+    """Ask for the e-mail address, offer the fix for a likely typo, or ask about a domain that
+    could pass for another one."""
+    if draft.email and draft.email_ascii and not draft.email_checked:
+        text = ui._(
+            "Please check this address: <b>{address}</b> uses letters of another alphabet. "
+            "Its domain in plain letters is <b>{ascii}</b>. Is that the address you meant?"
+        ).format(address=escape(draft.email), ascii=escape(draft.email_ascii))
+        return text, keyboards.email_lookalike(ui, draft.menu, draft.email)
     if draft.email_suggestion and draft.email:
         text = ui._("Did you mean <b>{suggestion}</b>?").format(
             suggestion=escape(draft.email_suggestion)
@@ -120,7 +127,8 @@ def confirm_screen(draft: Draft, ui: Ui) -> Screen:
         *_team_time(ui, start),
         f"📝 {meeting_line(draft, ui)}",
         f"👤 {escape(draft.name or '')}",
-        f"✉️ {escape(draft.email or '')}",
+        f"✉️ {escape(draft.email or '')}"
+        + (f" ({escape(draft.email_ascii)})" if draft.email_ascii else ""),
     ]
     return "\n".join(lines), keyboards.confirm_card(ui, draft.menu)
 

@@ -23,6 +23,15 @@ from conversations.states import State
 from conversations.steps import ASK, ask_zone
 
 
+ECHO_LIMIT = 60  # characters of a customer's text quoted back (a message holds 4096)
+
+
+def _shortened(text: str) -> str:
+    """The customer's text as quoted back: one line, and no longer than ECHO_LIMIT."""
+    line = " ".join(text.split())
+    return line if len(line) <= ECHO_LIMIT else f"{line[: ECHO_LIMIT - 1]}…"
+
+
 def _argument(context: BotContext) -> str:
     return " ".join(context.args or []).strip()
 
@@ -113,7 +122,9 @@ async def _answer_zone_query(update: Update, context: BotContext, query: str) ->
         draft.zone_options = tuple(choice.zone for choice in matches)
         draft.notice = ui._("Several time zones match. Which one is yours?")
     else:
-        draft.notice = ui._("I don't know a place called “{query}”.").format(query=escape(query))
+        draft.notice = ui._("I don't know a place called “{query}”.").format(
+            query=escape(_shortened(query))
+        )
     return await ask_zone(update, context, fresh=True)
 
 

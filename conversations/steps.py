@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 
 from telegram import Update
@@ -81,6 +81,7 @@ async def _show(
 ) -> State:
     await present(update, context, screens.with_notice(context.draft, screen), fresh=fresh)
     context.draft.notice = None
+    context.draft.touched_at = datetime.now(UTC)
     return state
 
 
@@ -199,7 +200,9 @@ async def ask_zone(update: Update, context: BotContext, *, fresh: bool = False) 
 
 
 def complete(draft: Draft) -> bool:
-    """Whether the draft has every answer a booking needs."""
+    """Whether the draft has every answer a booking needs (a look-alike address checked)."""
+    if draft.email_ascii and not draft.email_checked:
+        return False
     return None not in (draft.start, draft.name, draft.email) and draft.consent
 
 
@@ -210,7 +213,7 @@ async def ask_next(update: Update, context: BotContext, *, fresh: bool = False) 
         return await (ask_time if draft.day is not None else ask_day)(update, context, fresh=fresh)
     if draft.name is None:
         return await ask_name(update, context, fresh=fresh)
-    if draft.email is None:
+    if draft.email is None or (draft.email_ascii and not draft.email_checked):
         return await ask_email(update, context, fresh=fresh)
     if not draft.consent:
         return await ask_consent(update, context, fresh=fresh)

@@ -68,6 +68,9 @@ class BotApiEmulator:
         self._calls_changed = Signal()
         self._inflight = 0
         self._last_activity = 0.0
+        # Network trouble to play on the next calls of a method: "reset" or "502".
+        self._faults: dict[str, list[str]] = {}
+        self.faults_played: list[tuple[str, str]] = []
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -119,10 +122,27 @@ class BotApiEmulator:
         """Command lists by "<scope>[:chat_id[:user_id]]/<language_code>", e.g. "default/"."""
         return self.state.commands
 
+    def fail_next(self, method: str, *, kind: str = "reset", times: int = 1) -> None:
+        """Make the next `times` calls of `method` fail before Telegram does anything:
+        "reset" drops the connection, "502" answers Bad Gateway."""
+        if kind not in ("reset", "502"):
+            raise ValueError("kind is reset or 502")
+        self._faults.setdefault(method, []).extend([kind] * times)
+
     # --- HTTP side -------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        polling = canonical_method(_method_segment(request.path)) == "getUpdates"
+        method = canonical_method(_method_segment(request.path))
+        fault = self._faults.get(method or "", [])
+        if fault:
+            kind = fault.pop(0)
+            self.faults_played.append((method or "", kind))
+            if kind == "reset" and request.transport is not None:
+                request.transport.abort()
+                return web.Response(status=499)
+            body = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+            return web.json_response(body, status=502)
+        polling = method == "getUpdates"
         if not polling:
             self._inflight += 1
             self._touch()
@@ -215,6 +235,39 @@ class BotApiEmulator:
         self._push("message", self.state.message_json(message))
         return message
 
+    def add_group(self, chat_id: int, title: str, *, kind: str = "group") -> None:
+        """Create a group or supergroup (negative id) that has the bot as a member."""
+        self.state.open_group(chat_id, title, kind)
+
+    async def send_group_text(self, chat_id: int, user_id: int, text: str) -> ChatMessage:
+        """A member writes in a group; "/cmd args" carries a bot_command entity."""
+        if user_id not in self.state.users:
+            raise LookupError(f"unknown user {user_id}; call add_user() first")
+        message = self.state.add_message(self.state.chats[chat_id], from_bot=False, text=text)
+        message.sender_id = user_id
+        message.entities = command_entities(text)
+        self._push("message", self.state.message_json(message))
+        return message
+
+    async def press_in(self, chat_id: int, user_id: int, message_id: int, data: str) -> str:
+        """`user_id` presses a button of a bot message in chat `chat_id` (a group, or someone
+        else's private chat as with a forwarded message)."""
+        chat = self.state.chats.get(chat_id)
+        message = None if chat is None else self.state.find_message(chat, message_id)
+        if message is None or not message.from_bot:
+            raise LookupError(f"no bot message {message_id} in chat {chat_id}")
+        query_id = self.state.next_query_id()
+        self.state.queries[query_id] = CallbackQueryRecord(query_id, user_id, message_id, data)
+        payload = {
+            "id": query_id,
+            "from": dict(self.state.users[user_id]),
+            "message": self.state.message_json(message),
+            "chat_instance": str(-(chat_id * 2654435761 % 10**18)),
+            "data": data,
+        }
+        self._push("callback_query", payload)
+        return query_id
+
     async def send_location(self, user_id: int, latitude: float, longitude: float) -> ChatMessage:
         """The user shares a location (as the request_location keyboard button does)."""
         message = self.state.add_message(self.state.open_chat(user_id), from_bot=False)
@@ -224,23 +277,7 @@ class BotApiEmulator:
 
     async def press(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The user presses a button of a bot message carrying callback_data (even forged)."""
-        chat = self.state.chats.get(user_id)
-        message = None if chat is None else self.state.find_message(chat, message_id)
-        if message is None or not message.from_bot:
-            raise LookupError(f"no bot message {message_id} in chat {user_id}")
-        query_id = self.state.next_query_id()
-        self.state.queries[query_id] = CallbackQueryRecord(
-            query_id, user_id, message_id, callback_data
-        )
-        payload = {
-            "id": query_id,
-            "from": dict(self.state.users[user_id]),
-            "message": self.state.message_json(message),
-            "chat_instance": str(-(user_id * 2654435761 % 10**18)),
-            "data": callback_data,
-        }
-        self._push("callback_query", payload)
-        return query_id
+        return await self.press_in(user_id, user_id, message_id, callback_data)
 
     async def tap(self, user_id: int, label: str, *, message_id: int | None = None) -> str:
         """Press the inline button whose text contains label; exact matches win."""

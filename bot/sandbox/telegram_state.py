@@ -25,7 +25,7 @@ class RecordedCall:
 
 @dataclass
 class ChatMessage:
-    """A message in a private chat, from the user or from the bot."""
+    """A message in a chat, from a user or from the bot."""
 
     message_id: int
     chat_id: int
@@ -40,6 +40,7 @@ class ChatMessage:
     date: int = 0
     edit_date: int | None = None
     location: dict[str, float] | None = None
+    sender_id: int | None = None  # who wrote it in a group (in a private chat: the chat's user)
 
 
 @dataclass
@@ -55,11 +56,14 @@ class CallbackQueryRecord:
 
 @dataclass
 class ChatRecord:
-    """A private chat; it exists once the user has written to the bot."""
+    """A private chat (it exists once the user has written to the bot), or a group the bot
+    was added to."""
 
     chat_id: int
     messages: list[ChatMessage] = field(default_factory=list)
     next_message_id: int = 1
+    kind: str = "private"  # or "group", "supergroup"
+    title: str = ""
 
 
 @dataclass
@@ -99,7 +103,10 @@ class EmulatorState:
         return int(time.time())
 
     def chat_json(self, chat_id: int) -> dict[str, Any]:
-        """The Chat object of a private chat."""
+        """The Chat object of a private chat or a group."""
+        record = self.chats.get(chat_id)
+        if record is not None and record.kind != "private":
+            return {"id": chat_id, "type": record.kind, "title": record.title}
         user = self.users[chat_id]
         chat = {"id": chat_id, "first_name": user["first_name"]}
         for key in ("last_name", "username"):
@@ -120,6 +127,12 @@ class EmulatorState:
         if user_id not in self.users:
             raise LookupError(f"unknown user {user_id}; call add_user() first")
         return self.chats.setdefault(user_id, ChatRecord(user_id))
+
+    def open_group(self, chat_id: int, title: str, kind: str = "group") -> ChatRecord:
+        """A group (negative id, as Telegram's) with the bot in it."""
+        if chat_id >= 0 or kind not in ("group", "supergroup"):
+            raise ValueError("a group has a negative id and is a group or a supergroup")
+        return self.chats.setdefault(chat_id, ChatRecord(chat_id, kind=kind, title=title))
 
     def add_message(self, chat: ChatRecord, *, from_bot: bool, text: str = "") -> ChatMessage:
         """Append a message with the chat's next message id."""
@@ -147,7 +160,8 @@ class EmulatorState:
 
     def message_json(self, message: ChatMessage) -> dict[str, Any]:
         """The Message object Telegram returns and delivers for a stored message."""
-        sender = self.bot_user if message.from_bot else self.users[message.chat_id]
+        author = message.sender_id if message.sender_id is not None else message.chat_id
+        sender = self.bot_user if message.from_bot else self.users[author]
         data: dict[str, Any] = {
             "message_id": message.message_id,
             "from": dict(sender),

@@ -68,8 +68,11 @@ class BotProcess:
         self._clock = clock
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self, emulator: BotApiEmulator, *, patience: float = 30.0) -> None:
-        """Start the bot and wait until it is about to poll (it drops any webhook first)."""
+    async def start(
+        self, emulator: BotApiEmulator, *, patience: float = 30.0, ready: str = "deleteWebhook"
+    ) -> None:
+        """Start the bot and wait until it is about to poll (it drops any webhook first), or
+        for `ready` ("setWebhook" for a bot run with a webhook)."""
         first_call = len(emulator.calls)
         env = {
             key: value
@@ -98,7 +101,7 @@ class BotProcess:
         )
         log.close()
         try:
-            await emulator.wait_for_call("deleteWebhook", after=first_call, timeout=patience)
+            await emulator.wait_for_call(ready, after=first_call, timeout=patience)
         except TimeoutError:
             raise WorldError(f"the bot did not start; its log:\n{self.log()}") from None
 

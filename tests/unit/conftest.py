@@ -183,6 +183,16 @@ def stored_text(bot: InProcessBot) -> str:
     return json.dumps(rows)
 
 
+def files_holding(folder: Path, text: str) -> list[str]:
+    """The files under `folder` whose raw bytes contain `text` (SQLite, its WAL, anything)."""
+    needle = text.encode()
+    return sorted(
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.is_file() and needle in path.read_bytes()
+    )
+
+
 def running(bot: InProcessBot) -> BotApplication:
     """The bot's Application, which must be running."""
     assert bot.app is not None, "the bot is not running"

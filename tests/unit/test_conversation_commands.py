@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from tests.unit.conftest import (
     StepCustomer,
     data_of,
     day_label,
+    files_holding,
     posts,
     running,
     stored_text,
@@ -27,8 +29,9 @@ from tests.unit.conftest import (
 GREETING = "Hello Ada! Let's find a time for your appointment."
 NOTHING_IN_PROGRESS = "There is no booking in progress. Send /start to book an appointment."
 CANCELLED = "Booking cancelled. Send /start whenever you want to book."
-IDLE_CLOSED = "I closed this booking after 30 minutes without a reply."
-IDLE = timedelta(seconds=1)
+IDLE_CLOSED = "I closed this booking after 1 minute without a reply."
+IDLE = timedelta(seconds=1.2)
+IDLE_MINUTES = str(IDLE.total_seconds() / 60)
 JOB_FINISHING = 0.3  # after its message, the timeout job still has to end the conversation
 
 # A typed answer each step understands, and the step it leads to.
@@ -114,10 +117,9 @@ def _closing(call: RecordedCall) -> bool:
 
 
 async def test_idle_booking_is_closed_and_its_buttons_expire(
-    monkeypatch: pytest.MonkeyPatch, launch: Launcher, emulator: BotApiEmulator
+    launch: Launcher, emulator: BotApiEmulator
 ) -> None:
-    monkeypatch.setattr("conversations.booking.IDLE_TIMEOUT", IDLE)  # read when the app is built
-    ada = StepCustomer(emulator, await launch())
+    ada = StepCustomer(emulator, await launch(BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES))
     await walk(ada, "email")
     await ada.send("ada@example.org")
     consent = ada.last()
@@ -134,34 +136,51 @@ async def test_idle_booking_is_closed_and_its_buttons_expire(
 
 
 async def test_idle_close_also_forgets_the_stored_details(
-    monkeypatch: pytest.MonkeyPatch, launch: Launcher, emulator: BotApiEmulator
+    launch: Launcher, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("conversations.booking.IDLE_TIMEOUT", IDLE)
-    ada = StepCustomer(emulator, await launch())
+    ada = StepCustomer(emulator, await launch(BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES))
     await walk(ada, "consent")
     await emulator.wait_for_call("sendMessage", predicate=_closing, timeout=10)
     await asyncio.sleep(JOB_FINISHING)
     await running(ada.bot).update_persistence()
     assert "ada@example.org" not in stored_text(ada.bot)
+    assert files_holding(tmp_path / "data", "ada@example.org") == [], "not in any file, WAL too"
     assert emulator.violations == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the idle timeout is a JobQueue job, which is not persisted: a booking left open "
-    "across a restart is never closed and its details stay stored",
-)
 async def test_idle_booking_is_closed_even_after_a_restart(
-    monkeypatch: pytest.MonkeyPatch,
     launch: Launcher,
     emulator: BotApiEmulator,
     sandbox: SandboxScheduling,
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setattr("conversations.booking.IDLE_TIMEOUT", IDLE)
-    first = await launch()
+    first = await launch(BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES)
     ada = StepCustomer(emulator, first)
     await walk(ada, "consent")
     await first.stop()
-    ada.bot = await launch()  # same data directory: the booking continues where it was
+    ada.bot = await launch(
+        BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES
+    )  # same data directory: the booking was left open
     await emulator.wait_for_call("sendMessage", predicate=_closing, timeout=3 * IDLE.seconds)
+    await asyncio.sleep(JOB_FINISHING)
+    await running(ada.bot).update_persistence()
+    assert "ada@example.org" not in stored_text(ada.bot)
+    assert files_holding(tmp_path / "data", "ada@example.org") == []
     assert emulator.violations == []
+
+
+async def test_a_draft_idle_while_the_bot_was_down_is_closed_at_start(
+    launch: Launcher, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    first = await launch(BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES)
+    ada = StepCustomer(emulator, first)
+    await walk(ada, "confirm")
+    await first.stop()
+    await asyncio.sleep(2 * IDLE.total_seconds())  # the timeout passes with the bot down
+    ada.bot = await launch(BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES)
+    await emulator.wait_for_call("sendMessage", predicate=_closing, timeout=5)
+    await asyncio.sleep(JOB_FINISHING)
+    await running(ada.bot).update_persistence()
+    assert files_holding(tmp_path / "data", "Lovelace") == []
+    reply = await ada.send("hello")
+    assert SCREEN["day"] in reply.text, "whatever comes next starts a new booking"

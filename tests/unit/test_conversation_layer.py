@@ -9,6 +9,7 @@ from typing import ClassVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.app import add_flow
 from bot.sandbox.telegram_api import BotApiEmulator
 from conversations.callbacks import Callback
 from conversations.context import BotContext
@@ -44,7 +45,7 @@ async def test_a_draft_change_without_an_explicit_save_survives_a_restart(
     launch: Launcher, emulator: BotApiEmulator
 ) -> None:
     first = await launch()
-    running(first).add_handler(CommandHandler("rename", rename_to_grace))
+    add_flow(running(first), CommandHandler("rename", rename_to_grace))
     ada = StepCustomer(emulator, first)
     await walk(ada, "consent")
     assert (await ada.send("/rename")).text == "renamed"
@@ -77,9 +78,10 @@ async def test_a_new_command_and_button_kind_beside_the_booking_are_reached(chat
         reached.append(f"button {payload.code}")
         await update.callback_query.answer("shared")
 
-    # Added after the booking flow, as a newcomer adds a flow: same group, later in the list.
-    app.add_handler(CommandHandler("stats", stats))
-    app.add_handler(CallbackQueryHandler(share, pattern=ShareLink.matches))
+    # Added after the booking flow, as a newcomer adds a flow (before the catch-alls).
+    add_flow(
+        app, CommandHandler("stats", stats), CallbackQueryHandler(share, pattern=ShareLink.matches)
+    )
 
     await walk(ada, "slot")
     times = ada.last()
