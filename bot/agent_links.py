@@ -103,9 +103,7 @@ class LinkSigner:
         chosen = [type_id for type_id in meeting_type_ids if type_key(type_id) == key]
         if not chosen:
             return None
-        return AgentLink(
-            int(agent, 36), chosen[0], None if language == OWN_LANGUAGE else language
-        )
+        return AgentLink(int(agent, 36), chosen[0], None if language == OWN_LANGUAGE else language)
 
 
 def start_link(bot_username: str, payload: str) -> str:

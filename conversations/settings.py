@@ -22,7 +22,6 @@ from conversations.context import BotContext
 from conversations.states import State
 from conversations.steps import ASK, ask_zone
 
-
 ECHO_LIMIT = 60  # characters of a customer's text quoted back (a message holds 4096)
 
 
