@@ -141,6 +141,7 @@ async def test_hostile_days_and_places(chat: Chat, caplog: pytest.LogCaptureFixt
 )
 @given(text=st.text(min_size=1, max_size=300))
 def test_any_text_as_a_name_is_refused_with_a_message_or_kept_as_shown(text: str) -> None:
+    reason: str | None
     try:
         name = clean_name(text)
     except InvalidNameError as refused:
