@@ -10,6 +10,8 @@ from bot.config import ConfigError, load_settings, webhook_secret
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
+# What the bot answers: messages, button presses, and "@bot" typed in any chat (inline mode).
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
 
 
 def run_bot() -> int:
@@ -39,9 +41,10 @@ def run_bot() -> int:
                 webhook_url=f"{str(settings.bot_webhook_url).rstrip('/')}/telegram",
                 # Without one, anyone who finds the URL could post updates: never run without.
                 secret_token=webhook_secret(settings),
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            application.run_polling(allowed_updates=["message", "callback_query"])
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except StartupError as error:
         print(f"startup error: {error}", file=sys.stderr)
         return EXIT_CONFIG

@@ -30,7 +30,6 @@ NO_AGENT = 0
 OWN_LANGUAGE = "xx"
 _MAC_BYTES = 12
 _PAYLOAD = re.compile(r"([0-9a-z]{1,13})-([0-9a-z]{8})-([a-z]{2})-([A-Za-z0-9_-]{16})")
-SECRET_FILE = "link_secret"  # under BOT_DATA_DIR when BOT_LINK_SECRET is unset
 
 
 @dataclass(frozen=True, slots=True)

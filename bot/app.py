@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
@@ -23,19 +23,19 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot.agent_links import LinkSigner
 from bot.availability import AvailabilityService
 from bot.booking_ledger import BookingLedger
 from bot.bookings import BookingService
-from bot.config import Settings
-from bot.i18n import N_, translations
+from bot.config import Settings, link_secret
 from bot.meetergo import (
-    MEETERGO_LANGUAGES,
     AuthenticationError,
     MeetergoClient,
     MeetergoError,
     NotFoundError,
 )
 from bot.persistence import SqlitePersistence
+from conversations.agents import build_agent_handlers, greet_agent
 from conversations.booking import (
     CatchAll,
     build_booking_handler,
@@ -45,23 +45,12 @@ from conversations.booking import (
 from conversations.context import SERVICES_KEY, BotContext, Services
 from conversations.groups import keep_bookings_private
 from conversations.idle import rearm_idle_closes
+from conversations.menus import MENU_LANGUAGES, command_menu
 from conversations.recovery import recover_interrupted_bookings
 
 log = logging.getLogger(__name__)
 
 BotApplication = Application[Any, BotContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
-
-COMMANDS = (
-    ("start", N_("Book an appointment")),
-    ("cancel", N_("Stop the current booking")),
-    ("language", N_("Choose the language")),
-    ("timezone", N_("Choose your time zone")),
-    ("privacy", N_("What this bot keeps about you")),
-    ("forget", N_("Erase everything this bot keeps about you")),
-    ("help", N_("How this bot works")),
-)
-# Telegram clients report Norwegian as "nb" or "no"; both get the Norwegian menu.
-MENU_LANGUAGES = {**{code: code for code in MEETERGO_LANGUAGES}, "nb": "no"}
 
 
 class PatientRateLimiter(AIORateLimiter):
@@ -143,12 +132,13 @@ def build_services(settings: Settings, client: MeetergoClient) -> Services:
     """The services handlers call; one meetergo client shared by all."""
     availability = AvailabilityService(
         client,
-        [settings.meetergo_meeting_type_id],
+        settings.meeting_type_ids,
         grid_zone=settings.bot_default_timezone,
         step_minutes=settings.bot_slot_step_minutes,
     )
     ledger = BookingLedger(settings.bot_data_dir / "bookings.sqlite3")
-    return Services(settings, availability, BookingService(client, availability, ledger))
+    links = LinkSigner(link_secret(settings))
+    return Services(settings, availability, BookingService(client, availability, ledger), links)
 
 
 def build_application(settings: Settings) -> BotApplication:
@@ -169,7 +159,7 @@ def build_application(settings: Settings) -> BotApplication:
             )
         except (AuthenticationError, NotFoundError) as error:
             raise StartupError(
-                f"meetergo refused meeting type {settings.meetergo_meeting_type_id}: {error}"
+                f"meetergo refused meeting type {settings.meeting_type_ids[0]}: {error}"
             ) from None
         except (MeetergoError, TimeoutError) as error:
             # Down, slow, overloaded or rate limited: serve customers ("try again in a moment")
@@ -184,7 +174,7 @@ def build_application(settings: Settings) -> BotApplication:
         log.info(
             "bot @%s serving meeting type %r",
             app.bot.username,
-            meeting_type.name if meeting_type else settings.meetergo_meeting_type_id,
+            meeting_type.name if meeting_type else settings.meeting_type_ids[0],
         )
 
     async def close_services(app: BotApplication) -> None:
@@ -217,8 +207,10 @@ def build_application(settings: Settings) -> BotApplication:
     application.bot_data[SERVICES_KEY] = services
     # Before every flow: groups get a link to a private chat, foreign presses a pop-up.
     application.add_handler(TypeHandler(Update, keep_bookings_private), group=-1)
+    application.add_handler(TypeHandler(Update, greet_agent), group=-2)
     idle = timedelta(minutes=settings.bot_idle_timeout_minutes)
     add_flow(application, build_booking_handler(idle), *build_outside_handlers())
+    add_flow(application, *build_agent_handlers())
     for handler in build_catch_alls():
         application.add_handler(handler)
     application.add_error_handler(report_error)
@@ -264,12 +256,6 @@ def add_flow(application: BotApplication, *handlers: BaseHandler[Any, Any, Any])
             len(group),
         )
         group.insert(position, handler)
-
-
-def command_menu(language: str) -> list[BotCommand]:
-    """The command list in one language."""
-    catalog = translations(language)
-    return [BotCommand(command, catalog.gettext(text)) for command, text in COMMANDS]
 
 
 async def publish_command_menus(app: BotApplication, default_language: str) -> None:

@@ -14,10 +14,11 @@ import asyncio
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+_SCHEMA_VERSION: Final = 2
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS attempts (
     chat_id         INTEGER PRIMARY KEY,
@@ -28,8 +29,20 @@ CREATE TABLE IF NOT EXISTS attempts (
     email           TEXT NOT NULL,
     language        TEXT NOT NULL,
     timezone        TEXT NOT NULL,
-    message_id      INTEGER
+    message_id      INTEGER,
+    agent_id        INTEGER
 );
+CREATE TABLE IF NOT EXISTS bookings (
+    appointment_id  TEXT PRIMARY KEY,
+    meeting_type_id TEXT NOT NULL,
+    start           TEXT NOT NULL,
+    agent_id        INTEGER,
+    chat_id         INTEGER NOT NULL,
+    language        TEXT NOT NULL,
+    timezone        TEXT NOT NULL,
+    booked_at       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bookings_by_agent ON bookings (agent_id, booked_at);
 """
 
 
@@ -46,6 +59,21 @@ class Attempt:
     language: str
     timezone: str
     message_id: int | None = None  # the chat message showing "Booking…"
+    agent_id: int | None = None  # the support agent whose link brought the customer
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRecord:
+    """A booking made through the bot: what later features need, no name, no e-mail."""
+
+    appointment_id: str
+    meeting_type_id: str
+    start: datetime
+    agent_id: int | None
+    chat_id: int
+    language: str
+    timezone: str
+    booked_at: datetime
 
 
 class BookingLedger:
@@ -61,6 +89,14 @@ class BookingLedger:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        # Version 1 files (before agent links) lack the attempts' agent column.
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(attempts)")}
+        if "agent_id" not in columns:
+            self._conn.execute("ALTER TABLE attempts ADD COLUMN agent_id INTEGER")
+        self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     async def begin(self, attempt: Attempt) -> None:
         """Record the attempt; returns once it is on disk."""
@@ -71,8 +107,17 @@ class BookingLedger:
         await asyncio.to_thread(self._delete, chat_id)
 
     async def forget(self, chat_id: int) -> None:
-        """Erase the chat's attempt, whatever its state (the customer asked to be forgotten)."""
+        """Erase the chat's attempt and booking records (the customer asked to be forgotten)."""
+        await asyncio.to_thread(self._delete, chat_id, "bookings")
         await asyncio.to_thread(self._delete, chat_id)
+
+    async def record(self, booking: BookingRecord) -> None:
+        """Keep a booking's record (appointment, type, start, agent, chat, language, zone)."""
+        await asyncio.to_thread(self._insert_record, booking)
+
+    async def count_for_agent(self, agent_id: int, since: datetime) -> int:
+        """How many bookings the agent's links brought in since `since`."""
+        return await asyncio.to_thread(self._count, agent_id, since)
 
     async def of_chat(self, chat_id: int) -> Attempt | None:
         """The chat's unsettled attempt, if any."""
@@ -91,7 +136,9 @@ class BookingLedger:
     def _write(self, attempt: Attempt) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO attempts (chat_id, user_id, meeting_type_id, start, "
+                "duration, email, language, timezone, message_id, agent_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     attempt.chat_id,
                     attempt.user_id,
@@ -102,12 +149,39 @@ class BookingLedger:
                     attempt.language,
                     attempt.timezone,
                     attempt.message_id,
+                    attempt.agent_id,
                 ),
             )
 
-    def _delete(self, chat_id: int) -> None:
+    def _insert_record(self, booking: BookingRecord) -> None:
         with self._lock:
-            self._conn.execute("DELETE FROM attempts WHERE chat_id = ?", (chat_id,))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO bookings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    booking.appointment_id,
+                    booking.meeting_type_id,
+                    booking.start.astimezone(UTC).isoformat(),
+                    booking.agent_id,
+                    booking.chat_id,
+                    booking.language,
+                    booking.timezone,
+                    booking.booked_at.astimezone(UTC).isoformat(),
+                ),
+            )
+
+    def _count(self, agent_id: int, since: datetime) -> int:
+        with self._lock:
+            (count,) = self._conn.execute(
+                "SELECT COUNT(*) FROM bookings WHERE agent_id = ? AND booked_at >= ?",
+                (agent_id, since.astimezone(UTC).isoformat()),
+            ).fetchone()
+        return int(count)
+
+    def _delete(self, chat_id: int, table: str = "attempts") -> None:
+        if table not in ("attempts", "bookings"):  # fixed names only: nothing to inject
+            raise ValueError(table)
+        with self._lock:
+            self._conn.execute(f"DELETE FROM {table} WHERE chat_id = ?", (chat_id,))
             # The address must not survive in the log either.
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -115,7 +189,7 @@ class BookingLedger:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT chat_id, user_id, meeting_type_id, start, duration, email, language, "
-                f"timezone, message_id FROM attempts {where} ORDER BY chat_id",
+                f"timezone, message_id, agent_id FROM attempts {where} ORDER BY chat_id",
                 args,
             ).fetchall()
         return [
@@ -129,6 +203,7 @@ class BookingLedger:
                 language=row[6],
                 timezone=row[7],
                 message_id=row[8],
+                agent_id=row[9],
             )
             for row in rows
         ]

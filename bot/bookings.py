@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.availability import AvailabilityService
-from bot.booking_ledger import Attempt, BookingLedger
+from bot.booking_ledger import Attempt, BookingLedger, BookingRecord
 from bot.contact import split_name
 from bot.meetergo import (
     Attendee,
@@ -66,6 +66,7 @@ class BookingService:
         meeting_type_id: str | None = None,
         duration: int | None = None,
         message_id: int | None = None,
+        agent_id: int | None = None,
     ) -> Booked:
         """Book this start (the first configured meeting type and its own length by default).
 
@@ -88,10 +89,11 @@ class BookingService:
             language=customer.language,
             timezone=customer.timezone,
             message_id=message_id,
+            agent_id=agent_id,
         )
         await self.ledger.begin(attempt)
         request = BookingRequest.for_meeting_type(
-            meeting_type, start=start, attendee=_attendee(customer), duration=duration
+            meeting_type, start=start, attendee=_attendee(customer, agent_id), duration=duration
         )
         try:
             confirmation = await self._client.book(request)
@@ -110,7 +112,26 @@ class BookingService:
             # Booked or refused, the free times just changed for everyone.
             self._availability.invalidate()
         await self.ledger.settle(chat_id)
-        return Booked(confirmation, start)
+        return await self._kept(Booked(confirmation, start), attempt)
+
+    async def _kept(self, booked: Booked, attempt: Attempt) -> Booked:
+        """Keep the booking's record (no name, no e-mail) for /stats and what comes later."""
+        confirmation = booked.confirmation
+        appointment = confirmation.appointment_id or confirmation.provisional_booking_id
+        if appointment:
+            await self.ledger.record(
+                BookingRecord(
+                    appointment_id=appointment,
+                    meeting_type_id=attempt.meeting_type_id,
+                    start=booked.start,
+                    agent_id=attempt.agent_id,
+                    chat_id=attempt.chat_id,
+                    language=attempt.language,
+                    timezone=attempt.timezone,
+                    booked_at=datetime.now(UTC),
+                )
+            )
+        return booked
 
     async def look_up(self, attempt: Attempt) -> BookingConfirmation | None:
         """Whether an attempt's booking exists; settles the attempt when that is known.
@@ -128,19 +149,24 @@ class BookingService:
         await self.ledger.settle(attempt.chat_id)
         if found is None:
             return None
-        return BookingConfirmation(appointment_id=found.id)
+        confirmation = BookingConfirmation(appointment_id=found.id)
+        await self._kept(Booked(confirmation, attempt.start), attempt)
+        return confirmation
 
 
-def _attendee(customer: AttendeeDetails) -> Attendee:
+def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attendee:
     first, last = split_name(customer.name)
+    # Free keys are kept by meetergo as metadata: the team finds the chat, and the agent.
+    notes = {"source": "telegram", "telegramUserId": str(customer.telegram_user_id)}
+    if agent_id:
+        notes["agentTelegramId"] = str(agent_id)
     return Attendee(
         email=customer.email,
         fullname=customer.name,
         firstname=first,
         lastname=last or None,
         receive_reminders=True,
-        # Free keys are kept by meetergo as metadata: lets the team find the chat again.
-        notes={"source": "telegram", "telegramUserId": str(customer.telegram_user_id)},
+        notes=notes,
         language=customer.language,
         timezone=customer.timezone,
         data_policy_accepted=True,

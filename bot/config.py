@@ -13,14 +13,17 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.kept_secrets import kept_secret
 from bot.meetergo.models import MEETERGO_LANGUAGES
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+NO_MEETING_TYPE = "no_meeting_type"  # the error for a configuration that names no type
 
 
 class ConfigError(Exception):
@@ -42,7 +45,11 @@ class Settings(BaseSettings):
     meetergo_api_key: SecretStr
     meetergo_api_url: AnyHttpUrl = AnyHttpUrl("https://api.meetergo.com")
     meetergo_user_id: str | None = None
-    meetergo_meeting_type_id: str = Field(min_length=1)
+    meetergo_meeting_type_id: str | None = None
+    # Several meeting types, comma-separated; MEETERGO_MEETING_TYPE_ID alone names one.
+    meetergo_meeting_type_ids: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validate_default=True
+    )
     bot_default_timezone: str = "Europe/Berlin"
     bot_default_language: str = "en"
     bot_data_dir: Path = Path("./data")
@@ -55,6 +62,8 @@ class Settings(BaseSettings):
     bot_webhook_listen: str = "0.0.0.0"
     bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
     bot_webhook_secret: SecretStr | None = None
+    # Signs agents' start links; unset: one is generated once and kept in BOT_DATA_DIR.
+    bot_link_secret: SecretStr | None = None
     # A booking nobody touches for this long is closed and its name and e-mail erased.
     bot_idle_timeout_minutes: float = Field(default=30.0, gt=0, le=1440)
 
@@ -74,6 +83,35 @@ class Settings(BaseSettings):
         if not value.get_secret_value().strip():
             raise ValueError("must not be empty")
         return value
+
+    @field_validator("meetergo_meeting_type_id", mode="before")
+    @classmethod
+    def _blank_type_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("meetergo_meeting_type_ids", mode="before")
+    @classmethod
+    def _split_type_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("meetergo_meeting_type_ids", mode="after")
+    @classmethod
+    def _some_meeting_type(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not value and not info.data.get("meetergo_meeting_type_id"):
+            raise PydanticCustomError(
+                NO_MEETING_TYPE,
+                "MEETERGO_MEETING_TYPE_ID is not set (or name several in "
+                "MEETERGO_MEETING_TYPE_IDS)",
+            )
+        return value
+
+    @property
+    def meeting_type_ids(self) -> tuple[str, ...]:
+        """The meeting types customers can book, in the order they are offered."""
+        first = (self.meetergo_meeting_type_id,) if self.meetergo_meeting_type_id else ()
+        return tuple(dict.fromkeys((*first, *self.meetergo_meeting_type_ids)))
 
     @field_validator("meetergo_user_id", mode="before")
     @classmethod
@@ -132,6 +170,8 @@ class Settings(BaseSettings):
 
 
 def _describe(error: Mapping[str, Any]) -> str:
+    if error["type"] == NO_MEETING_TYPE:  # about two variables: its message names them
+        return str(error["msg"])
     variable = ".".join(str(part) for part in error["loc"]).upper() or "configuration"
     if error["type"] == "missing":
         return f"{variable} is not set"
@@ -157,3 +197,13 @@ def webhook_secret(settings: Settings) -> str:
     if settings.bot_webhook_secret is not None:
         return settings.bot_webhook_secret.get_secret_value()
     return kept_secret(settings.bot_data_dir, WEBHOOK_SECRET_FILE)
+
+
+LINK_SECRET_FILE = "link_secret"
+
+
+def link_secret(settings: Settings) -> bytes:
+    """BOT_LINK_SECRET, or one generated once and kept in BOT_DATA_DIR."""
+    if settings.bot_link_secret is not None:
+        return settings.bot_link_secret.get_secret_value().encode()
+    return kept_secret(settings.bot_data_dir, LINK_SECRET_FILE).encode()

@@ -33,6 +33,7 @@ from bot.i18n import N_
 from bot.meetergo import MeetergoError, SlotTakenError
 from bot.typed_day import AmbiguousDayError, PastDayError, parse_day
 from conversations import keyboards, screens
+from conversations.agents import tell_agent
 from conversations.buttons import (
     BOOKED_KEY,
     Next,
@@ -53,10 +54,12 @@ from conversations.callbacks import (
     Confirm,
     DayChosen,
     DayPage,
+    DurationChosen,
     ForgetMe,
     KeepMyData,
     KeepTypedEmail,
     LanguageChosen,
+    MeetingTypeChosen,
     OtherDay,
     Retry,
     SlotChosen,
@@ -69,6 +72,7 @@ from conversations.chat import chat_id_of, present, reply, typing_while_slow
 from conversations.context import BotContext
 from conversations.draft import DRAFT_KEY
 from conversations.forget import ask_to_forget, forget_customer, keep_data, show_privacy
+from conversations.help import show_help
 from conversations.idle import closing_text, idle_timeout
 from conversations.screens import MAX_PAGES, booked_text
 from conversations.settings import (
@@ -102,13 +106,22 @@ TYPED_TEXT = filters.TEXT & ~filters.COMMAND
 
 
 async def start(update: Update, context: BotContext) -> Next:
-    """Greet the customer and show the free days."""
+    """Greet the customer and ask the first question (type, length or day)."""
     draft = context.reset_draft()
+    services = context.services
+    link = services.links.read(
+        context.args[0] if context.args else "", services.availability.meeting_type_ids
+    )
+    if link is not None:  # a support agent's link: its type and language are chosen already
+        draft.meeting_type_id, draft.agent_id = link.meeting_type_id, link.agent_id or None
+        if link.language:
+            context.remember(context.ui.prefs.model_copy(update={"language": link.language}))
+    # A forged, altered or outdated link is ignored without a word: the usual booking follows.
     name = escape(update.effective_user.first_name) if update.effective_user else ""
     draft.notice = context.ui._("Hello {name}! Let's find a time for your appointment.").format(
         name=name
     )
-    return await ask_day(update, context, fresh=True)
+    return await ask_next(update, context, fresh=True)
 
 
 async def cancel(update: Update, context: BotContext) -> Next:
@@ -124,23 +137,6 @@ async def cancel(update: Update, context: BotContext) -> Next:
 async def cancel_by_button(update: Update, context: BotContext) -> Next:
     """End the booking from its "Cancel" button and say so on that message."""
     return await cancel(update, context)
-
-
-async def show_help(update: Update, context: BotContext) -> Next:
-    """Explain the commands without leaving the current step."""
-    text = context.ui._(
-        "I book appointments for you.\n\n"
-        "/start – begin (or begin again)\n"
-        "/cancel – stop the current booking\n"
-        "/language – choose my language\n"
-        "/timezone – choose the time zone times are shown in\n"
-        "/privacy – what I keep about you\n"
-        "/forget – erase it\n"
-        "/help – this message\n\n"
-        "Tap the buttons, or type a day or your details when I ask for them."
-    )
-    await reply(update, text)
-    return None
 
 
 async def end_idle_conversation(update: Update, context: BotContext) -> Next:
@@ -167,6 +163,28 @@ async def retry_step(update: Update, context: BotContext, state: State) -> Next:
     if await live_payload(update, context, Retry) is None:
         return await refuse_stale_button(update, context, state)
     return await ASK[state](update, context)
+
+
+# --- MEETING TYPE / DURATION ------------------------------------------------------------------
+
+
+@button(MeetingTypeChosen, offered=lambda draft, payload: payload.index < len(draft.type_options))
+async def choose_meeting_type(
+    update: Update, context: BotContext, payload: MeetingTypeChosen
+) -> Next:
+    """Take the tapped meeting type and ask for its length, or show its free days."""
+    draft = context.draft
+    draft.meeting_type_id = draft.type_options[payload.index]
+    draft.duration, draft.day, draft.start, draft.page = None, None, None, 0
+    return await ask_next(update, context)
+
+
+@button(DurationChosen, offered=lambda draft, payload: payload.minutes in draft.duration_options)
+async def choose_duration(update: Update, context: BotContext, payload: DurationChosen) -> Next:
+    """Take the tapped length and show the free days for it."""
+    draft = context.draft
+    draft.duration, draft.day, draft.start = payload.minutes, None, None
+    return await ask_next(update, context)
 
 
 # --- DAY -------------------------------------------------------------------------------------
@@ -386,6 +404,7 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
             meeting_type_id=draft.meeting_type_id,
             duration=draft.duration,
             message_id=draft.menu_message_id,
+            agent_id=draft.agent_id,
         )
     )
     try:
@@ -418,6 +437,15 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
         return State.CONFIRM
     await present(update, context, (booked_text(ui, booked, attendee.email), None))
     log.info("booked", extra={"chat": chat_id_of(update), "event": "booked"})
+    if draft.agent_id:
+        await tell_agent(
+            context.application,
+            context.services,
+            draft.agent_id,
+            booked,
+            (draft.meeting_name, draft.duration or 0),
+            attendee.name,
+        )
     if context.chat_data is not None:
         context.chat_data[BOOKED_KEY] = draft.menu_message_id
     # The booking is done: the customer's name and e-mail leave our storage.
@@ -511,6 +539,14 @@ def build_booking_handler(
                 MessageHandler(TYPED_TEXT, start),
             ],
             states={
+                State.MEETING_TYPE: [
+                    press(State.MEETING_TYPE, choose_meeting_type),
+                    *anywhere(State.MEETING_TYPE),
+                ],
+                State.DURATION: [
+                    press(State.DURATION, choose_duration),
+                    *anywhere(State.DURATION),
+                ],
                 State.DAY: [
                     press(State.DAY, choose_day),
                     press(State.DAY, turn_day_page),

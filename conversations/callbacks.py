@@ -258,3 +258,38 @@ class KeepMyData(Callback):
     """No: keep my booking and preferences."""
 
     prefix: ClassVar[str] = "kd"
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingTypeChosen(Callback):
+    """A meeting type on the type picker: an index into the types the bot offered."""
+
+    prefix: ClassVar[str] = "mt"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DurationChosen(Callback):
+    """A length in minutes on the duration picker (checked against what was offered)."""
+
+    prefix: ClassVar[str] = "du"
+    minutes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkTypeChosen(Callback):
+    """An agent's /link: the meeting type the link is for (an index into the configured ones)."""
+
+    prefix: ClassVar[str] = "lt"
+    flow: ClassVar[str] = "agents"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkLanguageChosen(Callback):
+    """An agent's /link: the customer's language ("xx": their own), for the chosen type."""
+
+    prefix: ClassVar[str] = "ll"
+    flow: ClassVar[str] = "agents"
+    index: int
+    code: str

@@ -60,10 +60,11 @@ async def present(
     draft.menu_digest = digest
 
 
-async def reply(update: Update, text: str) -> None:
-    """Answer with a plain message that is no menu (help, a note), leaving the menu live."""
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer with a message that is not the booking's menu (help, a note, an agent's
+    picker), leaving the menu live."""
     if update.effective_message:
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 TYPING_AFTER = 1.0  # seconds of waiting on meetergo before the chat shows "typing…"

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.agent_links import LinkSigner
 from bot.availability import AvailabilityService
 from bot.bookings import BookingService
 from bot.config import Settings
@@ -26,6 +27,15 @@ class Services:
     settings: Settings
     availability: AvailabilityService
     bookings: BookingService
+    links: LinkSigner
+
+    @classmethod
+    def of(cls, application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+        """The services an application was built with (for jobs and start-up work)."""
+        services = application.bot_data[SERVICES_KEY]
+        if not isinstance(services, cls):
+            raise TypeError("bot_data holds no Services; build the app with build_application")
+        return services
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,12 @@ class Draft(BaseModel):
     meeting_type_id: str | None = None
     meeting_name: str = ""
     duration: int | None = None
+    # The types and lengths the pickers offered, and their button labels.
+    type_options: tuple[str, ...] = ()
+    type_labels: tuple[str, ...] = ()
+    duration_options: tuple[int, ...] = ()
+    # The support agent whose link brought the customer (checked when the link was read).
+    agent_id: int | None = None
     page: int = 0
     days: tuple[date, ...] = ()
     day: date | None = None

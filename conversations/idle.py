@@ -15,7 +15,7 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 
-from conversations.context import SERVICES_KEY, Services, Ui, make_ui
+from conversations.context import Services, Ui, make_ui
 from conversations.draft import DRAFT_KEY, PREFS_KEY, Draft, Prefs
 
 log = logging.getLogger(__name__)
@@ -39,16 +39,9 @@ def closing_text(ui: Ui, timeout: timedelta) -> str:
     ).format(minutes=minutes)
 
 
-def _services(app: App) -> Services:
-    services = app.bot_data[SERVICES_KEY]
-    if not isinstance(services, Services):
-        raise TypeError("bot_data holds no Services")
-    return services
-
-
 async def rearm_idle_closes(app: App) -> None:
     """Close drafts idle for longer than the timeout; arm a timer for every other draft."""
-    services = _services(app)
+    services = Services.of(app)
     timeout = idle_timeout(services)
     now = datetime.now(UTC)
     for chat_id, chat_data in list(app.chat_data.items()):
@@ -71,7 +64,7 @@ async def _close_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 async def close_if_idle(app: App, chat_id: int) -> bool:
     """Close the chat's booking if nobody touched it for the whole timeout; say so."""
-    services = _services(app)
+    services = Services.of(app)
     timeout = idle_timeout(services)
     chat_data = app.chat_data.get(chat_id)
     if not chat_data or not chat_data.get(DRAFT_KEY):

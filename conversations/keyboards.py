@@ -22,10 +22,12 @@ from conversations.callbacks import (
     Confirm,
     DayChosen,
     DayPage,
+    DurationChosen,
     ForgetMe,
     KeepMyData,
     KeepTypedEmail,
     LanguageChosen,
+    MeetingTypeChosen,
     OtherDay,
     Retry,
     SlotChosen,
@@ -60,6 +62,25 @@ def _week_rows(ui: Ui, menu: str, days: Sequence[date]) -> list[list[InlineKeybo
             week_of_last = week
         rows[-1].append(_button(ui.fmt.short_day_label(day), DayChosen(menu, day)))
     return rows
+
+
+def meeting_type_picker(menu: str, labels: Sequence[str]) -> InlineKeyboardMarkup:
+    """The meeting types on offer, one per row."""
+    return InlineKeyboardMarkup(
+        [[_button(label, MeetingTypeChosen(menu, index))] for index, label in enumerate(labels)]
+    )
+
+
+def duration_picker(ui: Ui, menu: str, minutes: Sequence[int]) -> InlineKeyboardMarkup:
+    """The lengths a meeting type allows, in one row."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(ui._("{minutes} min").format(minutes=length), DurationChosen(menu, length))
+                for length in minutes
+            ]
+        ]
+    )
 
 
 def day_picker(ui: Ui, menu: str, days: Sequence[date], page: int) -> InlineKeyboardMarkup:

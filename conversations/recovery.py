@@ -18,7 +18,7 @@ from bot.bookings import Booked
 from bot.meetergo import BookingOutcomeUnknownError
 from conversations import screens
 from conversations.buttons import BOOKED_KEY
-from conversations.context import SERVICES_KEY, Services, make_ui
+from conversations.context import Services, make_ui
 from conversations.draft import Draft, Prefs
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,7 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 async def recover_interrupted_bookings(app: App) -> None:
     """Settle every attempt a restart left open and tell its customer the outcome."""
-    services = app.bot_data[SERVICES_KEY]
-    if not isinstance(services, Services):
-        raise TypeError("bot_data holds no Services")
+    services = Services.of(app)
     for attempt in await services.bookings.ledger.unsettled():
         try:
             found = await services.bookings.look_up(attempt)

@@ -17,6 +17,7 @@ from bot.meetergo import (
     AuthenticationError,
     BookingOutcomeUnknownError,
     MeetergoError,
+    MeetingType,
     NotFoundError,
 )
 from bot.timezones import zone_label
@@ -35,11 +36,35 @@ def with_notice(draft: Draft, screen: Screen) -> Screen:
     return (f"{draft.notice}\n\n{text}" if draft.notice else text), markup
 
 
+def display_name(meeting_type: MeetingType, ui: Ui) -> str:
+    """A meeting type's name from meetergo, or a plain word for it in the customer's language."""
+    return meeting_type.meeting_info.name or ui._("Appointment")
+
+
+def meeting_name(draft: Draft, ui: Ui) -> str:
+    """The meeting type's name from meetergo, or a plain word for it when meetergo has none."""
+    return draft.meeting_name or ui._("Appointment")
+
+
 def meeting_line(draft: Draft, ui: Ui) -> str:
     """The meeting type and its length: "Intro call · 30 min"."""
     return ui._("{meeting} · {minutes} min").format(
-        meeting=escape(draft.meeting_name), minutes=draft.duration
+        meeting=escape(meeting_name(draft, ui)), minutes=draft.duration
     )
+
+
+def type_screen(draft: Draft, ui: Ui) -> Screen:
+    """The meeting types to choose from, each with its length."""
+    text = ui._("What would you like to book?")
+    return text, keyboards.meeting_type_picker(draft.menu, draft.type_labels)
+
+
+def duration_screen(draft: Draft, ui: Ui) -> Screen:
+    """The lengths the chosen meeting type allows."""
+    text = ui._("<b>{meeting}</b>\nHow long should it be?").format(
+        meeting=escape(meeting_name(draft, ui))
+    )
+    return text, keyboards.duration_picker(ui, draft.menu, draft.duration_options)
 
 
 def day_screen(draft: Draft, ui: Ui) -> Screen:

@@ -15,3 +15,5 @@ class State(IntEnum):
     CONSENT = 5
     CONFIRM = 6
     TIMEZONE = 7
+    MEETING_TYPE = 8
+    DURATION = 9

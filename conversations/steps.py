@@ -14,7 +14,7 @@ from html import escape
 
 from telegram import Update
 
-from bot.meetergo import MeetergoError
+from bot.meetergo import MeetergoError, MeetingType
 from bot.slots import group_by_local_day
 from bot.timezones import zones_for_language
 from conversations import keyboards, screens
@@ -65,15 +65,16 @@ async def times_of_day(context: BotContext, day: date) -> list[datetime]:
     )
 
 
-async def _load_meeting(context: BotContext) -> None:
-    """Put the meeting type's name and length into the draft (read once per process)."""
+async def _load_meeting(context: BotContext) -> MeetingType:
+    """Put the meeting type's name (and its only length) into the draft; read once per process."""
     draft = context.draft
     meeting_type = await context.services.availability.meeting_type(draft.meeting_type_id)
     if draft.meeting_type_id is None:
         draft.meeting_type_id = meeting_type.id
-    draft.meeting_name = meeting_type.name
-    if draft.duration is None:
+    draft.meeting_name = meeting_type.meeting_info.name
+    if draft.duration is None and len(meeting_type.durations()) == 1:
         draft.duration = meeting_type.duration
+    return meeting_type
 
 
 async def _show(
@@ -96,6 +97,43 @@ async def _failed(
     )
     screen = screens.failure_screen(context.draft, context.ui, error)
     return await _show(update, context, state, screen, fresh=fresh)
+
+
+async def ask_meeting_type(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Show the meeting types to choose from (names and lengths from meetergo)."""
+    draft = context.draft
+    draft.new_menu()
+    availability = context.services.availability
+    try:
+        async with typing_while_slow(update, context):
+            types = [await availability.meeting_type(i) for i in availability.meeting_type_ids]
+    except MeetergoError as error:
+        return await _failed(update, context, State.MEETING_TYPE, error, fresh=fresh)
+    ui = context.ui
+    draft.type_options = tuple(meeting_type.id for meeting_type in types)
+    draft.type_labels = tuple(
+        ui._("{meeting} · {minutes} min").format(
+            meeting=screens.display_name(meeting_type, ui),
+            minutes="/".join(str(minutes) for minutes in sorted(meeting_type.durations())),
+        )
+        for meeting_type in types
+    )
+    screen = screens.type_screen(draft, ui)
+    return await _show(update, context, State.MEETING_TYPE, screen, fresh=fresh)
+
+
+async def ask_duration(update: Update, context: BotContext, *, fresh: bool = False) -> State:
+    """Show the lengths the chosen meeting type allows."""
+    draft = context.draft
+    draft.new_menu()
+    try:
+        async with typing_while_slow(update, context):
+            meeting_type = await _load_meeting(context)
+    except MeetergoError as error:
+        return await _failed(update, context, State.DURATION, error, fresh=fresh)
+    draft.duration_options = tuple(sorted(meeting_type.durations()))
+    screen = screens.duration_screen(draft, context.ui)
+    return await _show(update, context, State.DURATION, screen, fresh=fresh)
 
 
 async def ask_day(update: Update, context: BotContext, *, fresh: bool = False) -> State:
@@ -209,6 +247,15 @@ def complete(draft: Draft) -> bool:
 async def ask_next(update: Update, context: BotContext, *, fresh: bool = False) -> State:
     """Ask for the first answer still missing; the confirm card once everything is known."""
     draft = context.draft
+    if draft.meeting_type_id is None and len(context.services.availability.meeting_type_ids) > 1:
+        return await ask_meeting_type(update, context, fresh=fresh)
+    if draft.duration is None:
+        try:
+            several = len((await _load_meeting(context)).durations()) > 1
+        except MeetergoError:
+            several = False  # the day step says meetergo is not answering, with "Try again"
+        if several:
+            return await ask_duration(update, context, fresh=fresh)
     if draft.start is None:
         return await (ask_time if draft.day is not None else ask_day)(update, context, fresh=fresh)
     if draft.name is None:
@@ -229,4 +276,6 @@ ASK: Mapping[State, Ask] = {
     State.CONSENT: ask_consent,
     State.CONFIRM: ask_confirmation,
     State.TIMEZONE: ask_zone,
+    State.MEETING_TYPE: ask_meeting_type,
+    State.DURATION: ask_duration,
 }

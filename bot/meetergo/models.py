@@ -49,6 +49,11 @@ class MeetingType(_Wire):
         """Default length in minutes."""
         return self.meeting_info.duration
 
+    def durations(self) -> list[int]:
+        """Every length a booking may ask for: the default first, then the allowed others."""
+        allowed = self.meeting_options.allowed_durations
+        return list(dict.fromkeys([self.duration, *sorted(d for d in allowed if d > 0)]))
+
     def host_query(self) -> dict[str, str]:
         """Who to ask for: the round-robin queue, or the single host of a personal type."""
         if self.queue_id:

@@ -51,7 +51,8 @@ def default_hosts(now: datetime) -> list[Host]:
 
 
 def default_meeting_types() -> list[MeetingType]:
-    """A round-robin "Intro call" for both hosts and a single-host "Product demo"."""
+    """A round-robin "Intro call" (30 minutes) for both hosts, and a single-host "Product
+    demo" that takes 45 minutes by default and may be booked for 30 or 60 instead."""
     return [
         MeetingType(
             id=INTRO_CALL_ID,
@@ -59,7 +60,6 @@ def default_meeting_types() -> list[MeetingType]:
             duration=30,
             queue_id=INTRO_QUEUE_ID,
             host_ids=[BERLIN_HOST_ID, NEW_YORK_HOST_ID],
-            allowed_durations=[15, 30, 60],
         ),
         MeetingType(
             id=PRODUCT_DEMO_ID,
@@ -68,6 +68,8 @@ def default_meeting_types() -> list[MeetingType]:
             channel="zoom",
             user_id=BERLIN_HOST_ID,
             host_ids=[BERLIN_HOST_ID],
+            allowed_durations=[30, 45, 60],
             buffer_after=15,
+            slot_interval=15,
         ),
     ]

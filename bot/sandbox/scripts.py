@@ -37,7 +37,12 @@ STEP_KINDS = (
     "restart",
     "fail",
     "rival_books_first",
+    "agent_send",
+    "agent_tap",
+    "agent_expect",
+    "open_agent_link",
 )
+AGENT_LINK = re.compile(r"https://t\.me/\S+\?start=([A-Za-z0-9_-]{1,64})")
 PERSISTENCE_PROMISE = 0.5  # seconds after an answer, see bot/persistence.py
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer")
 DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
@@ -67,6 +72,7 @@ class Script:
     bot_env: dict[str, str]
     steps: list[Step] = field(default_factory=list)
     clock: datetime | None = None
+    agent: dict[str, Any] | None = None  # a support agent (another Telegram user), if any
 
 
 @dataclass
@@ -104,7 +110,7 @@ def load_script(path: Path) -> Script:
     if not isinstance(root, yaml.MappingNode):
         raise ScriptError(f"{path}:1: expected a mapping with 'customer' and 'steps'")
     sections = dict(_mapping_items(root))
-    unknown = set(sections) - {"name", "clock", "customer", "sandbox", "bot", "steps"}
+    unknown = set(sections) - {"name", "clock", "customer", "agent", "sandbox", "bot", "steps"}
     if unknown:
         key = sorted(unknown)[0]
         raise _fail(path, sections[key], f"unknown section {key!r}")
@@ -117,6 +123,9 @@ def load_script(path: Path) -> Script:
     if not isinstance(bot_env, dict):
         raise _fail(path, sections["bot"], "bot: expected a mapping of settings")
     zone = str(bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE))
+    agent = _plain(sections["agent"]) if "agent" in sections else None
+    if agent is not None and not (isinstance(agent, dict) and isinstance(agent.get("id"), int)):
+        raise _fail(path, sections["agent"], "agent: expected a mapping with a numeric id")
     return Script(
         path=path,
         name=str(_plain(sections["name"])) if "name" in sections else path.stem,
@@ -125,6 +134,7 @@ def load_script(path: Path) -> Script:
         bot_env={str(k): str(v) for k, v in bot_env.items()},
         steps=_load_steps(path, sections["steps"]),
         clock=_load_clock(path, sections["clock"], zone) if "clock" in sections else None,
+        agent=agent,
     )
 
 
@@ -169,6 +179,13 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         "restart": value not in (True, "kill", "term"),
         "fail": not isinstance(value, dict) or ("status" not in value and "kind" not in value),
         "rival_books_first": value is not True,
+        "agent_send": not isinstance(value, str) or not value,
+        "agent_tap": not (isinstance(value, str) and value)
+        and not (isinstance(value, int) and value > 0),
+        "agent_expect": not isinstance(value, dict)
+        or not value
+        or not set(value) <= set(EXPECT_KEYS),
+        "open_agent_link": value is not True,
     }
     hints = {
         "send": "the text to send",
@@ -180,6 +197,10 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         "restart": "true, kill or term",
         "fail": "a mapping with status (or kind), optional times and path",
         "rival_books_first": "true",
+        "agent_send": "the text the agent sends",
+        "agent_tap": "a button label (text) or position (1, 2, …) in the agent's chat",
+        "agent_expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
+        "open_agent_link": "true",
     }
     if problems[step.kind]:
         raise _fail(path, node, f"{step.kind}: expected {hints[step.kind]}")
@@ -246,12 +267,22 @@ def _field(body: dict[str, Any], dotted: str) -> Any:
 class Runner:
     """Plays one script against a fresh offline world."""
 
-    def __init__(self, script: Script, world: OfflineWorld, driver: ChatDriver) -> None:
+    def __init__(
+        self,
+        script: Script,
+        world: OfflineWorld,
+        driver: ChatDriver,
+        agent: ChatDriver | None = None,
+    ) -> None:
         self.script = script
         self.world = world
         self.driver = driver
+        self.agent = agent
         self.transcript = io.StringIO()
         self.console = Console(driver, self.transcript, color=False)
+        self.agent_console = (
+            Console(agent, self.transcript, color=False) if agent is not None else None
+        )
         self.last_query: str | None = None
 
     async def play(self) -> None:
@@ -272,11 +303,37 @@ class Runner:
         await self.driver.send(text)
         self.console.print_new()
 
-    async def _tap(self, target: str | int) -> None:
-        message = self.driver.last_with_buttons()
-        buttons = [
-            (label, data) for row in self.driver.emulator.buttons(message) for label, data in row
-        ]
+    def _agent(self) -> tuple[ChatDriver, Console]:
+        if self.agent is None or self.agent_console is None:
+            raise StepFailed("the script has no agent: add an agent: section")
+        return self.agent, self.agent_console
+
+    async def _agent_send(self, text: str) -> None:
+        agent, console = self._agent()
+        self.transcript.write(f"\nagent: {text}\n")
+        await agent.send(text)
+        console.print_new()
+
+    async def _agent_tap(self, target: str | int) -> None:
+        agent, console = self._agent()
+        await self._tap(target, agent)
+        console.print_new()
+
+    async def _agent_expect(self, expected: dict[str, Any]) -> None:
+        await self._expect(expected, self._agent()[0])
+
+    async def _open_agent_link(self, _: bool) -> None:
+        agent, _console = self._agent()
+        texts = [message.text for message in agent.emulator.bot_messages(agent.user_id)]
+        links = [found for text in texts for found in AGENT_LINK.findall(text)]
+        if not links:
+            raise StepFailed("the agent has been given no t.me link yet")
+        await self._send(f"/start {links[-1]}")
+
+    async def _tap(self, target: str | int, driver: ChatDriver | None = None) -> None:
+        driver = driver or self.driver
+        message = driver.last_with_buttons()
+        buttons = [(label, data) for row in driver.emulator.buttons(message) for label, data in row]
         if isinstance(target, int):
             if target > len(buttons):
                 raise StepFailed(f"there is no button {target}; the menu has {len(buttons)}")
@@ -287,8 +344,9 @@ class Runner:
                 raise StepFailed(f"no button {target!r}; buttons: {[b[0] for b in buttons]}")
             label, data = matches[0]
         self._say(f"[taps {label}]")
-        self.last_query = await self.driver.press(message.message_id, data or "")
-        self.console.print_new()
+        self.last_query = await driver.press(message.message_id, data or "")
+        if driver is self.driver:
+            self.console.print_new()
 
     async def _press(self, data: str) -> None:
         message = self.driver.last_with_buttons()
@@ -296,9 +354,10 @@ class Runner:
         self.last_query = await self.driver.press(message.message_id, data)
         self.console.print_new()
 
-    async def _expect(self, expected: dict[str, Any]) -> None:
-        message = self.driver.last()
-        labels = self.driver.labels(message)
+    async def _expect(self, expected: dict[str, Any], driver: ChatDriver | None = None) -> None:
+        driver = driver or self.driver
+        message = driver.last()
+        labels = driver.labels(message)
         for text in _as_list(expected.get("text")):
             if text not in message.text:
                 raise StepFailed(f"expected text containing {text!r}, got {message.text!r}")
@@ -312,7 +371,7 @@ class Runner:
             if any(label in present for present in labels):
                 raise StepFailed(f"expected no button {label!r}, buttons: {labels}")
         for text in _as_list(expected.get("answer")):
-            answer = self.driver.emulator.callback_answer(self.last_query or "") or {}
+            answer = driver.emulator.callback_answer(self.last_query or "") or {}
             if text not in str(answer.get("text", "")):
                 raise StepFailed(f"expected the tap to be answered with {text!r}, got {answer}")
 
@@ -372,10 +431,23 @@ async def run_script(path: Path, *, clock: datetime | None = None) -> Outcome:
     }
     with tempfile.TemporaryDirectory(prefix="meetergo-bot-script-") as workdir:
         sandbox = _sandbox_for(script, clock)
-        world = OfflineWorld(Path(workdir), sandbox=sandbox, bot_env=script.bot_env)
+        bot_env = dict(script.bot_env)
+        if script.agent is not None:
+            agents = [part for part in bot_env.get("BOT_AGENT_IDS", "").split(",") if part]
+            bot_env["BOT_AGENT_IDS"] = ",".join([*agents, str(script.agent["id"])])
+        world = OfflineWorld(Path(workdir), sandbox=sandbox, bot_env=bot_env)
         async with world:
             driver = ChatDriver(world.emulator, int(script.customer.get("id", 1001)), **profile)
-            runner = Runner(script, world, driver)
+            agent = None
+            if script.agent is not None:
+                agent = ChatDriver(
+                    world.emulator,
+                    int(script.agent["id"]),
+                    first_name=script.agent.get("first_name", "Sam"),
+                    last_name=script.agent.get("last_name"),
+                    language_code=script.agent.get("language", "en"),
+                )
+            runner = Runner(script, world, driver, agent)
             failure: str | None = None
             try:
                 await runner.play()

@@ -268,6 +268,30 @@ class BotApiEmulator:
         self._push("callback_query", payload)
         return query_id
 
+    def enable_inline_mode(self) -> None:
+        """What BotFather's /setinline does: the bot may now receive inline queries."""
+        self.state.inline_mode = True
+
+    async def send_inline_query(self, user_id: int, query: str) -> str:
+        """The user types "@bot query" in any chat; returns the inline query's id."""
+        if not self.state.inline_mode:
+            raise LookupError("inline mode is off for this bot (BotFather /setinline)")
+        query_id = self.state.next_query_id()
+        self.state.inline_queries[query_id] = {}
+        payload = {
+            "id": query_id,
+            "from": dict(self.state.users[user_id]),
+            "query": query,
+            "offset": "",
+            "chat_type": "sender",
+        }
+        self._push("inline_query", payload)
+        return query_id
+
+    def inline_answer(self, query_id: str) -> dict[str, Any] | None:
+        """The bot's answerInlineQuery for a query, once it came."""
+        return self.state.inline_queries.get(query_id) or None
+
     async def send_location(self, user_id: int, latitude: float, longitude: float) -> ChatMessage:
         """The user shares a location (as the request_location keyboard button does)."""
         message = self.state.add_message(self.state.open_chat(user_id), from_bot=False)

@@ -320,6 +320,40 @@ def answer_callback_query(state: EmulatorState, params: Params) -> Any:
     return True
 
 
+MAX_INLINE_RESULTS = 50
+_RESULT_TYPES = frozenset({"article"})  # the kinds this emulator checks in full
+
+
+def answer_inline_query(state: EmulatorState, params: Params) -> Any:
+    """answerInlineQuery: at most 50 results with unique ids, each a valid article."""
+    query_id = params["inline_query_id"]
+    if query_id not in state.inline_queries or state.inline_queries[query_id]:
+        raise bad_request(QUERY_INVALID)
+    results = params["results"]
+    if len(results) > MAX_INLINE_RESULTS:
+        raise bad_request("RESULTS_TOO_MUCH")
+    seen: set[str] = set()
+    for result in results:
+        if not isinstance(result, dict) or result.get("type") not in _RESULT_TYPES:
+            raise bad_request("RESULT_TYPE_INVALID")
+        result_id = str(result.get("id", ""))
+        if not 1 <= len(result_id.encode()) <= 64 or result_id in seen:
+            raise bad_request(
+                "RESULT_ID_INVALID" if result_id not in seen else "RESULT_ID_DUPLICATE"
+            )
+        seen.add(result_id)
+        content = result.get("input_message_content")
+        if not result.get("title") or not isinstance(content, dict):
+            raise bad_request("RESULT_INVALID")
+        text = content.get("message_text", "")
+        if not 1 <= utf16_len(str(text)) <= MAX_TEXT:
+            raise bad_request("MESSAGE_EMPTY" if not text else "MESSAGE_TOO_LONG")
+        if "reply_markup" in result:
+            validate_reply_markup(result["reply_markup"], inline_only=True)
+    state.inline_queries[query_id] = dict(params)
+    return True
+
+
 # --- bot profile and commands --------------------------------------------------------------
 
 
@@ -329,7 +363,7 @@ def get_me(state: EmulatorState, params: Params) -> Any:
         **state.bot_user,
         "can_join_groups": True,
         "can_read_all_group_messages": False,
-        "supports_inline_queries": False,
+        "supports_inline_queries": state.inline_mode,
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }
@@ -484,6 +518,7 @@ HANDLERS: dict[str, Handler] = {
     "editMessageReplyMarkup": edit_message_reply_markup,
     "deleteMessage": delete_message,
     "answerCallbackQuery": answer_callback_query,
+    "answerInlineQuery": answer_inline_query,
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,

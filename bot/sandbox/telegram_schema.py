@@ -43,6 +43,10 @@ _SPECS: dict[str, str] = {
     ),
     "editMessageReplyMarkup": f"{_EDIT_HEAD} reply_markup:obj",
     "answerCallbackQuery": "callback_query_id:str! text:str show_alert:bool url:str cache_time:int",
+    "answerInlineQuery": (
+        "inline_query_id:str! results:list! cache_time:int is_personal:bool next_offset:str "
+        "button:obj"
+    ),
     "sendDocument": (
         f"{_SEND_HEAD} document:file! thumbnail:file caption:str parse_mode:str "
         f"caption_entities:list disable_content_type_detection:bool {_SEND_TAIL}"

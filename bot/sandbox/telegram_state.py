@@ -93,6 +93,9 @@ class EmulatorState:
         self.queries: dict[str, CallbackQueryRecord] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.webhook = WebhookState()
+        # Inline mode is off until BotFather's /setinline; then inline queries reach the bot.
+        self.inline_mode = False
+        self.inline_queries: dict[str, dict[str, Any]] = {}  # id -> the answer (or {})
         self.updates = UpdateQueue()
         self._query_counter = 0
         self._file_counter = 0

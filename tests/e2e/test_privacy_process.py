@@ -19,20 +19,11 @@ from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.world import follow
 from tests.e2e.test_booking_process import reach_confirm_card
 from tests.support.harness import BotProcess, Customer, bot_environment
+from tests.support.storage import files_holding
 
 GROUP = -100123
 FIRST_MEMBER, SECOND_MEMBER = 501, 502
 PRIVATE_CHAT = "I take bookings in a private chat"
-
-
-def files_holding(folder: Path, text: str) -> list[str]:
-    """Files under `folder` whose raw bytes contain `text` (databases, their logs, anything)."""
-    needle = text.encode()
-    return sorted(
-        str(path.relative_to(folder))
-        for path in folder.rglob("*")
-        if path.is_file() and needle in path.read_bytes()
-    )
 
 
 async def group_answers(emulator: BotApiEmulator, user_id: int, text: str) -> list[str]:

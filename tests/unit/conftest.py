@@ -87,7 +87,6 @@ def team(days_off: Iterable[int]) -> tuple[list[Host], list[MeetingType]]:
         duration=DURATION,
         queue_id=INTRO_QUEUE_ID,
         host_ids=[BERLIN_HOST_ID, NEW_YORK_HOST_ID],
-        allowed_durations=[15, 30, 60],
     )
     return [anna, diego], [intro]
 
@@ -181,16 +180,6 @@ def stored_text(bot: InProcessBot) -> str:
             for row in connection.execute(f"SELECT * FROM {table}")
         ]
     return json.dumps(rows)
-
-
-def files_holding(folder: Path, text: str) -> list[str]:
-    """The files under `folder` whose raw bytes contain `text` (SQLite, its WAL, anything)."""
-    needle = text.encode()
-    return sorted(
-        str(path.relative_to(folder))
-        for path in folder.rglob("*")
-        if path.is_file() and needle in path.read_bytes()
-    )
 
 
 def running(bot: InProcessBot) -> BotApplication:

@@ -181,15 +181,17 @@ async def test_booking_sends_the_chosen_meeting_type_and_duration(
     service = AvailabilityService(
         client, [INTRO_CALL_ID, PRODUCT_DEMO_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
     )
-    starts = await service.starts(NOW, NOW + timedelta(days=14), duration=60)
+    starts = await service.exact_starts(
+        NOW, NOW + timedelta(days=14), meeting_type_id=PRODUCT_DEMO_ID, duration=60
+    )
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
     ledger = BookingLedger(tmp_path / "ledger.sqlite3")
     await BookingService(client, service, ledger).book(
-        starts[0], customer, chat_id=42, meeting_type_id=INTRO_CALL_ID, duration=60
+        starts[0], customer, chat_id=42, meeting_type_id=PRODUCT_DEMO_ID, duration=60
     )
     body = sandbox.bookings[0].body
-    assert body["meetingTypeId"] == INTRO_CALL_ID
+    assert body["meetingTypeId"] == PRODUCT_DEMO_ID
     assert body["duration"] == 60
-    assert "queueId" in body
+    assert body["hostIds"] == [sandbox.meeting_types[PRODUCT_DEMO_ID].user_id]
     with pytest.raises(LookupError):
         await service.meeting_type("not-configured")

@@ -10,6 +10,7 @@ import pytest
 
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator, RecordedCall
+from tests.support.storage import files_holding
 from tests.unit.conftest import (
     ADA,
     SCREEN,
@@ -18,7 +19,6 @@ from tests.unit.conftest import (
     StepCustomer,
     data_of,
     day_label,
-    files_holding,
     posts,
     running,
     stored_text,

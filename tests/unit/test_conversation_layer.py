@@ -64,7 +64,7 @@ async def test_a_new_command_and_button_kind_beside_the_booking_are_reached(chat
     ada, app = chat.ada, running(chat.bot)
     reached: list[str] = []
 
-    async def stats(update: Update, context: BotContext) -> None:
+    async def report(update: Update, context: BotContext) -> None:
         reached.append("command")
         assert update.effective_message is not None
         markup = InlineKeyboardMarkup(
@@ -80,13 +80,15 @@ async def test_a_new_command_and_button_kind_beside_the_booking_are_reached(chat
 
     # Added after the booking flow, as a newcomer adds a flow (before the catch-alls).
     add_flow(
-        app, CommandHandler("stats", stats), CallbackQueryHandler(share, pattern=ShareLink.matches)
+        app,
+        CommandHandler("report", report),
+        CallbackQueryHandler(share, pattern=ShareLink.matches),
     )
 
     await walk(ada, "slot")
     times = ada.last()
     old_time = data_of(chat.emulator, times, ada.labels(times)[0])
-    assert (await ada.send("/stats")).text == "your link"
+    assert (await ada.send("/report")).text == "your link"
     query = await ada.tap("Share")
     assert ada.answer(query).get("text") == "shared"
     assert reached == ["command", "button intro"]

@@ -726,8 +726,9 @@ def test_defaults_are_a_two_zone_team_and_a_single_host_type() -> None:
         today = NOW.astimezone(ZoneInfo(host.timezone)).date()
         assert 0 < (holiday - today).days <= 7
     team, solo = sandbox.meeting_types.values()
-    assert (team.name, team.duration, team.allowed_durations) == ("Intro call", 30, [15, 30, 60])
+    assert (team.name, team.duration, team.durations()) == ("Intro call", 30, [30])
     assert team.queue_id is not None
+    assert solo.durations() == [45, 30, 60], "one of the two lets the customer choose a length"
     assert team.team() == [h.id for h in hosts]
     assert solo.queue_id is None
     assert solo.user_id == hosts[0].id
