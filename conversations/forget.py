@@ -46,6 +46,8 @@ async def forget_customer(update: Update, context: BotContext, state: State) -> 
         return await refuse_stale_button(update, context, state)
     chat_id = chat_id_of(update)
     user_id = update.effective_user.id if update.effective_user else chat_id
+    # Said in the customer's language, which is about to be erased with the rest.
+    text = context.ui._("Done: I erased everything I stored about you. Send /start to book again.")
     await context.services.bookings.ledger.forget(chat_id)
     context.forget_draft()
     if context.chat_data is not None:
@@ -55,7 +57,6 @@ async def forget_customer(update: Update, context: BotContext, state: State) -> 
     context.application.drop_chat_data(chat_id)
     context.application.drop_user_data(user_id)
     log.info("customer data erased", extra={"chat": chat_id, "event": "forgotten"})
-    text = context.ui._("Done: I erased everything I stored about you. Send /start to book again.")
     await present(update, context, (text, None))
     return ConversationHandler.END
 
