@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest_asyncio
 
@@ -10,7 +11,8 @@ from bot.agent_links import AgentLink, LinkSigner
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator
-from tests.unit.conftest import SCREEN, Launcher, StepCustomer
+from tests.support.storage import files_holding
+from tests.unit.conftest import SCREEN, Launcher, StepCustomer, running
 
 SECRET = "a link secret for the tests, long enough"
 AGENT = 777
@@ -130,4 +132,28 @@ async def test_agent_commands_appear_only_in_agents_menus(
     for scope, commands in menus.items():
         if not scope.startswith("chat:"):
             assert "link" not in [entry["command"] for entry in commands], scope
+    assert emulator.violations == []
+
+
+async def test_stats_count_the_bookings_an_agents_links_brought_in(
+    launch: Launcher, emulator: BotApiEmulator, team: SandboxScheduling, tmp_path: Path
+) -> None:
+    bot = await launch(meetergo=team, **BOTH)
+    emulator.add_user(AGENT, "Sam", "Agent", "en")
+    sam = StepCustomer(emulator, bot, AGENT, first_name="Sam")
+    assert "0 in the last 7 days, 0 in the last 30 days" in (await sam.send("/stats")).text
+    ada = StepCustomer(emulator, bot)
+    await ada.send(f"/start {signed(AgentLink(AGENT, INTRO_CALL_ID, None))}")
+    await book_first_time(ada)
+    await ada.tap("Confirm")
+    told = emulator.bot_messages(AGENT)[-1].text
+    assert told.startswith("📅 New booking through your link: Intro call · 30 min")
+    assert "Ada Lovelace" in told
+    assert "ada@example.org" not in told
+    assert "1 in the last 7 days, 1 in the last 30 days" in (await sam.send("/stats")).text
+    await running(bot).update_persistence()
+    for personal in ("ada@example.org", "Lovelace"):  # the record keeps neither
+        assert files_holding(tmp_path / "data", personal) == [], personal
+    plain = StepCustomer(emulator, bot, 4343, first_name="Bo")
+    assert "I book appointments for you." in (await plain.send("/stats")).text
     assert emulator.violations == []
