@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.agent_links import LinkSigner
+from bot.appointments import AppointmentService
 from bot.availability import AvailabilityService
 from bot.booking_ledger import BookingLedger
 from bot.bookings import BookingService
@@ -46,6 +47,7 @@ from conversations.context import SERVICES_KEY, BotContext, Services
 from conversations.groups import keep_bookings_private
 from conversations.idle import rearm_idle_closes
 from conversations.menus import MENU_LANGUAGES, command_menu
+from conversations.my_bookings import build_my_bookings_handlers, rearm_all_reminders
 from conversations.recovery import recover_interrupted_bookings
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,9 @@ def build_services(settings: Settings, client: MeetergoClient) -> Services:
     )
     ledger = BookingLedger(settings.bot_data_dir / "bookings.sqlite3")
     links = LinkSigner(link_secret(settings))
-    return Services(settings, availability, BookingService(client, availability, ledger), links)
+    bookings = BookingService(client, availability, ledger)
+    appointments = AppointmentService(client, ledger)
+    return Services(settings, availability, bookings, links, appointments)
 
 
 def build_application(settings: Settings) -> BotApplication:
@@ -169,6 +173,7 @@ def build_application(settings: Settings) -> BotApplication:
             meeting_type = None
         await publish_command_menus(app, settings.bot_default_language)
         await rearm_idle_closes(app)
+        await rearm_all_reminders(app)
         if meeting_type is not None:
             await recover_interrupted_bookings(app)
         log.info(
@@ -211,6 +216,7 @@ def build_application(settings: Settings) -> BotApplication:
     idle = timedelta(minutes=settings.bot_idle_timeout_minutes)
     add_flow(application, build_booking_handler(idle), *build_outside_handlers())
     add_flow(application, *build_agent_handlers())
+    add_flow(application, *build_my_bookings_handlers())
     for handler in build_catch_alls():
         application.add_handler(handler)
     application.add_error_handler(report_error)

@@ -98,13 +98,17 @@ class AvailabilityService:
         *,
         meeting_type_id: str | None = None,
         duration: int | None = None,
+        moving: str | None = None,
     ) -> list[datetime]:
         """The starts meetergo itself lists between start and end (v4 availability), which are
-        the ones it accepts; cut from its windows on the grid only where it lists none."""
+        the ones it accepts; cut from its windows on the grid only where it lists none. With
+        `moving` (an appointment being rescheduled) its own slot counts as free."""
         meeting_type = await self.meeting_type(meeting_type_id)
         minutes = duration or meeting_type.duration
-        key = ("spots", meeting_type.id, minutes, start, end)
-        found = await self._shared(key, lambda: self._listed(meeting_type, minutes, start, end))
+        key = (f"spots:{moving or ''}", meeting_type.id, minutes, start, end)
+        found = await self._shared(
+            key, lambda: self._listed(meeting_type, minutes, start, end, moving)
+        )
         return self._upcoming(found, start, end)
 
     def invalidate(self) -> None:
@@ -145,12 +149,19 @@ class AvailabilityService:
         return self._on_grid(availability.timeframes, minutes, start)
 
     async def _listed(
-        self, meeting_type: MeetingType, minutes: int, start: datetime, end: datetime
+        self,
+        meeting_type: MeetingType,
+        minutes: int,
+        start: datetime,
+        end: datetime,
+        moving: str | None = None,
     ) -> list[datetime]:
         if self._spots_missing:
             return await self._windowed(meeting_type, minutes, start, end)
         try:
-            answer = await self._client.spots(meeting_type, start, end, duration=minutes)
+            answer = await self._client.spots(
+                meeting_type, start, end, duration=minutes, existing_appointment_id=moving
+            )
         except NotFoundError:
             # A meetergo (or stand-in) without v4 availability: the recipe's windows will do,
             # from now on (unless the meeting type itself is unknown, which this raises).

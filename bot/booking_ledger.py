@@ -18,7 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-_SCHEMA_VERSION: Final = 2
+_SCHEMA_VERSION: Final = 3
+# Columns later versions added, with their definitions, for files made by earlier ones.
+_ADDED_COLUMNS: Final = {
+    "attempts": {"agent_id": "INTEGER"},
+    "bookings": {
+        "duration": "INTEGER NOT NULL DEFAULT 0",
+        "sequence": "INTEGER NOT NULL DEFAULT 0",
+        "cancelled": "INTEGER NOT NULL DEFAULT 0",
+        "reminded": "TEXT NOT NULL DEFAULT ''",
+        "attendee_hash": "TEXT NOT NULL DEFAULT ''",
+    },
+}
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS attempts (
     chat_id         INTEGER PRIMARY KEY,
@@ -40,7 +51,12 @@ CREATE TABLE IF NOT EXISTS bookings (
     chat_id         INTEGER NOT NULL,
     language        TEXT NOT NULL,
     timezone        TEXT NOT NULL,
-    booked_at       TEXT NOT NULL
+    booked_at       TEXT NOT NULL,
+    duration        INTEGER NOT NULL DEFAULT 0,
+    sequence        INTEGER NOT NULL DEFAULT 0,
+    cancelled       INTEGER NOT NULL DEFAULT 0,
+    reminded        TEXT NOT NULL DEFAULT '',
+    attendee_hash   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS bookings_by_agent ON bookings (agent_id, booked_at);
 """
@@ -74,6 +90,19 @@ class BookingRecord:
     language: str
     timezone: str
     booked_at: datetime
+    duration: int = 0
+    sequence: int = 0  # the calendar file's version: raised at each reschedule
+    cancelled: bool = False
+    reminded: tuple[str, ...] = ()  # the reminders already sent ("24h", "1h")
+    # A hash of the attendee's e-mail: finds them among a group booking's attendees later
+    # without keeping the address.
+    attendee_hash: str = ""
+
+
+_RECORD_COLUMNS: Final = (
+    "appointment_id, meeting_type_id, start, agent_id, chat_id, language, timezone, booked_at, "
+    "duration, sequence, cancelled, reminded, attendee_hash"
+)
 
 
 class BookingLedger:
@@ -92,10 +121,12 @@ class BookingLedger:
         self._migrate()
 
     def _migrate(self) -> None:
-        # Version 1 files (before agent links) lack the attempts' agent column.
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(attempts)")}
-        if "agent_id" not in columns:
-            self._conn.execute("ALTER TABLE attempts ADD COLUMN agent_id INTEGER")
+        # Files of earlier versions lack some columns; the names come from _ADDED_COLUMNS only.
+        for table, added in _ADDED_COLUMNS.items():
+            columns = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            for column, definition in added.items():
+                if column not in columns:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
     async def begin(self, attempt: Attempt) -> None:
@@ -114,6 +145,25 @@ class BookingLedger:
     async def record(self, booking: BookingRecord) -> None:
         """Keep a booking's record (appointment, type, start, agent, chat, language, zone)."""
         await asyncio.to_thread(self._insert_record, booking)
+
+    async def records_of_chat(self, chat_id: int) -> list[BookingRecord]:
+        """The chat's booking records, earliest start first."""
+        return await asyncio.to_thread(self._records, "WHERE chat_id = ?", (chat_id,))
+
+    async def active_records(self, after: datetime) -> list[BookingRecord]:
+        """Every record not cancelled that starts after `after` (for reminders)."""
+        return await asyncio.to_thread(
+            self._records,
+            "WHERE cancelled = 0 AND start > ?",
+            (after.astimezone(UTC).isoformat(),),
+        )
+
+    async def record_of(self, appointment_id: str) -> BookingRecord | None:
+        """One booking record by its appointment id."""
+        found = await asyncio.to_thread(
+            self._records, "WHERE appointment_id = ?", (appointment_id,)
+        )
+        return found[0] if found else None
 
     async def count_for_agent(self, agent_id: int, since: datetime) -> int:
         """How many bookings the agent's links brought in since `since`."""
@@ -156,7 +206,8 @@ class BookingLedger:
     def _insert_record(self, booking: BookingRecord) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO bookings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO bookings ({_RECORD_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     booking.appointment_id,
                     booking.meeting_type_id,
@@ -166,8 +217,37 @@ class BookingLedger:
                     booking.language,
                     booking.timezone,
                     booking.booked_at.astimezone(UTC).isoformat(),
+                    booking.duration,
+                    booking.sequence,
+                    int(booking.cancelled),
+                    ",".join(booking.reminded),
+                    booking.attendee_hash,
                 ),
             )
+
+    def _records(self, where: str, args: tuple[object, ...]) -> list[BookingRecord]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM bookings {where} ORDER BY start", args
+            ).fetchall()
+        return [
+            BookingRecord(
+                appointment_id=row[0],
+                meeting_type_id=row[1],
+                start=datetime.fromisoformat(row[2]),
+                agent_id=row[3],
+                chat_id=row[4],
+                language=row[5],
+                timezone=row[6],
+                booked_at=datetime.fromisoformat(row[7]),
+                duration=row[8],
+                sequence=row[9],
+                cancelled=bool(row[10]),
+                reminded=tuple(part for part in row[11].split(",") if part),
+                attendee_hash=row[12],
+            )
+            for row in rows
+        ]
 
     def _count(self, agent_id: int, since: datetime) -> int:
         with self._lock:

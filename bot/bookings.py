@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -129,6 +130,8 @@ class BookingService:
                     language=attempt.language,
                     timezone=attempt.timezone,
                     booked_at=datetime.now(UTC),
+                    duration=attempt.duration,
+                    attendee_hash=attendee_hash(attempt.email),
                 )
             )
         return booked
@@ -152,6 +155,11 @@ class BookingService:
         confirmation = BookingConfirmation(appointment_id=found.id)
         await self._kept(Booked(confirmation, attempt.start), attempt)
         return confirmation
+
+
+def attendee_hash(email: str) -> str:
+    """A stand-in for an e-mail address that finds its attendee again but does not reveal it."""
+    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
 
 
 def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attendee:

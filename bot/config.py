@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +25,8 @@ from bot.kept_secrets import kept_secret
 from bot.meetergo.models import MEETERGO_LANGUAGES
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+REMINDER = re.compile(r"(\d{1,4})\s*([mhd])")
+REMINDER_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 NO_MEETING_TYPE = "no_meeting_type"  # the error for a configuration that names no type
 
 
@@ -64,6 +68,11 @@ class Settings(BaseSettings):
     bot_webhook_secret: SecretStr | None = None
     # Signs agents' start links; unset: one is generated once and kept in BOT_DATA_DIR.
     bot_link_secret: SecretStr | None = None
+    # Reminders before each appointment ("24h,1h"); empty: none.
+    bot_reminders: Annotated[tuple[timedelta, ...], NoDecode] = (
+        timedelta(hours=24),
+        timedelta(hours=1),
+    )
     # A booking nobody touches for this long is closed and its name and e-mail erased.
     bot_idle_timeout_minutes: float = Field(default=30.0, gt=0, le=1440)
 
@@ -145,6 +154,24 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in parts)
         return value
 
+    @field_validator("bot_reminders", mode="before")
+    @classmethod
+    def _parse_reminders(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        found = []
+        for part in (part.strip().lower() for part in value.split(",")):
+            if not part:
+                continue
+            match = REMINDER.fullmatch(part)
+            if match is None:
+                raise ValueError("must be durations like 24h,1h (m, h or d), or empty")
+            amount, unit = int(match[1]), match[2]
+            found.append(timedelta(**{REMINDER_UNITS[unit]: amount}))
+        if any(step <= timedelta(0) for step in found):
+            raise ValueError("reminders must be before the appointment")
+        return tuple(sorted(set(found), reverse=True))
+
     @field_validator("bot_log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -207,3 +234,13 @@ def link_secret(settings: Settings) -> bytes:
     if settings.bot_link_secret is not None:
         return settings.bot_link_secret.get_secret_value().encode()
     return kept_secret(settings.bot_data_dir, LINK_SECRET_FILE).encode()
+
+
+def reminder_label(before: timedelta) -> str:
+    """A reminder's name as BOT_REMINDERS writes it: "24h", "90m", "2d"."""
+    minutes = int(before.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from telegram import Update
@@ -47,6 +47,7 @@ from conversations.buttons import (
 )
 from conversations.callbacks import (
     Agree,
+    CallbackDataError,
     CancelBooking,
     ChangeEmail,
     ChangeName,
@@ -60,6 +61,7 @@ from conversations.callbacks import (
     KeepTypedEmail,
     LanguageChosen,
     MeetingTypeChosen,
+    MoveAppointment,
     OtherDay,
     Retry,
     SlotChosen,
@@ -74,6 +76,7 @@ from conversations.draft import DRAFT_KEY
 from conversations.forget import ask_to_forget, forget_customer, keep_data, show_privacy
 from conversations.help import show_help
 from conversations.idle import closing_text, idle_timeout
+from conversations.my_bookings import arm_reminders, send_calendar
 from conversations.screens import MAX_PAGES, booked_text
 from conversations.settings import (
     choose_language,
@@ -125,8 +128,10 @@ async def start(update: Update, context: BotContext) -> Next:
 
 
 async def cancel(update: Update, context: BotContext) -> Next:
-    """End the booking at any step and say so."""
+    """End the booking (or the move) at any step and say so."""
     text = context.ui._("Booking cancelled. Send /start whenever you want to book.")
+    if context.draft.moving is not None:
+        text = context.ui._("Nothing was changed: your appointment stays as it was.")
     await present(update, context, (text, None))
     context.forget_draft()
     log.info("conversation cancelled", extra={"chat": chat_id_of(update), "event": "cancelled"})
@@ -163,6 +168,66 @@ async def retry_step(update: Update, context: BotContext, state: State) -> Next:
     if await live_payload(update, context, Retry) is None:
         return await refuse_stale_button(update, context, state)
     return await ASK[state](update, context)
+
+
+async def start_moving(update: Update, context: BotContext, state: State) -> Next:
+    """Begin rescheduling an appointment of this chat: its free days, its own slot free."""
+    query = update.callback_query
+    if query is None:
+        return None
+    try:
+        key = MoveAppointment.unpack(query.data or "").key
+        record = await context.services.appointments.find(chat_id_of(update), key)
+    except CallbackDataError:
+        record = None
+    if record is None or record.cancelled or record.start <= datetime.now(UTC):
+        await query.answer(context.ui._("This appointment can no longer be changed here."))
+        return None
+    await query.answer()
+    draft = context.reset_draft()
+    draft.meeting_type_id, draft.duration = record.meeting_type_id, record.duration or None
+    draft.moving, draft.moving_from = record.appointment_id, record.start
+    draft.notice = context.ui._("Pick a new time. Your appointment is now on {when}.").format(
+        when=screens.booking_when(context.ui, record.start)
+    )
+    return await ask_next(update, context, fresh=True)
+
+
+async def _move(update: Update, context: BotContext) -> Next:
+    """Move the appointment to the chosen time on meetergo and say so (new calendar file)."""
+    draft = context.draft
+    ui = context.ui
+    start = draft.chosen_start()
+    record = await context.services.bookings.ledger.record_of(draft.moving or "")
+    if record is None:
+        context.forget_draft()
+        await present(
+            update, context, (ui._("This appointment can no longer be changed here."), None)
+        )
+        return ConversationHandler.END
+    await present(update, context, (ui._("⏳ Moving your appointment…"), None))
+    try:
+        async with typing_while_slow(update, context):
+            moved = await context.services.appointments.reschedule(record, start)
+    except SlotTakenError:
+        draft.start = None
+        draft.notice = ui._("Sorry, {time} was just taken. Here are the free times now:").format(
+            time=escape(ui.fmt.time(start))
+        )
+        return await ask_time(update, context)
+    except MeetergoError as error:
+        draft.new_menu()
+        await present(update, context, screens.failure_screen(draft, ui, error))
+        return State.CONFIRM
+    text = ui._("✅ Moved: your appointment is now on {when}.").format(
+        when=screens.booking_when(ui, moved.start)
+    )
+    card = draft.menu_message_id
+    if not await send_calendar(context.application, context.services, moved, text, replacing=card):
+        await present(update, context, (text, None))
+    await arm_reminders(context.application, moved)
+    context.forget_draft()
+    return ConversationHandler.END
 
 
 # --- MEETING TYPE / DURATION ------------------------------------------------------------------
@@ -384,6 +449,8 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
     draft = context.draft
     if not complete(draft):
         return await ask_next(update, context)
+    if draft.moving is not None:
+        return await _move(update, context)
     ui = context.ui
     start = draft.chosen_start()
     when = screens.booking_when(ui, start)
@@ -435,8 +502,18 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
         draft.new_menu()
         await present(update, context, screens.failure_screen(draft, ui, error))
         return State.CONFIRM
-    await present(update, context, (booked_text(ui, booked, attendee.email), None))
     log.info("booked", extra={"chat": chat_id_of(update), "event": "booked"})
+    text = booked_text(ui, booked, attendee.email)
+    appointment = booked.confirmation.appointment_id
+    record = await context.services.bookings.ledger.record_of(appointment) if appointment else None
+    if record is None or booked.confirmation.is_provisional:
+        await present(update, context, (text, None))  # nothing to put in a calendar yet
+    else:
+        services = context.services
+        card = draft.menu_message_id
+        if not await send_calendar(context.application, services, record, text, replacing=card):
+            await present(update, context, (text, None))
+        await arm_reminders(context.application, record)
     if draft.agent_id:
         await tell_agent(
             context.application,
@@ -489,6 +566,11 @@ def build_catch_alls() -> list[BaseHandler[Update, BotContext, Next]]:
 FORGET_COMMANDS = ("forget", "delete", "stop")
 
 
+def moving(state: State) -> Route:
+    """A "Reschedule" button of /mybookings or a reminder, in `state`."""
+    return CallbackQueryHandler(at(state, start_moving), pattern=MoveAppointment.matches)
+
+
 def forgetting(state: State) -> list[Route]:
     """/forget and its answers, in `state` (so "yes" can end a booking in progress)."""
     return [
@@ -507,6 +589,7 @@ def anywhere(state: State) -> list[Route]:
         CommandHandler("timezone", at(state, choose_timezone)),
         CallbackQueryHandler(at(state, set_language), pattern=LanguageChosen.matches),
         *forgetting(state),
+        moving(state),
         # Only the booking flow's own kinds and payloads nobody owns: other flows' buttons pass.
         CallbackQueryHandler(at(state, refuse_stale_button), pattern=owned_by("booking")),
         MessageHandler(TYPED_TEXT, at(state, hint_tap)),
@@ -532,6 +615,7 @@ def build_booking_handler(
                 CommandHandler("timezone", at(State.DAY, choose_timezone)),
                 CallbackQueryHandler(at(State.DAY, set_language), pattern=LanguageChosen.matches),
                 *forgetting(State.DAY),
+                moving(State.DAY),
                 CallbackQueryHandler(
                     at(State.DAY, refuse_stale_button), pattern=owned_by("booking")
                 ),

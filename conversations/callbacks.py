@@ -293,3 +293,29 @@ class LinkLanguageChosen(Callback):
     flow: ClassVar[str] = "agents"
     index: int
     code: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MoveAppointment(Callback):
+    """Reschedule an appointment: enters the booking flow's day and time steps."""
+
+    prefix: ClassVar[str] = "mv"
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CancelAppointment(Callback):
+    """Cancel an appointment (asks first)."""
+
+    prefix: ClassVar[str] = "ca"
+    flow: ClassVar[str] = "my_bookings"
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CancelConfirmed(Callback):
+    """Yes, cancel the appointment."""
+
+    prefix: ClassVar[str] = "cy"
+    flow: ClassVar[str] = "my_bookings"
+    key: str

@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.agent_links import LinkSigner
+from bot.appointments import AppointmentService
 from bot.availability import AvailabilityService
 from bot.bookings import BookingService
 from bot.config import Settings
@@ -28,6 +29,7 @@ class Services:
     availability: AvailabilityService
     bookings: BookingService
     links: LinkSigner
+    appointments: AppointmentService
 
     @classmethod
     def of(cls, application: Application[Any, Any, Any, Any, Any, Any]) -> Services:

@@ -40,6 +40,9 @@ class Draft(BaseModel):
     duration_options: tuple[int, ...] = ()
     # The support agent whose link brought the customer (checked when the link was read).
     agent_id: int | None = None
+    # Rescheduling: the appointment being moved, and when it is now.
+    moving: str | None = None
+    moving_from: AwareDatetime | None = None
     page: int = 0
     days: tuple[date, ...] = ()
     day: date | None = None

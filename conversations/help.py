@@ -16,6 +16,7 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/cancel – stop the current booking\n"
         "/language – choose my language\n"
         "/timezone – choose the time zone times are shown in\n"
+        "/mybookings – your upcoming bookings\n"
         "/privacy – what I keep about you\n"
         "/forget – erase it\n"
         "/help – this message\n\n"

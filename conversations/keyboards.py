@@ -165,6 +165,17 @@ def confirm_card(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     )
 
 
+def move_card(ui: Ui, menu: str) -> InlineKeyboardMarkup:
+    """Move the appointment, pick another time, or leave it where it is."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(ui._("✅ Confirm"), Confirm(menu))],
+            [_button(ui._("Change time"), ChangeTime(menu))],
+            [_button(ui._("Cancel"), CancelBooking(menu))],
+        ]
+    )
+
+
 def try_again(ui: Ui, menu: str) -> InlineKeyboardMarkup:
     """After a failure: try the same step again, or give up."""
     return InlineKeyboardMarkup(

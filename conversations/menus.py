@@ -12,6 +12,7 @@ COMMANDS = (
     ("cancel", N_("Stop the current booking")),
     ("language", N_("Choose the language")),
     ("timezone", N_("Choose your time zone")),
+    ("mybookings", N_("Your upcoming bookings")),
     ("privacy", N_("What this bot keeps about you")),
     ("forget", N_("Erase everything this bot keeps about you")),
     ("help", N_("How this bot works")),

@@ -142,8 +142,15 @@ def consent_screen(draft: Draft, ui: Ui) -> Screen:
 
 
 def confirm_screen(draft: Draft, ui: Ui) -> Screen:
-    """The card with everything the customer chose."""
+    """The card with everything the customer chose (for a move: the old and the new time)."""
     start = draft.chosen_start()
+    if draft.moving is not None and draft.moving_from is not None:
+        text = ui._("<b>Move your appointment?</b>\n\n{meeting}\nfrom {old}\nto {new}").format(
+            meeting=meeting_line(draft, ui),
+            old=booking_when(ui, draft.moving_from),
+            new=booking_when(ui, start),
+        )
+        return text, keyboards.move_card(ui, draft.menu)
     lines = [
         ui._("<b>Please check your booking</b>"),
         "",

@@ -61,7 +61,11 @@ async def times_of_day(context: BotContext, day: date) -> list[datetime]:
     start = datetime.combine(day, time(), zone)
     end = datetime.combine(day + timedelta(days=1), time(), zone)
     return await context.services.availability.exact_starts(
-        start, end, meeting_type_id=draft.meeting_type_id, duration=draft.duration
+        start,
+        end,
+        meeting_type_id=draft.meeting_type_id,
+        duration=draft.duration,
+        moving=draft.moving,
     )
 
 
@@ -238,7 +242,10 @@ async def ask_zone(update: Update, context: BotContext, *, fresh: bool = False) 
 
 
 def complete(draft: Draft) -> bool:
-    """Whether the draft has every answer a booking needs (a look-alike address checked)."""
+    """Whether the draft has every answer a booking needs (a look-alike address checked); a
+    move needs only the new time."""
+    if draft.moving is not None:
+        return draft.start is not None
     if draft.email_ascii and not draft.email_checked:
         return False
     return None not in (draft.start, draft.name, draft.email) and draft.consent
@@ -258,6 +265,8 @@ async def ask_next(update: Update, context: BotContext, *, fresh: bool = False) 
             return await ask_duration(update, context, fresh=fresh)
     if draft.start is None:
         return await (ask_time if draft.day is not None else ask_day)(update, context, fresh=fresh)
+    if draft.moving is not None:
+        return await ask_confirmation(update, context, fresh=fresh)
     if draft.name is None:
         return await ask_name(update, context, fresh=fresh)
     if draft.email is None or (draft.email_ascii and not draft.email_checked):

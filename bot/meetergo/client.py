@@ -105,9 +105,16 @@ class MeetergoClient:
         return self._parse(Availability, body, "availability")
 
     async def spots(
-        self, meeting_type: MeetingType, start: datetime, end: datetime, *, duration: int
+        self,
+        meeting_type: MeetingType,
+        start: datetime,
+        end: datetime,
+        *,
+        duration: int,
+        existing_appointment_id: str | None = None,
     ) -> SpotAvailability:
-        """v4 availability: free windows and the exact starts meetergo will accept."""
+        """v4 availability: free windows and the exact starts meetergo will accept (counting
+        the slot of `existing_appointment_id`, the appointment being moved, as free)."""
         params = {
             **meeting_type.host_query(),
             "meetingTypeId": meeting_type.id,
@@ -115,6 +122,8 @@ class MeetergoClient:
             "end": _utc_iso(end),
             "meetingDuration": str(duration),
         }
+        if existing_appointment_id:
+            params["existingAppointmentId"] = existing_appointment_id
         body = await self._get("/v4/booking-availability", params=params)
         return self._parse(SpotAvailability, body, "availability")
 
@@ -138,9 +147,60 @@ class MeetergoClient:
         page = self._parse(AppointmentPage, body, "appointment list")
         wanted = start.astimezone(UTC)
         for appointment in page.appointments:
+            if appointment.is_cancelled:
+                continue
             if appointment.start == wanted and appointment.has_attendee(email):
                 return appointment
         return None
+
+    async def appointment(self, appointment_id: str) -> Appointment:
+        """One appointment as meetergo has it now (cancelled? moved?)."""
+        body = await self._get(f"/v4/appointment/{appointment_id}", params={})
+        return self._parse(Appointment, body, "appointment")
+
+    async def cancel_appointment(
+        self,
+        appointment_id: str,
+        *,
+        reason: str | None = None,
+        attendee_id: str | None = None,
+    ) -> None:
+        """Cancel an appointment: for the one attendee when given, else for everyone."""
+        body: dict[str, Any] = {"reason": reason[:500]} if reason else {}
+        if attendee_id:
+            body["attendeeId"] = attendee_id
+        else:
+            body["cancelAll"] = True
+        await self._post(f"/v4/appointment/{appointment_id}/cancel", body)
+
+    async def reschedule_appointment(self, appointment_id: str, start: datetime) -> Appointment:
+        """Move an appointment to `start` (its length stays); returns it as it is now."""
+        answer = await self._post(
+            f"/v4/appointment/{appointment_id}/reschedule", {"start": _utc_iso(start)}
+        )
+        # meetergo answers {"appointment": {...}} or the appointment itself.
+        nested = answer.get("appointment") if isinstance(answer, Mapping) else None
+        return self._parse(Appointment, nested if nested is not None else answer, "appointment")
+
+    async def _post(self, path: str, body: Mapping[str, Any]) -> Any:
+        """A POST that changes something: never retried (429 aside, which was refused)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = await self._http.post(path, json=dict(body))
+            except httpx.TransportError as exc:
+                raise UnavailableError(
+                    f"meetergo did not answer {path}: {type(exc).__name__}"
+                ) from None
+            self._log("POST", path, response.status_code, started, attempt=attempt)
+            try:
+                return self._decode(response)
+            except RateLimitedError as error:
+                if attempt >= self._max_attempts:
+                    raise
+                await self._sleep(self._delay(attempt, error))
 
     async def book(self, request: BookingRequest) -> BookingConfirmation:
         """Create the booking; retried only after a 429 (refused, so nothing was created).

@@ -158,7 +158,15 @@ class Appointment(_Wire):
     end: AwareDatetime | None = None
     meeting_type_id: str | None = None
     is_cancelled: bool = False
+    rescheduled_at: AwareDatetime | None = None
+    reschedule_count: int = 0
     attendees: list[AppointmentAttendee] = Field(default_factory=list)
+
+    def attendee_id(self, email: str) -> str | None:
+        """The id meetergo gave the attendee with this e-mail address (for a cancel)."""
+        wanted = email.casefold()
+        found = [a.id for a in self.attendees if a.email.casefold() == wanted and a.id]
+        return found[0] if found else None
 
     def has_attendee(self, email: str) -> bool:
         """True when `email` is one of the attendees (e-mail addresses compare without case)."""

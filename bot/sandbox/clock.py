@@ -9,6 +9,7 @@ stay real so timeouts and the event loop behave as usual.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,3 +67,37 @@ def process_clock_env(at: datetime, *, now: datetime | None = None) -> dict[str,
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
         "FAKETIME_NO_CACHE": "1",
     }
+
+
+class WorldClock:
+    """A world's "now" that a script can move: fixed for the sandbox, and the instant the bot
+    process starts at (running on from there) each time it is started."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = frozen(at)
+        self._set = time.monotonic()
+
+    def sandbox_now(self) -> datetime:
+        """The sandbox's now: where the clock was last set."""
+        return self._at
+
+    def bot_now(self) -> datetime:
+        """Where the bot process starts: the clock's instant plus the real time gone by."""
+        return self._at + timedelta(seconds=time.monotonic() - self._set)
+
+    def advance(self, by: timedelta) -> None:
+        """Move the clock forward (the bot sees it once it is started again)."""
+        self._at = self.bot_now() + by
+        self._set = time.monotonic()
+
+
+DURATION = re.compile(r"^\s*(\d{1,5})\s*([mhd])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read "24h", "90m" or "2d"."""
+    match = DURATION.match(text)
+    if match is None:
+        raise ValueError(f"a duration is written like 24h, 90m or 2d, not {text!r}")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})

@@ -134,6 +134,8 @@ class SandboxScheduling:
         )
         # Whether a pending booking's answer names its provisionalBookingId beside bookingType.
         self.pending_names_id = True
+        # Whether a reschedule answers {"appointment": {...}} (true) or the appointment itself.
+        self.reschedule_nests = True
         self.calls: list[RecordedCall] = []
         self.bookings: list[Booking] = []
         self._failures: list[Failure] = []
@@ -148,6 +150,8 @@ class SandboxScheduling:
             (re.compile(r"/v4/booking-availability"), "GET", self._spots),
             (re.compile(r"/(?:v4/)?booking"), "POST", self._booking),
             (re.compile(r"/v4/appointment/paginated"), "GET", self._appointment_page),
+            (re.compile(r"/v4/appointment/(?P<id>[^/]+)/cancel"), "POST", self._cancel),
+            (re.compile(r"/v4/appointment/(?P<id>[^/]+)/reschedule"), "POST", self._reschedule),
             (re.compile(r"/v4/appointment/(?P<id>[^/]+)"), "GET", self._appointment),
         ]
 
@@ -317,11 +321,16 @@ class SandboxScheduling:
 
     # ----- availability ----------------------------------------------------------------------
 
-    def _blocked(self, meeting_type: MeetingType, host_id: str) -> list[Interval]:
-        """Time a new meeting of this type may not overlap, from the host's bookings."""
+    def _blocked(
+        self, meeting_type: MeetingType, host_id: str, ignoring: str | None = None
+    ) -> list[Interval]:
+        """Time a new meeting of this type may not overlap, from the host's bookings (not the
+        cancelled ones, nor `ignoring`, the appointment being moved)."""
         blocked: list[Interval] = []
         for booking in self.bookings:
-            if booking.host_id != host_id:
+            if booking.host_id != host_id or booking.cancelled:
+                continue
+            if ignoring is not None and booking.appointment_id == ignoring:
                 continue
             other = self.meeting_types.get(booking.meeting_type_id)
             before = other.buffer_before if other else 0
@@ -336,7 +345,12 @@ class SandboxScheduling:
         return blocked
 
     def host_windows(
-        self, meeting_type: MeetingType, host_id: str, low: datetime, high: datetime
+        self,
+        meeting_type: MeetingType,
+        host_id: str,
+        low: datetime,
+        high: datetime,
+        ignoring: str | None = None,
     ) -> list[Interval]:
         """Free windows of one host for a meeting type inside [low, high), in UTC."""
         now = self.now()
@@ -345,7 +359,7 @@ class SandboxScheduling:
         if low >= high:
             return []
         working = working_intervals(self.hosts[host_id], low, high)
-        return subtract(working, self._blocked(meeting_type, host_id))
+        return subtract(working, self._blocked(meeting_type, host_id, ignoring))
 
     def free_windows(
         self,
@@ -353,11 +367,14 @@ class SandboxScheduling:
         low: datetime,
         high: datetime,
         host_ids: Sequence[str] | None = None,
+        ignoring: str | None = None,
     ) -> list[Interval]:
         """Union of the hosts' free windows inside [low, high), merged and sorted."""
         meeting_type = self.meeting_types[meeting_type_id]
         hosts = list(host_ids) if host_ids is not None else meeting_type.team()
-        return merge(w for h in hosts for w in self.host_windows(meeting_type, h, low, high))
+        return merge(
+            w for h in hosts for w in self.host_windows(meeting_type, h, low, high, ignoring)
+        )
 
     def free_hosts(self, meeting_type_id: str, start: datetime, duration_min: int) -> list[str]:
         """Hosts of the type for whom [start, start + duration) is entirely free."""
@@ -559,7 +576,13 @@ class SandboxScheduling:
     # ----- v4: exact starts and appointments -------------------------------------------------
 
     def host_spots(
-        self, meeting_type: MeetingType, host_id: str, low: datetime, high: datetime, minutes: int
+        self,
+        meeting_type: MeetingType,
+        host_id: str,
+        low: datetime,
+        high: datetime,
+        minutes: int,
+        ignoring: str | None = None,
     ) -> list[datetime]:
         """Exact starts of one host: every slot_interval on the host's wall clock, counted from
         local midnight, where the whole meeting fits in a free window."""
@@ -567,7 +590,8 @@ class SandboxScheduling:
         step = timedelta(minutes=meeting_type.slot_interval or meeting_type.duration)
         length = timedelta(minutes=minutes)
         found: list[datetime] = []
-        for window_start, window_end in self.host_windows(meeting_type, host_id, low, high):
+        windows = self.host_windows(meeting_type, host_id, low, high, ignoring)
+        for window_start, window_end in windows:
             local = window_start.astimezone(zone)
             midnight = datetime.combine(local.date(), time(), zone)
             steps = -(-(local.replace(tzinfo=None) - midnight.replace(tzinfo=None)) // step)
@@ -588,6 +612,7 @@ class SandboxScheduling:
         high: datetime,
         minutes: int | None = None,
         host_ids: Sequence[str] | None = None,
+        ignoring: str | None = None,
     ) -> list[datetime]:
         """The exact starts v4 availability lists for a type, sorted, each once."""
         meeting_type = self.meeting_types[meeting_type_id]
@@ -597,16 +622,22 @@ class SandboxScheduling:
             {
                 moment
                 for h in hosts
-                for moment in self.host_spots(meeting_type, h, low, high, length)
+                for moment in self.host_spots(meeting_type, h, low, high, length, ignoring)
             }
         )
 
     def _listed(
-        self, meeting_type: MeetingType, host_id: str, start: datetime, minutes: int
+        self,
+        meeting_type: MeetingType,
+        host_id: str,
+        start: datetime,
+        minutes: int,
+        ignoring: str | None = None,
     ) -> bool:
         """Whether v4 availability lists `start` for this host: other starts are refused."""
         day = timedelta(days=1)
-        return start in self.host_spots(meeting_type, host_id, start - day, start + day, minutes)
+        listed = self.host_spots(meeting_type, host_id, start - day, start + day, minutes, ignoring)
+        return start in listed
 
     async def _spots(self, request: web.Request, _: re.Match[str], __: Any) -> web.Response:
         """GET /v4/booking-availability: windows plus dates[].spots[] (exact starts)."""
@@ -635,9 +666,12 @@ class SandboxScheduling:
             zone = ZoneInfo(request.query.get("timezone") or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             return _validation_error([FieldError("timezone", "must be a valid IANA time zone")])
-        windows = self.free_windows(meeting_type.id, query.start, query.end, hosts)
+        moving = request.query.get("existingAppointmentId") or None
+        if moving is not None and self._find(moving) is None:
+            return _error(404, "Appointment not found")
+        windows = self.free_windows(meeting_type.id, query.start, query.end, hosts, moving)
         by_date: dict[str, list[dict[str, Any]]] = {}
-        for moment in self.spots(meeting_type.id, query.start, query.end, minutes, hosts):
+        for moment in self.spots(meeting_type.id, query.start, query.end, minutes, hosts, moving):
             spot: dict[str, Any] = {
                 "startTime": _iso_z(moment),
                 "unavailabilityEvents": [],
@@ -656,12 +690,79 @@ class SandboxScheduling:
         self, request: web.Request, found: re.Match[str], _: Any
     ) -> web.Response:
         """GET /v4/appointment/{id}."""
-        booking = next(
-            (b for b in self.bookings if b.appointment_id == found["id"] and not b.pending), None
-        )
+        booking = self._find(found["id"])
         if booking is None:
             return _error(404, "Appointment not found")
         return web.json_response(self._appointment_json(booking))
+
+    def _find(self, appointment_id: str) -> Booking | None:
+        """A made appointment (not a pending booking) by its id."""
+        return next(
+            (b for b in self.bookings if b.appointment_id == appointment_id and not b.pending),
+            None,
+        )
+
+    async def _cancel(self, request: web.Request, found: re.Match[str], body: Any) -> web.Response:
+        """POST /v4/appointment/{id}/cancel: reason (at most 500), attendeeId or cancelAll."""
+        booking = self._find(found["id"])
+        if booking is None:
+            return _error(404, "Appointment not found")
+        if body is _NOT_JSON or not isinstance(body, dict | None):
+            return _error(400, "Body must be a JSON object")
+        data = body or {}
+        errors: list[FieldError] = []
+        reason = data.get("reason")
+        if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
+            errors.append(FieldError("reason", "reason must be a string of at most 500 characters"))
+        attendee = data.get("attendeeId")
+        if attendee is not None and attendee != _attendee_id(booking):
+            errors.append(FieldError("attendeeId", "attendeeId is not an attendee of it"))
+        meeting_type = self.meeting_types.get(booking.meeting_type_id)
+        group = meeting_type is not None and meeting_type.spots > 1
+        if group and attendee is None and data.get("cancelAll") is not True:
+            errors.append(FieldError("attendeeId", "attendeeId or cancelAll is required"))
+        if errors:
+            return _validation_error(errors)
+        if booking.cancelled:
+            return _error(400, "Appointment is already cancelled")
+        booking.cancelled = True
+        booking.cancel = {
+            "actionAt": _iso_z(datetime.now(UTC)),
+            "actionSource": "attendee" if attendee else "api",
+            "reason": reason,
+        }
+        return web.json_response(self._appointment_json(booking), status=201)
+
+    async def _reschedule(
+        self, request: web.Request, found: re.Match[str], body: Any
+    ) -> web.Response:
+        """POST /v4/appointment/{id}/reschedule: a new start (the length stays)."""
+        booking = self._find(found["id"])
+        if booking is None:
+            return _error(404, "Appointment not found")
+        if not isinstance(body, dict):
+            return _error(400, "Body must be a JSON object")
+        start = parse_datetime(body.get("start"))
+        if start is None:
+            return _validation_error([FieldError("start", "start must be a valid ISO 8601 date")])
+        if booking.cancelled:
+            return _error(400, "A cancelled appointment cannot be rescheduled")
+        meeting_type = self.meeting_types[booking.meeting_type_id]
+        minutes = int((booking.end - booking.start).total_seconds() // 60)
+        async with self._lock:
+            listed = self._listed(
+                meeting_type, booking.host_id, _utc(start), minutes, booking.appointment_id
+            )
+            if not listed and body.get("ignoreAvailability") is not True:
+                return self._slot_taken()
+            booking.start = _utc(start)
+            booking.end = booking.start + timedelta(minutes=minutes)
+            booking.rescheduled_at = datetime.now(UTC)
+            booking.reschedule_count += 1
+        appointment = self._appointment_json(booking)
+        return web.json_response(
+            {"appointment": appointment} if self.reschedule_nests else appointment, status=201
+        )
 
     async def _appointment_page(
         self, request: web.Request, _: re.Match[str], __: Any
@@ -720,13 +821,13 @@ class SandboxScheduling:
             "start": _iso_z(booking.start),
             "end": _iso_z(booking.end),
             "meetingTypeId": booking.meeting_type_id,
-            "isCancelled": False,
-            "cancel": None,
-            "rescheduledAt": None,
-            "rescheduleCount": 0,
+            "isCancelled": booking.cancelled,
+            "cancel": booking.cancel,
+            "rescheduledAt": _iso_z(booking.rescheduled_at) if booking.rescheduled_at else None,
+            "rescheduleCount": booking.reschedule_count,
             "attendees": [
                 {
-                    "id": f"attendee-{booking.appointment_id[:8]}",
+                    "id": _attendee_id(booking),
                     "email": attendee.get("email", ""),
                     "firstname": attendee.get("firstname"),
                     "lastname": attendee.get("lastname"),
@@ -737,6 +838,10 @@ class SandboxScheduling:
             ],
             "hosts": [{"id": booking.host_id, "name": self.hosts[booking.host_id].name}],
         }
+
+
+def _attendee_id(booking: Booking) -> str:
+    return f"attendee-{booking.appointment_id[:8]}"
 
 
 class _NotJson:

@@ -92,6 +92,10 @@ class Booking:
     created_at: datetime | None = None
     # Waiting for the attendee's or the host's confirmation: no appointment is listed yet.
     pending: bool = False
+    cancelled: bool = False
+    cancel: dict[str, Any] | None = None  # actionAt, actionSource, reason
+    rescheduled_at: datetime | None = None
+    reschedule_count: int = 0
 
 
 @dataclass

@@ -14,13 +14,13 @@ import re
 import signal
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.sandbox.clock import parse_clock
+from bot.sandbox.clock import DURATION, WorldClock, parse_clock, parse_duration
 from bot.sandbox.console import Console
 from bot.sandbox.scheduling import Host, SandboxScheduling
 from bot.sandbox.scheduling_defaults import default_meeting_types
@@ -41,6 +41,8 @@ STEP_KINDS = (
     "agent_tap",
     "agent_expect",
     "open_agent_link",
+    "expect_document",
+    "advance_clock",
 )
 AGENT_LINK = re.compile(r"https://t\.me/\S+\?start=([A-Za-z0-9_-]{1,64})")
 PERSISTENCE_PROMISE = 0.5  # seconds after an answer, see bot/persistence.py
@@ -186,6 +188,8 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         or not value
         or not set(value) <= set(EXPECT_KEYS),
         "open_agent_link": value is not True,
+        "expect_document": not isinstance(value, dict) or not set(value) <= {"name", "contains"},
+        "advance_clock": not isinstance(value, str) or DURATION.match(value) is None,
     }
     hints = {
         "send": "the text to send",
@@ -201,6 +205,8 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         "agent_tap": "a button label (text) or position (1, 2, …) in the agent's chat",
         "agent_expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
         "open_agent_link": "true",
+        "expect_document": "a mapping with name and/or contains",
+        "advance_clock": "a duration like 24h, 90m or 2d",
     }
     if problems[step.kind]:
         raise _fail(path, node, f"{step.kind}: expected {hints[step.kind]}")
@@ -242,9 +248,8 @@ def _span(text: str) -> tuple[time, time]:
 # --- running ---------------------------------------------------------------------------------
 
 
-def _sandbox_for(script: Script, clock: datetime | None) -> SandboxScheduling:
-    instant = clock or script.clock
-    frozen = None if instant is None else (lambda: instant)
+def _sandbox_for(script: Script, clock: WorldClock) -> SandboxScheduling:
+    frozen = clock.sandbox_now
     if script.hosts is None:
         return SandboxScheduling(clock=frozen)
     types = default_meeting_types()
@@ -321,6 +326,34 @@ class Runner:
 
     async def _agent_expect(self, expected: dict[str, Any]) -> None:
         await self._expect(expected, self._agent()[0])
+
+    async def _expect_document(self, expected: dict[str, Any]) -> None:
+        sent = [m for m in self.driver.emulator.bot_messages(self.driver.user_id) if m.document]
+        if not sent:
+            raise StepFailed("expected a document, the bot sent none")
+        document = sent[-1].document or {}
+        name = expected.get("name")
+        if name is not None and document.get("file_name") != str(name):
+            raise StepFailed(
+                f"expected a document named {name!r}, got {document.get('file_name')!r}"
+            )
+        content = (document.get("data") or b"").decode("utf-8", errors="replace")
+        unfolded = content.replace("\r\n ", "").replace("\r\n", "\n")
+        for text in _as_list(expected.get("contains")):
+            if text not in unfolded:
+                raise StepFailed(f"expected the document to contain {text!r}")
+
+    async def _advance_clock(self, spec: str) -> None:
+        if self.world.world_clock is None:
+            raise StepFailed("this world's clock cannot be moved")
+        self._say(f"[{spec} pass; the bot restarts on the new clock]")
+        await asyncio.sleep(PERSISTENCE_PROMISE)
+        self.world.world_clock.advance(parse_duration(spec))
+        await self.world.restart(signal.SIGTERM)
+        # What fell due meanwhile (a reminder) comes right after the start.
+        await asyncio.sleep(2.0)
+        await self.driver.settle()
+        self.console.print_new()
 
     async def _open_agent_link(self, _: bool) -> None:
         agent, _console = self._agent()
@@ -430,12 +463,15 @@ async def run_script(path: Path, *, clock: datetime | None = None) -> Outcome:
         "language_code": script.customer.get("language", "en"),
     }
     with tempfile.TemporaryDirectory(prefix="meetergo-bot-script-") as workdir:
-        sandbox = _sandbox_for(script, clock)
+        world_clock = WorldClock(clock or script.clock or datetime.now(UTC))
+        sandbox = _sandbox_for(script, world_clock)
         bot_env = dict(script.bot_env)
         if script.agent is not None:
             agents = [part for part in bot_env.get("BOT_AGENT_IDS", "").split(",") if part]
             bot_env["BOT_AGENT_IDS"] = ",".join([*agents, str(script.agent["id"])])
-        world = OfflineWorld(Path(workdir), sandbox=sandbox, bot_env=bot_env)
+        world = OfflineWorld(
+            Path(workdir), sandbox=sandbox, bot_env=bot_env, world_clock=world_clock
+        )
         async with world:
             driver = ChatDriver(world.emulator, int(script.customer.get("id", 1001)), **profile)
             agent = None

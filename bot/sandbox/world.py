@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox.clock import ClockUnavailableError, frozen, process_clock_env
+from bot.sandbox.clock import ClockUnavailableError, WorldClock, frozen, process_clock_env
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
@@ -211,6 +211,7 @@ class OfflineWorld:
         sandbox: SandboxScheduling | None = None,
         bot_env: Mapping[str, str] | None = None,
         clock: datetime | None = None,
+        world_clock: WorldClock | None = None,
     ) -> None:
         if sandbox is not None and clock is not None:
             raise ValueError("give the clock to the sandbox, or let the world make one")
@@ -219,6 +220,7 @@ class OfflineWorld:
             instant = frozen(clock) if clock is not None else None
             sandbox = SandboxScheduling(clock=None if instant is None else (lambda: instant))
         self.sandbox = sandbox
+        self.world_clock = world_clock
         self.emulator = BotApiEmulator()
         self._bot_env = dict(bot_env or {})
         self.bot: BotProcess | None = None
@@ -228,7 +230,8 @@ class OfflineWorld:
         await self.sandbox.start()
         await self.emulator.start()
         env = bot_environment(self.emulator, self.sandbox, self.workdir / "data", **self._bot_env)
-        self.bot = BotProcess(env, self.workdir / "bot.log", clock=follow(self.sandbox))
+        clock = self.world_clock.bot_now if self.world_clock else follow(self.sandbox)
+        self.bot = BotProcess(env, self.workdir / "bot.log", clock=clock)
         await self.bot.start(self.emulator)
         return self
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import pytest_asyncio
 from pydantic import SecretStr
@@ -19,6 +20,7 @@ from bot.meetergo import (
     Attendee,
     AuthenticationError,
     BookingRequest,
+    BookingValidationError,
     MeetergoClient,
     SlotTakenError,
     UnavailableError,
@@ -195,3 +197,78 @@ async def test_booking_sends_the_chosen_meeting_type_and_duration(
     assert body["hostIds"] == [sandbox.meeting_types[PRODUCT_DEMO_ID].user_id]
     with pytest.raises(LookupError):
         await service.meeting_type("not-configured")
+
+
+async def _book_first(
+    sandbox: SandboxScheduling, client: MeetergoClient, type_id: str = INTRO_CALL_ID
+) -> tuple[str, datetime]:
+    meeting_type = await client.meeting_type(type_id)
+    listed = await client.spots(
+        meeting_type, NOW, NOW + timedelta(days=7), duration=meeting_type.duration
+    )
+    start = (listed.starts() or [])[0]
+    confirmation = await client.book(
+        BookingRequest.for_meeting_type(meeting_type, start=start, attendee=attendee(1))
+    )
+    assert confirmation.appointment_id is not None
+    return confirmation.appointment_id, start
+
+
+async def test_an_appointment_reads_back_and_is_looked_up_by_its_attendee(
+    sandbox: SandboxScheduling, client: MeetergoClient
+) -> None:
+    appointment_id, start = await _book_first(sandbox, client)
+    appointment = await client.appointment(appointment_id)
+    assert (appointment.start, appointment.is_cancelled) == (start, False)
+    assert appointment.attendee_id(attendee(1).email)
+    found = await client.find_appointment(INTRO_CALL_ID, start, attendee(1).email.upper())
+    assert found is not None
+    assert found.id == appointment_id
+    assert await client.find_appointment(INTRO_CALL_ID, start, "someone@else.org") is None
+
+
+async def test_a_group_booking_is_cancelled_for_one_attendee_only_when_named(
+    sandbox: SandboxScheduling, client: MeetergoClient
+) -> None:
+    sandbox.meeting_types[INTRO_CALL_ID].spots = 3  # a group meeting type
+    appointment_id, _ = await _book_first(sandbox, client)
+    raw = httpx.AsyncClient(
+        base_url=sandbox.url, headers={"Authorization": f"Bearer {sandbox.credential}"}
+    )
+    refused = await raw.post(f"/v4/appointment/{appointment_id}/cancel", json={"reason": "x"})
+    assert refused.status_code == 400, "a group booking needs attendeeId or cancelAll"
+    too_long = await raw.post(
+        f"/v4/appointment/{appointment_id}/cancel", json={"reason": "x" * 501, "cancelAll": True}
+    )
+    assert too_long.status_code == 400
+    await raw.aclose()
+    attendee_id = (await client.appointment(appointment_id)).attendee_id(attendee(1).email)
+    await client.cancel_appointment(appointment_id, reason="no time", attendee_id=attendee_id)
+    cancelled = await client.appointment(appointment_id)
+    assert cancelled.is_cancelled
+    with pytest.raises(BookingValidationError):
+        await client.cancel_appointment(appointment_id, attendee_id=attendee_id)
+    gone = await client.find_appointment(INTRO_CALL_ID, cancelled.start, attendee(1).email)
+    assert gone is None, "a cancelled appointment is no booking any more"
+
+
+@pytest.mark.parametrize("nested", [True, False], ids=["nested", "flat"])
+async def test_a_reschedule_is_read_in_both_answer_shapes_and_frees_the_old_slot(
+    nested: bool, sandbox: SandboxScheduling, client: MeetergoClient
+) -> None:
+    sandbox.reschedule_nests = nested
+    appointment_id, start = await _book_first(sandbox, client)
+    meeting_type = await client.meeting_type(INTRO_CALL_ID)
+    window = (start - timedelta(hours=1), start + timedelta(hours=1))
+    others = await client.spots(meeting_type, *window, duration=30)
+    own = await client.spots(
+        meeting_type, *window, duration=30, existing_appointment_id=appointment_id
+    )
+    assert start in (own.starts() or []), "the appointment's own slot counts as free"
+    assert len(own.starts() or []) >= len(others.starts() or [])
+    later = next(moment for moment in (own.starts() or []) if moment > start)
+    moved = await client.reschedule_appointment(appointment_id, later)
+    assert moved.start == later
+    assert moved.reschedule_count == 1
+    booking = next(b for b in sandbox.bookings if b.appointment_id == appointment_id)
+    assert booking.start == later

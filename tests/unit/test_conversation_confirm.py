@@ -114,12 +114,18 @@ async def test_confirm_books_what_the_card_shows_and_forgets_the_details(chat: C
     await running(chat.bot).update_persistence()
     assert "ada@example.org" in stored_text(chat.bot), "kept while the booking is open"
     await ada.tap("Confirm")
-    assert ada.last().message_id == card.message_id
-    assert ada.last().text == (
+    confirmation = ada.last()
+    assert confirmation.message_id > card.message_id, "with the calendar file, in its place"
+    assert [m.message_id for m in chat.emulator.bot_messages(ADA) if not m.deleted][-1] == (
+        confirmation.message_id
+    )
+    assert confirmation.text == (
         f"✅ You're booked: {full_date(tomorrow())} at {label}, {ZONE_NAME}. "
         "A confirmation e-mail is on its way to ada@example.org."
     )
-    assert ada.labels() == []
+    assert confirmation.document is not None
+    assert confirmation.document["file_name"] == "appointment.ics"
+    assert ada.labels() == ["Add to Google Calendar", "Add to Outlook"]
     assert posts(chat.sandbox) == 1
     body = chat.sandbox.bookings[0].body
     assert body["meetingTypeId"] == INTRO_CALL_ID

@@ -1,0 +1,105 @@
+"""After the booking: the customer's appointments, checked against meetergo, cancelled or moved."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.booking_ledger import BookingLedger, BookingRecord
+from bot.bookings import attendee_hash
+from bot.meetergo import MeetergoClient
+
+CANCEL_REASON = "Cancelled by the customer in the Telegram booking bot"
+KEY_LENGTH = 16  # letters and digits of an appointment id a button carries
+
+
+def appointment_key(appointment_id: str) -> str:
+    """A short, button-safe key for an appointment: its id's first letters and digits."""
+    return "".join(char for char in appointment_id if char.isalnum())[:KEY_LENGTH]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Upcoming:
+    """An appointment still ahead, as meetergo has it now."""
+
+    record: BookingRecord
+    cancelled: bool  # cancelled elsewhere (by the team, or from meetergo's e-mail)
+
+
+class AppointmentService:
+    """The chat's appointments: listed from the booking records, checked on meetergo."""
+
+    def __init__(
+        self,
+        client: MeetergoClient,
+        ledger: BookingLedger,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._client = client
+        self._ledger = ledger
+        self._clock = clock
+
+    async def upcoming(self, chat_id: int) -> list[Upcoming]:
+        """The chat's appointments that have not started, earliest first; each one checked
+        against meetergo, so one cancelled or moved elsewhere shows as it is (a cancelled one
+        once, when it is found out; one cancelled here is gone from the list)."""
+        now = self._clock()
+        found: list[Upcoming] = []
+        for record in await self._ledger.records_of_chat(chat_id):
+            if record.start <= now or record.cancelled:
+                continue
+            appointment = await self._client.appointment(record.appointment_id)
+            current = record
+            if appointment.is_cancelled:
+                current = dataclasses.replace(record, cancelled=True)
+            elif appointment.start != record.start:
+                current = dataclasses.replace(record, start=appointment.start)
+            if current != record:
+                await self._ledger.record(current)
+            if current.start > now:
+                found.append(Upcoming(current, cancelled=current.cancelled))
+        return found
+
+    async def find(self, chat_id: int, key: str) -> BookingRecord | None:
+        """The chat's record a button's short key names (see appointment_key)."""
+        matches = [
+            record
+            for record in await self._ledger.records_of_chat(chat_id)
+            if appointment_key(record.appointment_id) == key
+        ]
+        return matches[0] if len(matches) == 1 else None
+
+    async def cancel(self, record: BookingRecord) -> BookingRecord:
+        """Cancel the appointment on meetergo (for this customer only, in a group booking)."""
+        appointment = await self._client.appointment(record.appointment_id)
+        attendee = next(
+            (
+                a.id
+                for a in appointment.attendees
+                if a.id and record.attendee_hash and attendee_hash(a.email) == record.attendee_hash
+            ),
+            None,
+        )
+        if not appointment.is_cancelled:
+            await self._client.cancel_appointment(
+                record.appointment_id, reason=CANCEL_REASON, attendee_id=attendee
+            )
+        cancelled = dataclasses.replace(record, cancelled=True)
+        await self._ledger.record(cancelled)
+        return cancelled
+
+    async def reschedule(self, record: BookingRecord, start: datetime) -> BookingRecord:
+        """Move the appointment to `start`; its calendar entry's version goes up by one."""
+        appointment = await self._client.reschedule_appointment(record.appointment_id, start)
+        moved = dataclasses.replace(
+            record, start=appointment.start, sequence=record.sequence + 1, reminded=()
+        )
+        await self._ledger.record(moved)
+        return moved
+
+    async def mark_reminded(self, record: BookingRecord, reminder: str) -> BookingRecord:
+        """Note that a reminder was sent, so a restart sends it no second time."""
+        marked = dataclasses.replace(record, reminded=(*record.reminded, reminder))
+        await self._ledger.record(marked)
+        return marked

@@ -1,0 +1,79 @@
+"""The appointment as a calendar entry: an .ics file, and "add to" links for web calendars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from icalendar import Calendar, Event
+
+PRODUCT = "-//meetergo-telegram-bot//EN"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """What a calendar needs to know about one appointment."""
+
+    appointment_id: str
+    title: str
+    start: datetime  # aware
+    minutes: int
+    description: str  # names the zone the customer booked in
+    sequence: int = 0  # raised at every reschedule, so calendars replace the old entry
+
+    @property
+    def end(self) -> datetime:
+        """When the appointment ends."""
+        return self.start + timedelta(minutes=self.minutes)
+
+    @property
+    def uid(self) -> str:
+        """The same for every version of the appointment: a calendar updates, not duplicates."""
+        return f"{self.appointment_id}@meetergo-telegram-bot"
+
+
+def ics(entry: CalendarEntry, *, stamp: datetime | None = None) -> bytes:
+    """The entry as an iCalendar file (RFC 5545), times in UTC."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", entry.uid)
+    event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
+    event.add("dtstart", entry.start.astimezone(UTC))
+    event.add("dtend", entry.end.astimezone(UTC))
+    event.add("summary", entry.title)
+    event.add("description", entry.description)
+    event.add("sequence", entry.sequence)
+    calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def _compact(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_link(entry: CalendarEntry) -> str:
+    """Google Calendar's page that adds the entry."""
+    query = {
+        "action": "TEMPLATE",
+        "text": entry.title,
+        "dates": f"{_compact(entry.start)}/{_compact(entry.end)}",
+        "details": entry.description,
+    }
+    return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
+
+
+def outlook_link(entry: CalendarEntry) -> str:
+    """Outlook on the web's page that adds the entry."""
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": entry.title,
+        "startdt": entry.start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "enddt": entry.end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "body": entry.description,
+    }
+    return f"https://outlook.live.com/calendar/0/deeplink/compose?{urlencode(query)}"

@@ -1,0 +1,140 @@
+"""After the booking, against the real `python -m bot`: the calendar file, /mybookings,
+rescheduling (same UID, higher SEQUENCE), cancelling, and reminders across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from bot.sandbox.scheduling import SandboxScheduling
+from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
+from tests.e2e.test_booking_process import reach_confirm_card
+from tests.support.harness import BotProcess, Customer, bot_environment
+
+
+def calendar_of(emulator: BotApiEmulator, message: ChatMessage) -> Calendar:
+    """The .ics file a message carries, parsed."""
+    assert message.document is not None, "a document"
+    data = message.document["data"]
+    assert isinstance(data, bytes)
+    assert message.document["file_name"] == "appointment.ics"
+    return Calendar.from_ical(data)
+
+
+@dataclass(frozen=True)
+class Event:
+    uid: str
+    start: datetime
+    end: datetime
+    sequence: int
+    summary: str
+
+
+def event_of(calendar: Calendar) -> Event:
+    [event] = calendar.walk("VEVENT")
+    return Event(
+        uid=str(event["UID"]),
+        start=event.decoded("DTSTART"),
+        end=event.decoded("DTEND"),
+        sequence=int(event.get("SEQUENCE", 0)),
+        summary=str(event["SUMMARY"]),
+    )
+
+
+def documents(emulator: BotApiEmulator, chat_id: int) -> list[ChatMessage]:
+    return [m for m in emulator.bot_messages(chat_id) if m.document is not None]
+
+
+async def test_book_then_calendar_then_reschedule_then_cancel(
+    bot: BotProcess, ada: Customer, sandbox: SandboxScheduling, emulator: BotApiEmulator
+) -> None:
+    await reach_confirm_card(ada)
+    await ada.tap("Confirm")
+    booking = sandbox.bookings[-1]
+    [ics] = documents(emulator, ada.user_id)
+    first = event_of(calendar_of(emulator, ics))
+    assert first.uid == f"{booking.appointment_id}@meetergo-telegram-bot"
+    assert first.start == booking.start
+    assert first.summary == "Intro call"
+    labels = [label for row in emulator.buttons(ics) for label, _ in row]
+    assert labels == ["Add to Google Calendar", "Add to Outlook"]
+
+    listing = await ada.send("/mybookings")
+    assert "Intro call" in listing.text
+    assert ada.labels(listing) == ["Reschedule", "Cancel appointment"]
+    await ada.tap("Reschedule", message_id=listing.message_id)
+    assert "Pick a new time" in ada.last().text
+    await ada.tap(ada.labels()[0])  # the first free day
+    offered = ada.labels()
+    await ada.tap(offered[1] if len(offered) > 2 else offered[0])
+    assert "Move your appointment?" in ada.last().text
+    calls_before = len(sandbox.calls)
+    await ada.tap("Confirm")
+    assert any("Moved" in m.text for m in emulator.bot_messages(ada.user_id)[-2:])
+    moved_spots = [c for c in sandbox.calls[:calls_before] if c.path == "/v4/booking-availability"]
+    assert any(c.query.get("existingAppointmentId") == booking.appointment_id for c in moved_spots)
+    assert booking.reschedule_count == 1, "the sandbox shows the new start"
+    second_ics = documents(emulator, ada.user_id)[-1]
+    second = event_of(calendar_of(emulator, second_ics))
+    assert second.uid == first.uid
+    assert second.sequence > first.sequence
+    assert second.start == booking.start != first.start
+
+    listing = await ada.send("/mybookings")
+    await ada.tap("Cancel", message_id=listing.message_id)
+    await ada.tap("Yes, cancel it", message_id=listing.message_id)
+    assert "Cancelled" in ada.last().text
+    assert booking.cancelled, "the sandbox shows it cancelled"
+    empty = await ada.send("/mybookings")
+    assert "no upcoming bookings" in empty.text
+    assert emulator.violations == []
+
+
+@pytest.mark.parametrize("cancelled", [False, True], ids=["kept", "cancelled"])
+async def test_reminders_come_once_each_across_restarts(
+    cancelled: bool, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # a Monday, 8:00 in Berlin
+    clock = {"now": now}
+    async with SandboxScheduling(clock=lambda: clock["now"]) as sandbox:
+        env = bot_environment(emulator, sandbox, tmp_path / "data")
+        process = BotProcess(env, tmp_path / "bot.log", clock=lambda: clock["now"])
+        await process.start(emulator)
+        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
+        await ada.send("/start")
+        await ada.tap(ada.labels()[1])  # tomorrow
+        await ada.tap(ada.labels()[0])
+        await ada.tap("Ada Lovelace")
+        await ada.send("ada@example.org")
+        await ada.tap("I agree")
+        await ada.tap("Confirm")
+        start = sandbox.bookings[-1].start
+        assert start - now == timedelta(hours=25), "9:00 tomorrow in Berlin"
+        if cancelled:
+            listing = await ada.send("/mybookings")
+            await ada.tap("Cancel", message_id=listing.message_id)
+            await ada.tap("Yes, cancel it", message_id=listing.message_id)
+
+        def reminders() -> list[str]:
+            return [m.text for m in emulator.bot_messages(4242) if m.text.startswith("⏰")]
+
+        # Restart a minute after each reminder is due, and once more: each comes once.
+        for moment in (start - timedelta(hours=24), start - timedelta(hours=1), start):
+            await process.stop(signal.SIGKILL)
+            clock["now"] = moment + timedelta(minutes=1)
+            await process.start(emulator)
+            await asyncio.sleep(2.0)  # a reminder due while the bot was down comes at start
+            await ada.settle()
+        await process.stop()
+    if cancelled:
+        assert reminders() == []
+    else:
+        assert len(reminders()) == 2
+        assert all("Intro call" in text for text in reminders())
+    assert emulator.violations == []
