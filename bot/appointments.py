@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.booking_ledger import BookingLedger, BookingRecord
 from bot.bookings import attendee_hash
-from bot.meetergo import MeetergoClient
+from bot.meetergo import MeetergoClient, NotFoundError
 
 CANCEL_REASON = "Cancelled by the customer in the Telegram booking bot"
 KEY_LENGTH = 16  # letters and digits of an appointment id a button carries
@@ -49,7 +49,13 @@ class AppointmentService:
         for record in await self._ledger.records_of_chat(chat_id):
             if record.start <= now or record.cancelled:
                 continue
-            appointment = await self._client.appointment(record.appointment_id)
+            try:
+                appointment = await self._client.appointment(record.appointment_id)
+            except NotFoundError:
+                # Deleted on meetergo's side: as good as cancelled for the customer.
+                await self._ledger.record(dataclasses.replace(record, cancelled=True))
+                found.append(Upcoming(record, cancelled=True))
+                continue
             current = record
             if appointment.is_cancelled:
                 current = dataclasses.replace(record, cancelled=True)

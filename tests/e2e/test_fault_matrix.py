@@ -109,8 +109,9 @@ async def confirm(jonas: Customer) -> None:
     await jonas.tap(GERMAN.gettext("✅ Confirm"))
 
     def ends(call: RecordedCall) -> bool:
-        text = str(call.params.get("text", ""))
-        return call.method in ("sendMessage", "editMessageText") and any(
+        # The confirmation comes as the caption of the calendar file.
+        text = str(call.params.get("text", call.params.get("caption", "")))
+        return call.method in ("sendMessage", "editMessageText", "sendDocument") and any(
             outcome in text for outcome in OUTCOMES
         )
 
