@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.sandbox.scheduling import SandboxScheduling
-from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
+from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage, RecordedCall
 from tests.e2e.test_booking_process import reach_confirm_card
 from tests.support.harness import BotProcess, Customer, bot_environment
 
@@ -51,11 +51,25 @@ def documents(emulator: BotApiEmulator, chat_id: int) -> list[ChatMessage]:
     return [m for m in emulator.bot_messages(chat_id) if m.document is not None]
 
 
+async def arrives(emulator: BotApiEmulator, ada: Customer, fragment: str, after: int) -> None:
+    """Wait until the bot shows `fragment` (in a text or a file's caption) after call `after`:
+    a tap returns once the chat is quiet, which a slow machine may reach before the file."""
+
+    def shows(call: RecordedCall) -> bool:
+        shown = call.params.get("text", call.params.get("caption", ""))
+        return call.params.get("chat_id") == ada.user_id and fragment in str(shown)
+
+    await emulator.wait_for_call(None, after=after, predicate=shows, timeout=30)
+    await ada.settle()
+
+
 async def test_book_then_calendar_then_reschedule_then_cancel(
     bot: BotProcess, ada: Customer, sandbox: SandboxScheduling, emulator: BotApiEmulator
 ) -> None:
     await reach_confirm_card(ada)
+    before = len(emulator.calls)
     await ada.tap("Confirm")
+    await arrives(emulator, ada, "You're booked", before)
     booking = sandbox.bookings[-1]
     [ics] = documents(emulator, ada.user_id)
     first = event_of(calendar_of(emulator, ics))
@@ -75,7 +89,9 @@ async def test_book_then_calendar_then_reschedule_then_cancel(
     await ada.tap(offered[1] if len(offered) > 2 else offered[0])
     assert "Move your appointment?" in ada.last().text
     calls_before = len(sandbox.calls)
+    before = len(emulator.calls)
     await ada.tap("Confirm")
+    await arrives(emulator, ada, "Moved", before)
     assert any("Moved" in m.text for m in emulator.bot_messages(ada.user_id)[-2:])
     moved_spots = [c for c in sandbox.calls[:calls_before] if c.path == "/v4/booking-availability"]
     assert any(c.query.get("existingAppointmentId") == booking.appointment_id for c in moved_spots)
