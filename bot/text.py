@@ -13,5 +13,7 @@ _LETTERS: Final = str.maketrans(
 
 def fold(text: str) -> str:
     """Lower case without accents: "Miércoles" -> "miercoles", "Łódź" -> "lodz", "Ø" -> "o"."""
+    if text.isascii():  # most names; nothing to take apart
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     return "".join(char for char in decomposed if not unicodedata.combining(char))

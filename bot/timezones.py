@@ -17,9 +17,7 @@ The lookup tables are built on first use and kept for the life of the process.
 from __future__ import annotations
 
 import math
-import re
 import zoneinfo
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -36,16 +34,19 @@ from babel.core import get_global
 
 from bot.i18n import locale_for, negotiate_language
 from bot.meetergo.models import MEETERGO_LANGUAGES
-from bot.text import fold
 
 __all__ = [
     "LABEL_MAX_LENGTH",
     "UTC_ZONE",
     "ZoneChoice",
     "canonical_zone",
-    "find_zones",
+    "cldr_cities",
+    "country_of_zone",
+    "country_zones",
+    "zone_aliases",
     "zone_at",
     "zone_label",
+    "zoned_countries",
     "zones_for_language",
 ]
 
@@ -79,9 +80,6 @@ _EXTRA_TERRITORY_ZONES: Final[Mapping[str, tuple[str, ...]]] = {
     "CQ": ("Europe/Guernsey",),  # Sark
     "XK": ("Europe/Belgrade",),  # Kosovo
 }
-# Short country names CLDR has as "alt" forms, which babel does not load.
-_EXTRA_COUNTRY_NAMES: Final[Mapping[str, str]] = {"UK": "GB", "US": "US", "UAE": "AE"}
-
 # The zones people of a multi-zone country know best, best first. zone.tab lists a country's
 # zones in an order that "makes some geographical sense" and only then puts the most populous
 # first (Lord Howe before Sydney, St John's before Toronto); for the big countries below that is
@@ -344,23 +342,45 @@ def zone_at(latitude: float, longitude: float) -> str | None:
     return None if zone == UTC_ZONE else zone
 
 
-def find_zones(query: str, language: str, *, limit: int = 8) -> list[ZoneChoice]:
-    """Zones matching what the customer typed, labelled in the customer's language.
+def country_zones(country: str) -> tuple[str, ...]:
+    """A country's zones, one per distinct clock, best known first; () for no such country."""
+    return _zone_tables().choices_by_country.get(country.upper(), ())
 
-    The text may be a city (CLDR's exemplar cities), a country or a zone name, in any of
-    meetergo's languages, whatever the case and accents: "zurich", "Allemagne", "Norge",
-    "asia/kolkata". A country gives its zones (all of them if it has several: the caller lets
-    the customer pick). Whole-name matches come first, then names starting with the text, then
-    names with a later word starting with it. "Berlin, Germany" is tried as "Berlin" when the
-    whole text matches nothing. Empty when nothing matches.
-    """
-    if limit <= 0:
-        return []
-    code = negotiate_language(language, "en")
-    zones = _search(query)
-    if not zones and "," in query:
-        zones = _search(query.split(",", 1)[0])
-    return [ZoneChoice(zone, _label(zone, code)) for zone in zones[:limit]]
+
+def zoned_countries() -> tuple[str, ...]:
+    """The ISO codes of every country (and CLDR territory) that has a zone."""
+    return tuple(code for code, zones in _zone_tables().choices_by_country.items() if zones)
+
+
+def country_of_zone(zone: str) -> str:
+    """The ISO code of the country a canonical zone belongs to; "" for UTC."""
+    return _zone_tables().country_of.get(zone, "")
+
+
+def zone_aliases() -> Mapping[str, tuple[str, ...]]:
+    """Every canonical zone (UTC aside) with its old and alias names, CLDR's first."""
+    tables = _zone_tables()
+    return {zone: tables.aliases.get(zone, ()) for zone in tables.country_of}
+
+
+def cldr_cities(zone: str) -> set[str]:
+    """The city names a zone goes by: CLDR's exemplar city in meetergo's languages, the zone's
+    own last part, and those of its old names (Calcutta, Kiev, Saigon)."""
+    names = {zone.rsplit("/", 1)[-1].replace("_", " ")}
+    for alias in _zone_tables().aliases.get(zone, ()):
+        area, _, place = alias.rpartition("/")
+        if area.split("/", 1)[0] in _CONTINENTS:
+            names.add(place.replace("_", " "))
+    for locale in _locales():
+        city = _zone_data(locale, zone, "city")
+        if city:
+            names.add(city)
+    return names
+
+
+def same_clock(zones: Iterable[str]) -> bool:
+    """Whether the zones keep the same clock now and for the coming year."""
+    return len({_clock_fingerprint(zone) for zone in zones}) <= 1
 
 
 # --- languages ------------------------------------------------------------------------------
@@ -372,17 +392,6 @@ def _locales() -> tuple[Locale, ...]:
 
 
 # --- names ----------------------------------------------------------------------------------
-
-# Apostrophes vanish so "St. John's" matches "st johns".
-_APOSTROPHES: Final = str.maketrans({"'": "", "’": "", "ʼ": ""})
-_SEPARATORS: Final = re.compile(r"[^\w/]+|_")
-_SLASH: Final = re.compile(r" ?/ ?")
-
-
-def _normalise(text: str) -> str:
-    """Text to compare names by: no accents, no case, words separated by single spaces."""
-    bare = fold(text.translate(_APOSTROPHES))
-    return _SLASH.sub("/", " ".join(_SEPARATORS.sub(" ", bare).split()))
 
 
 def _zone_key(name: str) -> str:
@@ -589,116 +598,6 @@ def _ranked_territories(code: str) -> tuple[tuple[str, float], ...]:
             key=lambda item: (item[0] != home, regional[item[0]], -item[1], item[0]),
         )
     )
-
-
-# --- search ---------------------------------------------------------------------------------
-
-_ZONE_NAME, _CITY, _COUNTRY = 0, 1, 2  # which kind of name matched, in order of preference
-_MIN_PREFIX: Final = 3  # shorter text only matches whole names
-
-
-@dataclass(frozen=True, slots=True)
-class _SearchIndex:
-    exact: dict[str, tuple[tuple[int, str], ...]]  # normalised name -> (kind, zone or country)
-    names: tuple[str, ...]  # the keys of exact, sorted, for prefix search
-    # Each name from its second word on ("york" for "new york"), sorted, and the whole name.
-    later_words: tuple[str, ...]
-    later_names: tuple[str, ...]
-
-
-@cache
-def _search_index() -> _SearchIndex:
-    tables = _zone_tables()
-    entries: dict[str, dict[tuple[int, str], None]] = defaultdict(dict)
-
-    def add(name: str | None, kind: int, target: str) -> None:
-        key = _normalise(name) if name else ""
-        if key:
-            entries[key][(kind, target)] = None
-
-    for zone in tables.country_of:
-        add(zone, _ZONE_NAME, zone)
-        add(zone.rsplit("/", 1)[-1], _CITY, zone)
-        for alias in tables.aliases.get(zone, ()):
-            if "/" in alias or not alias.isupper():  # not CET, EST, PRC: too easily misread
-                add(alias, _ZONE_NAME, zone)
-            area, _, place = alias.rpartition("/")
-            if area.split("/", 1)[0] in _CONTINENTS:
-                add(place, _CITY, zone)  # Calcutta, Kiev, Saigon, Montreal
-        for locale in _locales():
-            add(_zone_data(locale, zone, "city"), _CITY, zone)
-    add(UTC_ZONE, _ZONE_NAME, UTC_ZONE)
-    add("Etc/UTC", _ZONE_NAME, UTC_ZONE)
-
-    countries = {country for country, zones in tables.choices_by_country.items() if zones}
-    for locale in _locales():
-        for country in countries:
-            add(locale.territories.get(country), _COUNTRY, country)
-    for country, name in pytz.country_names.items():
-        if country.upper() in countries:
-            add(name, _COUNTRY, country.upper())  # "Britain (UK)"
-            add(name.split("(", 1)[0], _COUNTRY, country.upper())  # "Britain"
-    for name, country in _EXTRA_COUNTRY_NAMES.items():
-        add(name, _COUNTRY, country)
-
-    exact = {key: tuple(sorted(targets)) for key, targets in entries.items()}
-    later = sorted(
-        (key[index + 1 :], key)
-        for key in exact
-        if "/" not in key
-        for index, char in enumerate(key)
-        if char == " "
-    )
-    return _SearchIndex(
-        exact=exact,
-        names=tuple(sorted(exact)),
-        later_words=tuple(rest for rest, _ in later),
-        later_names=tuple(name for _, name in later),
-    )
-
-
-def _starting_with(names: tuple[str, ...], prefix: str) -> Iterator[str]:
-    for index in range(bisect_left(names, prefix), len(names)):
-        if not names[index].startswith(prefix):
-            return
-        yield names[index]
-
-
-def _search(query: str) -> list[str]:
-    """Zones for the text, best first, without repeats."""
-    text = _normalise(query)
-    if not text:
-        return []
-    index = _search_index()
-    hits: list[tuple[int, str]] = list(index.exact.get(text, ()))
-    if len(text) >= _MIN_PREFIX:
-        starting = sorted(
-            (
-                name
-                for name in _starting_with(index.names, text)
-                if name != text and ("/" in text or "/" not in name)  # not all of Europe/
-            ),
-            key=lambda name: (len(name), name),
-        )
-        first = bisect_left(index.later_words, text)
-        inner: list[str] = []
-        for position in range(first, len(index.later_words)):
-            if not index.later_words[position].startswith(text):
-                break
-            inner.append(index.later_names[position])
-        inner = sorted(set(inner), key=lambda name: (len(name), name))
-        for name in [*starting, *inner]:
-            hits.extend(index.exact[name])
-    return list(dict.fromkeys(_expand(hits)))
-
-
-def _expand(hits: Iterable[tuple[int, str]]) -> Iterator[str]:
-    tables = _zone_tables()
-    for kind, target in hits:
-        if kind == _COUNTRY:
-            yield from tables.choices_by_country.get(target, ())
-        else:
-            yield target
 
 
 def _tz_at(longitude: float, latitude: float) -> str:

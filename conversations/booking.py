@@ -376,7 +376,7 @@ async def give_email(update: Update, context: BotContext) -> Next:
     draft = context.draft
     text = update.effective_message.text if update.effective_message else ""
     try:
-        checked = check_email(text or "")
+        checked = check_email(text or "", context.services.settings.business_mail_domains)
     except InvalidEmailError:
         draft.email, draft.email_suggestion, draft.email_ascii = None, None, None
         draft.notice = context.ui._(

@@ -6,6 +6,7 @@ state the handler was registered in) in the new language or zone.
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from babel import Locale
@@ -13,11 +14,12 @@ from telegram import ReplyKeyboardRemove, Update
 
 from bot.i18n import locale_for, negotiate_language
 from bot.meetergo import MEETERGO_LANGUAGES
-from bot.timezones import canonical_zone, find_zones, zone_at
+from bot.places import find_zones
+from bot.timezones import canonical_zone, zone_at
 from conversations import keyboards
 from conversations.buttons import Next, button, live_payload, refuse_stale_button
 from conversations.callbacks import LanguageChosen, ZoneChosen
-from conversations.chat import present, reply
+from conversations.chat import present, reply, typing_while_slow
 from conversations.context import BotContext
 from conversations.states import State
 from conversations.steps import ASK, ask_zone
@@ -114,12 +116,18 @@ async def _answer_zone_query(update: Update, context: BotContext, query: str) ->
     exact = canonical_zone(query)
     if exact:
         return await _set_zone(update, context, exact)
-    matches = find_zones(query, ui.prefs.language)
-    if len(matches) == 1:
-        return await _set_zone(update, context, matches[0].zone)
-    if matches:
-        draft.zone_options = tuple(choice.zone for choice in matches)
-        draft.notice = ui._("Several time zones match. Which one is yours?")
+    # The gazetteer is read on first use (a few seconds): not on the loop other chats share.
+    async with typing_while_slow(update, context):
+        matches = await asyncio.to_thread(find_zones, query, ui.prefs.language)
+    if matches.settled:
+        return await _set_zone(update, context, matches.settled)
+    if matches.choices:
+        draft.zone_options = tuple(choice.zone for choice in matches.choices)
+        draft.notice = (
+            ui._("Several time zones match. Which one is yours?")
+            if matches.exact
+            else ui._("Did you mean one of these places? Pick your time zone:")
+        )
     else:
         draft.notice = ui._("I don't know a place called “{query}”.").format(
             query=escape(_shortened(query))

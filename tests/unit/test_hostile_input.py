@@ -38,7 +38,11 @@ REFUSALS = {
         "There are no free times on",
         "That is too far ahead",
     ),
-    "timezone": ("I don't know a place called", "Several time zones match"),
+    "timezone": (
+        "I don't know a place called",
+        "Several time zones match",
+        "Did you mean one of these places?",
+    ),
 }
 
 

@@ -16,7 +16,6 @@ from bot.timezones import (
     LABEL_MAX_LENGTH,
     ZoneChoice,
     canonical_zone,
-    find_zones,
     zone_at,
     zone_label,
     zones_for_language,
@@ -350,121 +349,7 @@ def test_zone_at_gives_none_at_sea_and_for_bad_coordinates(
     assert zone_at(latitude, longitude) is None
 
 
-# --- find_zones -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("query", "zone"),
-    [
-        ("Berlin", "Europe/Berlin"),
-        ("berlin", "Europe/Berlin"),
-        ("BERLIN", "Europe/Berlin"),
-        ("Deutschland", "Europe/Berlin"),
-        ("Germany", "Europe/Berlin"),
-        ("Allemagne", "Europe/Berlin"),
-        ("Tyskland", "Europe/Berlin"),
-        ("Niemcy", "Europe/Berlin"),
-        ("Almanya", "Europe/Berlin"),
-        ("Norge", "Europe/Oslo"),
-        ("New York", "America/New_York"),
-        ("Nueva York", "America/New_York"),
-        ("nowy jork", "America/New_York"),
-        ("sao paulo", "America/Sao_Paulo"),
-        ("São Paulo", "America/Sao_Paulo"),
-        ("zurich", "Europe/Zurich"),
-        ("Zürich", "Europe/Zurich"),
-        ("Zurigo", "Europe/Zurich"),
-        ("Europe/Berlin", "Europe/Berlin"),
-        ("asia/kolkata", "Asia/Kolkata"),
-        ("US/Eastern", "America/New_York"),
-        ("Kalkutta", "Asia/Kolkata"),  # CLDR's German exemplar city
-        ("Calcutta", "Asia/Kolkata"),  # the zone's old name
-        ("Kolkata", "Asia/Kolkata"),
-        ("Kiew", "Europe/Kyiv"),
-        ("kobenhavn", "Europe/Copenhagen"),  # ø without the slash
-        ("København", "Europe/Copenhagen"),
-        ("Köpenhamn", "Europe/Copenhagen"),
-        ("istanbul", "Europe/Istanbul"),  # CLDR's Turkish "İstanbul"
-        ("St Johns", "America/St_Johns"),
-        ("Kanarische Inseln", "Atlantic/Canary"),
-        ("UK", "Europe/London"),
-        ("Berlin, Germany", "Europe/Berlin"),
-        ("Montreal", "America/Toronto"),
-    ],
-)
-def test_find_zones_reads_cities_countries_and_zone_names_in_any_language(
-    query: str, zone: str
-) -> None:
-    assert zones(find_zones(query, "de"))[0] == zone
-
-
-@pytest.mark.parametrize("query", ["USA", "Vereinigte Staaten", "United States", "États-Unis"])
-def test_find_zones_gives_every_clock_of_a_country_with_several(query: str) -> None:
-    found = zones(find_zones(query, "en"))
-    assert found[0] == "America/New_York"
-    assert set(found) >= US_MAIN_ZONES
-    assert len(found) == len(set(found)) <= 8
-    assert "America/Detroit" not in found  # same clock as New York
-
-
-def test_find_zones_for_australia_and_brazil_are_ambiguous() -> None:
-    australia = zones(find_zones("Australien", "de"))
-    assert australia[:2] == ["Australia/Sydney", "Australia/Brisbane"]
-    assert {"Australia/Perth", "Australia/Adelaide", "Australia/Darwin"} <= set(australia)
-    brazil = zones(find_zones("Brasil", "es"))
-    assert brazil[0] == "America/Sao_Paulo"
-    assert "America/Manaus" in brazil
-
-
-def test_find_zones_labels_are_in_the_requested_language() -> None:
-    german = find_zones("Allemagne", "de")  # Berlin (Mitteleuropäische Zeit)
-    assert german == [ZoneChoice("Europe/Berlin", expected_label("Europe/Berlin", "de"))]
-    french = find_zones("Deutschland", "fr")  # Berlin (heure d’Europe centrale)
-    assert french == [ZoneChoice("Europe/Berlin", expected_label("Europe/Berlin", "fr"))]
-    assert german[0].label != french[0].label
-    # Kolkata (India Standard Time)
-    assert find_zones("Kalkutta", "en")[0].label == expected_label("Asia/Kolkata", "en_US")
-    # København (Centraleuropæisk tid)
-    danish = find_zones("Kopenhagen", "da")[0].label
-    assert danish == expected_label("Europe/Copenhagen", "da")
-    norwegian = find_zones("Kopenhagen", "no")[0].label
-    assert norwegian == expected_label("Europe/Copenhagen", "nb")
-    assert norwegian.startswith(f"{cldr.city('Europe/Copenhagen', 'nb')} (")  # København (
-    assert norwegian != find_zones("Kopenhagen", "en")[0].label
-
-
-def test_find_zones_puts_whole_names_before_prefixes() -> None:
-    assert zones(find_zones("ber", "de"))[:2] == ["Europe/Berlin", "Atlantic/Bermuda"]
-    assert zones(find_zones("Rom", "de"))[0] == "Europe/Rome"  # exact "Rom" before "Romania"
-    assert zones(find_zones("york", "en")) == ["America/New_York"]  # a later word
-    assert zones(find_zones("Europe/Be", "en"))[0] == "Europe/Berlin"
-
-
-def test_find_zones_short_text_needs_a_whole_name() -> None:
-    assert find_zones("be", "en") == []
-    assert zones(find_zones("UK", "en")) == ["Europe/London"]
-
-
-@pytest.mark.parametrize("query", ["xyzzy", "", "   ", "München", "?!", "Europe/Nowhere"])
-def test_find_zones_is_empty_when_nothing_matches(query: str) -> None:
-    assert find_zones(query, "en") == []
-
-
-def test_find_zones_respects_the_limit() -> None:
-    assert len(find_zones("USA", "en", limit=3)) == 3
-    assert find_zones("USA", "en", limit=0) == []
-
-
 # --- properties -----------------------------------------------------------------------------
-
-
-@settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=30), language=st.sampled_from([*MEETERGO_LANGUAGES, "xx"]))
-def test_find_zones_only_returns_canonical_zones(text: str, language: str) -> None:
-    found = find_zones(text, language, limit=5)
-    assert len(found) <= 5
-    assert len({choice.zone for choice in found}) == len(found)
-    assert all(canonical_zone(choice.zone) == choice.zone and choice.label for choice in found)
 
 
 @settings(max_examples=200, deadline=None)
