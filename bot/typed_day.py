@@ -1,21 +1,27 @@
-"""Understand a day the customer typed instead of tapping: "tomorrow", "Freitag", "24.12.".
+"""Understand a day the customer typed instead of tapping: "tomorrow", "Freitag 15 Uhr", "24.12.".
 
-`parse_day(text, today, language)` reads the text in one of meetergo's eleven languages (en, de,
-fr, es, no, nl, it, pl, sv, tr, da) plus the language-neutral numeric forms. It is a pure
-function: no I/O, and the only clock it knows is the `today` it is given.
+`parse_when(text, today, language)` reads the text in one of meetergo's eleven languages (en,
+de, fr, es, no, nl, it, pl, sv, tr, da) plus the language-neutral numeric forms, and returns a
+`TypedWhen`: a day, or a week, and maybe a time of day (bot/typed_time.py). `parse_day` is the
+day alone. Both are pure: no I/O, and the only clock they know is the `today` they are given
+(the customer's date, so "tomorrow" is the customer's tomorrow).
 
-Own rules handle everything the bot promises to understand, because they are exact and fast:
+Own rules handle everything the bot promises to understand, because they are exact and fast;
+the vocabulary is data, in bot/data/day_words.yaml:
 
 * today / tomorrow / the day after (and yesterday, which is over),
-* weekday names (CLDR's full and abbreviated forms, a few more, or an unambiguous prefix of
-  at least four letters), "next friday"-style phrases and "friday next week",
-* numeric dates in the language's order, ISO dates, dates with month names,
-* "in 3 days" / "in 2 weeks" with digits or the number words one to ten.
+* weekday names (CLDR's full and abbreviated forms, a few more, an unambiguous prefix of at
+  least four letters, or one typing slip from a name), "next friday", "the following friday",
+  "friday next week", "friday week" / "lundi en huit", "the friday after next", "last friday",
+* numeric dates in the language's order, ISO dates, dates with month names, a bare day of the
+  month ("the 15th", "le 15", "den 15.", "15-tego"),
+* "in 3 days" / "in 2 weeks" / "in a month" / "3 years from today", with digits or words,
+* a week: "next week", "this week", "the week after next", "week 51", "the week of the 21st".
 
 Matching is case-insensitive and ignores accents ("miercoles", "sroda", "carsamba"), surrounding
-punctuation, a leading filler ("on", "am", "le", "el", "på", ...) and a time of day ("friday
-10:30"). Whatever the rules don't recognise goes to `dateparser`, restricted to the language,
-and its answer is only taken when it names a day or a week (not a month, a year, or a time).
+punctuation and filler words ("on", "am", "le", "el", "på", ...). Whatever the rules don't
+recognise goes to `dateparser`, restricted to the language, and its answer is only taken when
+it names a day (not a month, a year, or a time).
 
 Rules:
 
@@ -32,8 +38,14 @@ Rules:
 * A weekday next to a date ("Fri 24.12.", "24 Aralık Perşembe") must agree with it; when it
   doesn't, the date and the nearest day with that weekday are offered as `AmbiguousDayError`.
   It also settles an ambiguous English "Fri 03/04".
+* A two-digit year is this century's unless that is more than 20 years ahead ("31.10.74" is
+  1974, and over).
 * A day that is over (an explicit past date, "yesterday") raises `PastDayError`; impossible dates
   ("31.02.") and text that names no day return None. Nothing else is ever raised.
+* A time of day is read from words at the start or end of the text; the day is what is left
+  ("Friday 10:30", "ab 15 Uhr am Freitag", "morgen früh"). Words joined to a day are taken apart
+  ("Freitagabend", "morgenochtend"), and words for today and a part of it at once ("tonight",
+  "ce soir", "vanavond") are both.
 """
 
 from __future__ import annotations
@@ -42,16 +54,28 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from importlib import resources
 from typing import Any, Final
 
+import yaml
 from babel.dates import get_day_names, get_month_names
 
+from bot.contact import one_edit_apart
 from bot.i18n import negotiate_language
 from bot.text import fold
+from bot.typed_time import TimeWish, compound_endings, read_time, spelled_out
 
-__all__ = ["LANGUAGES", "AmbiguousDayError", "PastDayError", "parse_day"]
+__all__ = [
+    "LANGUAGES",
+    "AmbiguousDayError",
+    "PastDayError",
+    "TimeWish",
+    "TypedWhen",
+    "parse_day",
+    "parse_when",
+]
 
 
 class PastDayError(ValueError):
@@ -88,378 +112,6 @@ def _clean(text: str) -> str:
         end -= 1
     return " ".join(_WORD_HYPHEN.sub(" ", text[start:end]).split())
 
-
-# A time of day next to the day ("friday 10:30", "morgen um 10 Uhr") is not part of the day.
-_CLOCK_TIME = re.compile(
-    r"(?:\b(?:at|um|à|a las|a la|alle|kl|klokken|klockan|om|o|godz|saat)\.?\s*)?"
-    r"\b[0-9]{1,2}(?:[:h][0-9]{2}(?:\s*(?:uhr|h|am|pm)\b)?|\s*(?:uhr|h|am|pm)\b)"
-)
-# "at 10", "um 10": a bare hour needs the word; "om"/"o" are left out ("om 3 dager" is a day).
-_BARE_HOUR = re.compile(
-    r"\b(?:at|um|à|a las|a la|alle|kl|klokken|klockan|godz|saat)\.?\s*[0-9]{1,2}(?![0-9./-])"
-)
-
-
-# --- languages ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Words:
-    """The vocabulary of one language, written naturally; `_Language` folds it."""
-
-    cldr: str
-    relative: Mapping[str, int]
-    numbers: Mapping[str, int]
-    units: Mapping[str, int]
-    in_before: Sequence[str] = ()
-    in_after: Sequence[str] = ()
-    next_before: Sequence[str] = ()
-    next_after: Sequence[str] = ()
-    filler_before: Sequence[str] = ()
-    filler_after: Sequence[str] = ()
-    next_week: Sequence[str] = ()
-    weekdays: Mapping[str, int] = field(default_factory=dict)
-    month_first_slashes: bool = False
-    number_optional: bool = False
-
-
-_WORDS: Final[dict[str, _Words]] = {
-    "en": _Words(
-        cldr="en",
-        relative={
-            "today": 0,
-            "tod": 0,
-            "tomorrow": 1,
-            "tmrw": 1,
-            "tmr": 1,
-            "tomorow": 1,
-            "tommorow": 1,
-            "tommorrow": 1,
-            "day after tomorrow": 2,
-            "the day after tomorrow": 2,
-            "overmorrow": 2,
-            "yesterday": -1,
-            "day before yesterday": -2,
-            "the day before yesterday": -2,
-        },
-        numbers={"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-        | {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10},
-        units={"day": 1, "days": 1, "week": 7, "weeks": 7},
-        in_before=("in",),
-        in_after=("from now", "from today"),
-        next_before=("next", "coming", "this coming"),
-        next_week=("next week",),
-        filler_before=("on", "the", "this"),
-        filler_after=(
-            "morning",
-            "in the morning",
-            "afternoon",
-            "in the afternoon",
-            "evening",
-            "in the evening",
-            "night",
-        ),
-        weekdays={"tues": 1, "weds": 2, "thur": 3, "thurs": 3},
-        month_first_slashes=True,
-    ),
-    "de": _Words(
-        cldr="de",
-        relative={
-            "heute": 0,
-            "morgen": 1,
-            "übermorgen": 2,
-            "uebermorgen": 2,
-            "gestern": -1,
-            "vorgestern": -2,
-        },
-        numbers={"ein": 1, "eine": 1, "einem": 1, "einer": 1, "einen": 1, "zwei": 2, "drei": 3}
-        | {"vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9}
-        | {"zehn": 10},
-        units={"tag": 1, "tage": 1, "tagen": 1, "woche": 7, "wochen": 7},
-        in_before=("in",),
-        next_before=(
-            "nächsten",
-            "nächster",
-            "nächste",
-            "naechsten",
-            "naechster",
-            "naechste",
-            "kommenden",
-            "kommender",
-            "kommende",
-        ),
-        next_week=("nächste woche", "naechste woche", "kommende woche"),
-        filler_before=("am", "an", "den", "diesen", "dieser", "diese"),
-        filler_after=(
-            "früh",
-            "vormittag",
-            "am vormittag",
-            "mittag",
-            "nachmittag",
-            "am nachmittag",
-            "abend",
-            "am abend",
-        ),
-        weekdays={"don": 3, "sam": 5},
-    ),
-    "fr": _Words(
-        cldr="fr",
-        relative={
-            "aujourd'hui": 0,
-            "aujourd hui": 0,
-            "aujourdhui": 0,
-            "auj": 0,
-            "demain": 1,
-            "après demain": 2,
-            "apres demain": 2,
-            "hier": -1,
-            "avant hier": -2,
-        },
-        numbers={"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6}
-        | {"sept": 7, "huit": 8, "neuf": 9, "dix": 10},
-        units={"jour": 1, "jours": 1, "semaine": 7, "semaines": 7},
-        in_before=("dans", "d'ici"),
-        next_before=("prochain", "le prochain"),
-        next_after=("prochain", "qui vient"),
-        next_week=("de la semaine prochaine", "la semaine prochaine", "semaine prochaine"),
-        filler_before=("le", "ce"),
-        filler_after=("matin", "après midi", "apres midi", "soir"),
-    ),
-    "es": _Words(
-        cldr="es",
-        relative={
-            "hoy": 0,
-            "mañana": 1,
-            "pasado mañana": 2,
-            "ayer": -1,
-            "anteayer": -2,
-            "antier": -2,
-            "antes de ayer": -2,
-        },
-        numbers={"un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5}
-        | {"seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10},
-        units={"día": 1, "días": 1, "semana": 7, "semanas": 7},
-        in_before=("en", "dentro de"),
-        next_before=("próximo", "el próximo", "este próximo"),
-        next_after=("próximo", "que viene"),
-        next_week=(
-            "de la semana que viene",
-            "de la próxima semana",
-            "la semana que viene",
-            "la próxima semana",
-        ),
-        filler_before=("el", "este"),
-        filler_after=(
-            "por la mañana",
-            "en la mañana",
-            "por la tarde",
-            "en la tarde",
-            "por la noche",
-        ),
-    ),
-    "no": _Words(
-        cldr="nb",
-        relative={
-            "i dag": 0,
-            "idag": 0,
-            "i morgen": 1,
-            "imorgen": 1,
-            "i overmorgen": 2,
-            "overmorgen": 2,
-            "i går": -1,
-            "igår": -1,
-            "i forgårs": -2,
-            "forgårs": -2,
-        },
-        numbers={"en": 1, "ett": 1, "ei": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5}
-        | {"seks": 6, "sju": 7, "syv": 7, "åtte": 8, "ni": 9, "ti": 10},
-        units={"dag": 1, "dager": 1, "døgn": 1, "uke": 7, "uker": 7, "uka": 7},
-        in_before=("om",),
-        next_before=("neste", "kommende", "førstkommende"),
-        next_week=("neste uke", "neste veke"),
-        filler_before=("på", "den", "denne"),
-        filler_after=("formiddag", "ettermiddag", "kveld"),
-    ),
-    "nl": _Words(
-        cldr="nl",
-        relative={
-            "vandaag": 0,
-            "morgen": 1,
-            "morgenochtend": 1,
-            "morgenmiddag": 1,
-            "morgenavond": 1,
-            "overmorgen": 2,
-            "gisteren": -1,
-            "eergisteren": -2,
-        },
-        numbers={"een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6}
-        | {"zeven": 7, "acht": 8, "negen": 9, "tien": 10},
-        units={"dag": 1, "dagen": 1, "week": 7, "weken": 7},
-        in_before=("over", "binnen"),
-        next_before=("volgende", "komende", "aanstaande"),
-        next_week=("volgende week", "komende week"),
-        filler_before=("op", "deze"),
-        filler_after=("ochtend", "middag", "avond", "'s ochtends", "'s middags", "'s avonds"),
-    ),
-    "it": _Words(
-        cldr="it",
-        relative={
-            "oggi": 0,
-            "domani": 1,
-            "dopodomani": 2,
-            "dopo domani": 2,
-            "ieri": -1,
-            "l'altro ieri": -2,
-            "altro ieri": -2,
-            "altroieri": -2,
-            "l'altroieri": -2,
-        },
-        numbers={"un": 1, "uno": 1, "una": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5}
-        | {"sei": 6, "sette": 7, "otto": 8, "nove": 9, "dieci": 10},
-        units={"giorno": 1, "giorni": 1, "settimana": 7, "settimane": 7},
-        in_before=("tra", "fra"),
-        next_before=("prossimo", "il prossimo", "prossima", "la prossima"),
-        next_after=("prossimo", "prossima"),
-        next_week=(
-            "della prossima settimana",
-            "della settimana prossima",
-            "la prossima settimana",
-            "prossima settimana",
-        ),
-        filler_before=("il", "questo"),
-        filler_after=(
-            "mattina",
-            "di mattina",
-            "in mattinata",
-            "pomeriggio",
-            "nel pomeriggio",
-            "sera",
-        ),
-    ),
-    "pl": _Words(
-        cldr="pl",
-        relative={
-            "dziś": 0,
-            "dzisiaj": 0,
-            "jutro": 1,
-            "pojutrze": 2,
-            "wczoraj": -1,
-            "przedwczoraj": -2,
-        },
-        numbers={"jeden": 1, "jedna": 1, "dwa": 2, "dwie": 2, "trzy": 3, "cztery": 4}
-        | {"pięć": 5, "sześć": 6, "siedem": 7, "osiem": 8, "dziewięć": 9, "dziesięć": 10},
-        units={"dzień": 1, "dni": 1, "tydzień": 7, "tygodnie": 7, "tygodni": 7},
-        in_before=("za",),
-        next_before=(
-            "w przyszły",
-            "w przyszłą",
-            "przyszły",
-            "przyszła",
-            "przyszłą",
-            "w następny",
-            "w następną",
-            "następny",
-            "następna",
-            "następną",
-            "w najbliższy",
-            "w najbliższą",
-            "najbliższy",
-            "najbliższa",
-        ),
-        next_week=("w przyszłym tygodniu", "w następnym tygodniu"),
-        filler_before=("w", "we", "w ten", "w tę", "ten"),
-        filler_after=("rano", "przed południem", "po południu", "wieczorem"),
-        # Accusative, as in "w środę": the other weekdays look the same in both cases.
-        weekdays={"środę": 2, "sobotę": 5, "niedzielę": 6, "pn": 0, "cz": 3, "sb": 5, "nd": 6},
-        number_optional=True,
-    ),
-    "sv": _Words(
-        cldr="sv",
-        relative={
-            "idag": 0,
-            "i dag": 0,
-            "imorgon": 1,
-            "i morgon": 1,
-            "imorn": 1,
-            "i morn": 1,
-            "i övermorgon": 2,
-            "iövermorgon": 2,
-            "övermorgon": 2,
-            "igår": -1,
-            "i går": -1,
-            "i förrgår": -2,
-            "förrgår": -2,
-        },
-        numbers={"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6}
-        | {"sju": 7, "åtta": 8, "nio": 9, "tio": 10},
-        units={"dag": 1, "dagar": 1, "vecka": 7, "veckor": 7},
-        in_before=("om",),
-        next_before=("nästa", "kommande"),
-        next_week=("nästa vecka",),
-        filler_before=("på", "den", "denna"),
-        filler_after=(
-            "förmiddag",
-            "på förmiddagen",
-            "eftermiddag",
-            "på eftermiddagen",
-            "kväll",
-            "på kvällen",
-        ),
-    ),
-    "tr": _Words(
-        cldr="tr",
-        relative={
-            "bugün": 0,
-            "yarın": 1,
-            "öbür gün": 2,
-            "öbürgün": 2,
-            "ertesi gün": 2,
-            "yarından sonra": 2,
-            "dün": -1,
-            "evvelsi gün": -2,
-            "önceki gün": -2,
-        },
-        numbers={"bir": 1, "iki": 2, "üç": 3, "dört": 4, "beş": 5, "altı": 6, "yedi": 7}
-        | {"sekiz": 8, "dokuz": 9, "on": 10},
-        units={"gün": 1, "hafta": 7},
-        in_after=("sonra",),
-        next_before=("gelecek", "önümüzdeki"),
-        next_week=("haftaya", "gelecek hafta", "önümüzdeki hafta"),
-        filler_before=("bu",),
-        filler_after=("günü", "sabah", "öğlen", "öğleden sonra", "akşam"),
-    ),
-    "da": _Words(
-        cldr="da",
-        relative={
-            "i dag": 0,
-            "idag": 0,
-            "i morgen": 1,
-            "imorgen": 1,
-            "i overmorgen": 2,
-            "overmorgen": 2,
-            "i går": -1,
-            "igår": -1,
-            "i forgårs": -2,
-            "forgårs": -2,
-        },
-        numbers={"en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6}
-        | {"syv": 7, "otte": 8, "ni": 9, "ti": 10},
-        units={"dag": 1, "dage": 1, "døgn": 1, "uge": 7, "uger": 7},
-        in_before=("om",),
-        next_before=("næste", "kommende", "førstkommende"),
-        next_week=("næste uge",),
-        filler_before=("på", "den", "denne"),
-        filler_after=(
-            "formiddag",
-            "om formiddagen",
-            "eftermiddag",
-            "om eftermiddagen",
-            "aften",
-            "om aftenen",
-        ),
-    ),
-}
-LANGUAGES: Final = tuple(_WORDS)
 
 Phrase = tuple[str, ...]
 
@@ -506,89 +158,183 @@ def _cldr_months(locale: str) -> tuple[Names, Names]:
     return full, short
 
 
+_ROMAN_MONTHS: Final = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+_FUZZY_MIN: Final = 5  # a word this long may carry one typing slip ("thrusday", "Freiatg")
+
+
 @dataclass(frozen=True)
 class _Language:
     """One language's vocabulary, folded and ready for lookups."""
 
+    code: str
+    cldr: str
     relative: dict[str, int]
     numbers: dict[str, int]
     units: dict[str, int]
-    in_before: tuple[Phrase, ...]
-    in_after: tuple[Phrase, ...]
-    next_before: tuple[Phrase, ...]
-    next_after: tuple[Phrase, ...]
-    filler_before: tuple[Phrase, ...]
-    filler_after: tuple[Phrase, ...]
-    next_week: tuple[Phrase, ...]
+    month_units: dict[str, int]
+    ordinals: dict[str, int]
+    phrases: dict[str, tuple[Phrase, ...]]  # "in_before", "next_after", "this_week", ...
+    suffixes: tuple[str, ...]
     weekdays: dict[str, int]
     weekday_names: tuple[tuple[str, int], ...]
     months: dict[str, int]
     month_names: tuple[tuple[str, int], ...]
     month_first_slashes: bool
     number_optional: bool
-    cldr: str
+    today_word: str
 
     def weekday(self, word: str) -> int | None:
-        return _lookup(word.rstrip("."), self.weekdays, self.weekday_names)
+        word = word.rstrip(".")
+        if self.code == "nl":
+            word = word.replace("y", "ij")  # "vrydag"
+        found = _lookup(word, self.weekdays, self.weekday_names)
+        if found is None:
+            found = self._without_suffix(word, self.weekdays)
+        if found is None and len(word) >= _FUZZY_MIN and word.isalpha():
+            found = _near(word, self.weekday_names)
+        return found
 
     def month(self, word: str) -> int | None:
-        return _lookup(word.rstrip("."), self.months, self.month_names)
+        word = word.rstrip(".")
+        found = _lookup(word, self.months, self.month_names, shortest=3)  # "jul" for "juli"
+        return found if found is not None else self._without_suffix(word, self.months)
+
+    def relative_day(self, text: str) -> int | None:
+        if (found := self.relative.get(text)) is not None:
+            return found
+        if (found := self._without_suffix(text, self.relative)) is not None:
+            return found
+        if len(text) >= _FUZZY_MIN and " " not in text:
+            return _near(text, tuple(self.relative.items()))
+        return None
+
+    def _without_suffix(self, word: str, names: Mapping[str, int]) -> int | None:
+        """Turkish endings on a day word: "yarına", "cumaya", "Aralık'ta"."""
+        bare = word.replace("'", "")
+        for suffix in self.suffixes:
+            if bare.endswith(suffix) and (found := names.get(bare[: -len(suffix)])) is not None:
+                return found
+        return None
 
 
-def _lookup(word: str, exact: Mapping[str, int], full: Sequence[tuple[str, int]]) -> int | None:
-    """A known name or abbreviation, else an unambiguous prefix of at least four letters."""
+def _lookup(
+    word: str, exact: Mapping[str, int], full: Sequence[tuple[str, int]], shortest: int = 4
+) -> int | None:
+    """A known name or abbreviation, else an unambiguous prefix of at least `shortest` letters."""
     if word in exact:
         return exact[word]
-    if len(word) < 4 or not word.isalpha():
+    if len(word) < shortest or not word.isalpha():
         return None
     matches = {value for name, value in full if name.startswith(word)}
     return matches.pop() if len(matches) == 1 else None
 
 
+def _near(word: str, names: Iterable[tuple[str, int]]) -> int | None:
+    """The value of the only name one typing slip away from `word`."""
+    matches = {
+        value for name, value in names if len(name) >= _FUZZY_MIN and one_edit_apart(word, name)
+    }
+    return matches.pop() if len(matches) == 1 else None
+
+
+@functools.cache
+def _vocabulary() -> dict[str, dict[str, Any]]:
+    text = resources.files("bot").joinpath("data", "day_words.yaml").read_text("utf-8")
+    loaded: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    return loaded
+
+
+LANGUAGES: Final = ("en", "de", "fr", "es", "no", "nl", "it", "pl", "sv", "tr", "da")
+_PHRASE_KEYS: Final = (
+    "in_before",
+    "in_after",
+    "next_before",
+    "next_after",
+    "last_before",
+    "last_after",
+    "week_later_before",
+    "week_later_after",
+    "after_next_before",
+    "after_next_after",
+    "next_week",
+    "this_week",
+    "week_after_next",
+    "week_of",
+    "week_number",
+    "week_fillers",
+    "filler_before",
+    "filler_after",
+)
+
+
+def _folded_map(values: Mapping[Any, Any] | None) -> dict[str, int]:
+    return {" ".join(fold(str(key)).split()): int(value) for key, value in (values or {}).items()}
+
+
 @functools.cache
 def _language(code: str) -> _Language:
-    words = _WORDS[code]
-    day_names, day_abbreviations = _cldr_weekdays(words.cldr)
-    month_names, month_abbreviations = _cldr_months(words.cldr)
-    extra_days = [(fold(name), value) for name, value in words.weekdays.items()]
+    words = _vocabulary()[code]
+    cldr = str(words["cldr"])
+    day_names, day_abbreviations = _cldr_weekdays(cldr)
+    month_names, month_abbreviations = _cldr_months(cldr)
+    extra_days = list(_folded_map(words.get("weekdays")).items())
+    extra_months = (
+        [(name, index + 1) for index, name in enumerate(_ROMAN_MONTHS)] if code == "pl" else []
+    )
+    relative = _folded_map(words["relative"])
     return _Language(
-        relative={" ".join(fold(k).split()): v for k, v in words.relative.items()},
-        numbers={fold(k): v for k, v in words.numbers.items()},
-        units={fold(k): v for k, v in words.units.items()},
-        in_before=_phrases(words.in_before),
-        in_after=_phrases(words.in_after),
-        next_before=_phrases(words.next_before),
-        next_after=_phrases(words.next_after),
-        filler_before=_phrases(words.filler_before),
-        filler_after=_phrases(words.filler_after),
-        next_week=_phrases(words.next_week),
+        code=code,
+        cldr=cldr,
+        relative=relative,
+        numbers=_folded_map(words.get("numbers")),
+        units=_folded_map(words.get("units")),
+        month_units=_folded_map(words.get("month_units")),
+        ordinals=_folded_map(words.get("ordinals")),
+        phrases={key: _phrases(words.get(key) or ()) for key in _PHRASE_KEYS},
+        suffixes=tuple(
+            sorted((fold(s) for s in words.get("suffixes") or ()), key=len, reverse=True)
+        ),
         weekdays=_unambiguous(day_names + day_abbreviations + extra_days),
         weekday_names=tuple(day_names),
-        months=_unambiguous(month_names + month_abbreviations),
+        months=_unambiguous(month_names + month_abbreviations + extra_months),
         month_names=tuple(month_names),
-        month_first_slashes=words.month_first_slashes,
-        number_optional=words.number_optional,
-        cldr=words.cldr,
+        month_first_slashes=bool(words.get("month_first_slashes")),
+        number_optional=bool(words.get("number_optional")),
+        today_word=next(word for word, offset in relative.items() if offset == 0),
     )
 
 
 # --- the rules ---------------------------------------------------------------------------------
 
 _ISO = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
-_NUMERIC = re.compile(r"([0-9]{1,2}) ?([./-]) ?([0-9]{1,2})(?: ?\2 ?([0-9]{4}|[0-9]{2}))?")
-_ORDINAL = r"(?:\.|st|nd|rd|th|er|e|ste|o|°|:e)?"
+_NUMERIC = re.compile(
+    r"([0-9]{1,2}) ?([./-]) ?([0-9]{1,2})(?: ?(?:\2|-) ?'?([0-9]{4}|[0-9]{2}))?\.?(?: r)?"
+)
+# "17 02": day and month with a space, as French writes them; a year may follow.
+_SPACED = re.compile(r"([0-9]{1,2}) ([0-9]{1,2})(?: ([0-9]{4}))?")
+_ORDINAL = r"(?:\.|st|nd|rd|th|er|re|e|de|ste|o|°|º|:e|:a|-?tego|-?go|-?ego|-?ej)?"
 _NAMED_DAY_FIRST = re.compile(
-    rf"([0-9]{{1,2}}){_ORDINAL} ?(?:(?:de|of|the) )?([^\W\d_]+)\.?"
-    r"(?: (?:(?:de|del) )?([0-9]{4}|[0-9]{2})(?: ?r)?)?"
+    rf"([0-9]{{1,2}}){_ORDINAL} ?(?:(?:de|of|the) )?([^\W\d_]+'?[^\W\d_]*)\.?"
+    r"(?: (?:(?:de|del) )?'?([0-9]{4}|[0-9]{2})(?: ?r)?)?"
 )
 _NAMED_MONTH_FIRST = re.compile(
-    r"([^\W\d_]+)\.? ?(?:the )?([0-9]{1,2})(?:st|nd|rd|th|\.)?(?: ([0-9]{4}|[0-9]{2}))?"
+    r"([^\W\d_]+)\.? ?(?:the )?([0-9]{1,2})(?:st|nd|rd|th|\.)?(?: '?([0-9]{4}|[0-9]{2}))?"
 )
+# A day of the month alone: "15th", "15:e", "15-tego", Turkish "15'i", "30'unda".
+_DAY_OF_MONTH = re.compile(
+    r"([0-9]{1,2})(?:\.|st|nd|rd|th|er|re|e|de|ste|o|°|º|:e|:a|-?tego|-?go|-?ego"
+    r"|'(?:i|si|u|unda|inda|sinde|inde|ında))"  # not "11'de": that is "at 11"
+)
+_BARE_NUMBER = re.compile(r"([0-9]{1,2})")
 _COUNT = re.compile(r"[0-9]{1,3}")
+_CENTURY_AHEAD: Final = 20  # "27" is 2027; "74" would be 2074, so it is 1974
 
 
-def _year(raw: str) -> int:
-    return int(raw) + (2000 if len(raw) == 2 else 0)
+def _year(raw: str, today: date) -> int:
+    if len(raw) != 2:
+        return int(raw)
+    year = 2000 + int(raw)
+    return year if year <= today.year + _CENTURY_AHEAD else year - 100
 
 
 def _exact(year: int, month: int, day: int) -> date | None:
@@ -606,15 +352,28 @@ def _next_occurrence(month: int, day: int, today: date) -> date | None:
     return None
 
 
+def _next_day_of_month(day: int, today: date) -> date | None:
+    """The next `day` of a month, today included ("le 2" on the 5th is the 2nd of next month)."""
+    year, month = today.year, today.month
+    for _ in range(14):
+        if (candidate := _exact(year, month, day)) is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
 def _day_month(day: int, month: int, year: str | None, today: date) -> date | None:
     if year is None:
         return _next_occurrence(month, day, today)
-    return _exact(_year(year), month, day)
+    return _exact(_year(year, today), month, day)
 
 
 def _numeric(text: str, language: _Language, today: date) -> list[date] | None:
     if match := _ISO.fullmatch(text):
         found = _exact(int(match[1]), int(match[3]), int(match[4]))
+        return None if found is None else [found]
+    if not language.month_first_slashes and (match := _SPACED.fullmatch(text)):
+        found = _day_month(int(match[1]), int(match[2]), match[3], today)
         return None if found is None else [found]
     if not (match := _NUMERIC.fullmatch(text)):
         return None
@@ -625,7 +384,7 @@ def _numeric(text: str, language: _Language, today: date) -> list[date] | None:
     else:
         orders = [(first, second)]
     days = [_day_month(day, month, year, today) for day, month in orders]
-    return [day for day in days if day is not None] or None
+    return list(dict.fromkeys(day for day in days if day is not None)) or None
 
 
 def _named(text: str, language: _Language, today: date) -> list[date] | None:
@@ -643,7 +402,25 @@ def _named(text: str, language: _Language, today: date) -> list[date] | None:
     return None if found is None else [found]
 
 
+def _day_of_month(text: str, today: date, *, bare: bool) -> list[date] | None:
+    """ "15th", "15-tego"; "15" alone only when `bare` (after "le", "den", or a weekday)."""
+    match = _DAY_OF_MONTH.fullmatch(text) or (_BARE_NUMBER.fullmatch(text) if bare else None)
+    if match is None or not 1 <= int(match[1]) <= 31:
+        return None
+    found = _next_day_of_month(int(match[1]), today)
+    return None if found is None else [found]
+
+
+def _with_ordinal_words(text: str, language: _Language) -> str:
+    """Polish "drugiego stycznia" as "2 stycznia"."""
+    words = text.split()
+    if words and words[0] in language.ordinals:
+        words[0] = str(language.ordinals[words[0]])
+    return " ".join(words)
+
+
 def _calendar(text: str, language: _Language, today: date) -> list[date] | None:
+    text = _with_ordinal_words(text, language)
     return _numeric(text, language, today) or _named(text, language, today)
 
 
@@ -651,59 +428,101 @@ def _edge(words: list[str], phrases: Sequence[Phrase], front: bool) -> list[str]
     """`words` without one of `phrases` at its front (or back), if it is there with more."""
     for phrase in phrases:
         size = len(phrase)
-        if size < len(words) and tuple(words[:size] if front else words[-size:]) == phrase:
+        edge = words[:size] if front else words[-size:]
+        if size < len(words) and tuple(word.rstrip(".") for word in edge) == phrase:
             return words[size:] if front else words[:-size]
     return None
 
 
-def _modifiers(words: list[str], language: _Language) -> tuple[list[str], bool, bool]:
-    """Strip fillers and "next"/"next week" phrases from both ends: (rest, next, next week)."""
-    said_next = said_next_week = False
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What the words around a day said about it."""
+
+    next: bool = False
+    next_week: bool = False
+    last: bool = False
+    week_later: bool = False
+    filler: bool = False
+
+
+def _modifiers(words: list[str], language: _Language) -> tuple[list[str], _Said]:
+    """Strip fillers and "next"/"next week"/"last" phrases from both ends."""
+    phrases = language.phrases
     edges = (
-        (language.next_week, True, "week"),
-        (language.next_week, False, "week"),
-        (language.next_before, True, "next"),
-        (language.next_after, False, "next"),
-        (language.filler_before, True, ""),
-        (language.filler_after, False, ""),
+        ("next_week", True, "next_week"),
+        ("next_week", False, "next_week"),
+        ("week_later_before", True, "week_later"),
+        ("week_later_after", False, "week_later"),
+        ("after_next_before", True, "week_later"),
+        ("after_next_after", False, "week_later"),
+        ("next_before", True, "next"),
+        ("next_after", False, "next"),
+        ("last_before", True, "last"),
+        ("last_after", False, "last"),
+        ("filler_before", True, "filler"),
+        ("filler_after", False, "filler"),
     )
+    said: dict[str, bool] = {}
     stripped = True
     while stripped:
         stripped = False
-        for phrases, front, meaning in edges:
-            if (rest := _edge(words, phrases, front)) is not None:
-                words, stripped = rest, True
-                said_next |= meaning == "next"
-                said_next_week |= meaning == "week"
+        for key, front, meaning in edges:
+            if (rest := _edge(words, phrases[key], front)) is not None:
+                words, stripped, said[meaning] = rest, True, True
                 break
-    return words, said_next, said_next_week
+    return words, _Said(**said)
 
 
-def _weekday_date(weekday: int, today: date, said_next: bool) -> date:
+def _weekday_date(weekday: int, today: date, said: _Said) -> date:
     ahead = (weekday - today.weekday()) % 7
+    if said.last:
+        return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+    if said.next_week:
+        return today + timedelta(days=7 - today.weekday() + weekday)
     # "friday" on a Friday is today; "next friday" on a Friday is a week later.
-    return today + timedelta(days=ahead or (7 if said_next else 0))
+    day = today + timedelta(days=ahead or (7 if said.next else 0))
+    return day + timedelta(days=7) if said.week_later else day
 
 
-def _in_days(words: list[str], language: _Language) -> int | None:
-    """The days in "in 3 days", "om to uker", "3 gün sonra"."""
-    rest = _edge(words, language.in_before, front=True)
+def _add_months(day: date, months: int) -> date | None:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    if not 1 <= year <= 9999:
+        return None
+    for last in (day.day, 30, 29, 28):
+        if (found := _exact(year, month + 1, min(day.day, last))) is not None:
+            return found
+    return None
+
+
+def _count(word: str, language: _Language) -> int | None:
+    if _COUNT.fullmatch(word):
+        return int(word)
+    return language.numbers.get(word)
+
+
+def _ahead(words: list[str], language: _Language, start: date) -> date | None:
+    """The day in "in 3 days", "om to uker", "3 gün sonra", "in a month", "dans 3 ans"."""
+    rest = _edge(words, language.phrases["in_before"], front=True)
     if rest is None:
-        rest = _edge(words, language.in_after, front=False)
+        rest = _edge(words, language.phrases["in_after"], front=False)
     if rest is None:
         return None
     if len(rest) == 1 and language.number_optional:
         rest = ["1", *rest]  # Polish "za tydzień": in a week
-    if len(rest) != 2 or (unit := language.units.get(rest[1])) is None:
+    if len(rest) == 1 and rest[0] in ("fortnight",):
+        rest = ["1", *rest]
+    if len(rest) != 2 or (count := _count(rest[0], language)) is None:
         return None
-    if _COUNT.fullmatch(rest[0]):
-        return int(rest[0]) * unit
-    count = language.numbers.get(rest[0])
-    return None if count is None else count * unit
+    if (days := language.units.get(rest[1])) is not None:
+        return start + timedelta(days=count * days)
+    if (months := language.month_units.get(rest[1])) is not None:
+        return _add_months(start, count * months)
+    return None
 
 
 def _with_weekday(words: list[str], language: _Language, today: date) -> list[date] | None:
-    """ "Fri 24.12.", "5 Mart 2027 Cuma": the weekday must agree with the date."""
+    """ "Fri 24.12.", "5 Mart 2027 Cuma", "Thu 15th": the weekday must agree with the date."""
     if len(words) < 2:
         return None
     if (weekday := language.weekday(words[0])) is not None:
@@ -712,8 +531,11 @@ def _with_weekday(words: list[str], language: _Language, today: date) -> list[da
         rest = words[:-1]
     else:
         return None
-    rest, said_next, said_next_week = _modifiers(rest, language)
-    days = None if said_next or said_next_week else _calendar(" ".join(rest), language, today)
+    rest, said = _modifiers(rest, language)
+    if said.next or said.next_week or said.last or said.week_later:
+        return None
+    joined = " ".join(rest)
+    days = _calendar(joined, language, today) or _day_of_month(joined, today, bare=True)
     if days is None:
         return None
     if len(days) > 1:  # English "Fri 03/04": the weekday may pick one of the two orders
@@ -724,26 +546,96 @@ def _with_weekday(words: list[str], language: _Language, today: date) -> list[da
     return [day] if shift == 0 else [day, day + timedelta(days=shift)]
 
 
-def _candidates(text: str, language: _Language, today: date) -> list[date] | None:
-    """Every day `text` could mean, likeliest first; None when it names no day."""
-    if (offset := language.relative.get(text)) is not None:
+def _candidates(words: list[str], language: _Language, today: date) -> list[date] | None:
+    """Every day the words could mean, likeliest first; None when they name no day."""
+    text = " ".join(words)
+    if (offset := language.relative_day(text)) is not None:
         return [today + timedelta(days=offset)]
     if days := _calendar(text, language, today):
         return days
-    words = text.split()
-    if (ahead := _in_days(words, language)) is not None:
-        return [today + timedelta(days=ahead)]
-    rest, said_next, said_next_week = _modifiers(words, language)
+    rest, said = _modifiers(words, language)
+    for phrase in (words, rest):
+        if (day := _ahead(phrase, language, today)) is not None:
+            return [day]
+        if len(phrase) > 1 and language.relative.get(phrase[0]) == 0:
+            # "heute in einer Woche", "i dag om en uke", "oggi a otto", "heute in drei Jahren"
+            if (day := _ahead(phrase[1:], language, today)) is not None:
+                return [day]
+            if _edge(["", *phrase[1:]], language.phrases["week_later_after"], False) == [""]:
+                return [today + timedelta(days=7)]
     if len(rest) == 1 and (weekday := language.weekday(rest[0])) is not None:
-        if said_next_week:
-            return [today + timedelta(days=7 - today.weekday() + weekday)]
-        return [_weekday_date(weekday, today, said_next)]
-    if said_next or said_next_week:
+        return [_weekday_date(weekday, today, said)]
+    if said.week_later and language.relative_day(" ".join(rest)) == 0:
+        return [today + timedelta(days=7)]  # "de hoy en ocho", "i dag otte dage"
+    if said.next or said.next_week or said.last or said.week_later:
         return None
     joined = " ".join(rest)
-    if (offset := language.relative.get(joined)) is not None:
+    if (offset := language.relative_day(joined)) is not None:
         return [today + timedelta(days=offset)]
-    return _calendar(joined, language, today) or _with_weekday(rest, language, today)
+    return (
+        _calendar(joined, language, today)
+        or _day_of_month(joined, today, bare=said.filler)
+        or _with_weekday(rest, language, today)
+        or _last_weekday(rest, language, today)
+    )
+
+
+def _last_weekday(words: list[str], language: _Language, today: date) -> list[date] | None:
+    """Scandinavian "i fredags": last Friday."""
+    if language.code in ("sv", "da", "no") and len(words) == 2 and words[0] == "i":
+        if words[1].endswith("s") and (weekday := language.weekday(words[1][:-1])) is not None:
+            return [today - timedelta(days=(today.weekday() - weekday) % 7 or 7)]
+    return None
+
+
+# --- weeks -------------------------------------------------------------------------------------
+
+_WEEK_NUMBER = re.compile(r"([0-9]{1,2})")
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _week(words: list[str], language: _Language, today: date) -> date | None:
+    """The Monday of the week `words` name: "next week", "KW 51", "the week of the 21st"."""
+    phrases = language.phrases
+    words = [word.rstrip(".") for word in words]
+    for stage in range(3):
+        key = tuple(words)
+        if key in phrases["next_week"]:
+            return _monday(today) + timedelta(days=7)
+        if key in phrases["this_week"]:
+            return _monday(today)
+        if key in phrases["week_after_next"]:
+            return _monday(today) + timedelta(days=14)
+        # "sometime next week", "w tym tygodniu": without fillers, then without articles
+        fillers = phrases["week_fillers"] if stage == 0 else phrases["filler_before"]
+        while (rest := _edge(words, fillers, front=True)) is not None:
+            words = rest
+    if (rest := _edge(words, phrases["week_number"], front=True)) is not None and len(rest) == 1:
+        if (match := _WEEK_NUMBER.fullmatch(rest[0].rstrip("."))) is not None:
+            return _iso_week(int(match[1]), today)
+    if (rest := _edge(words, phrases["week_of"], front=True)) is not None:
+        days = _candidates(rest, language, today)
+        if days is None:
+            rest, _ = _modifiers(rest, language)
+            days = _day_of_month(" ".join(rest), today, bare=True)
+        if days and len(days) == 1:
+            return _monday(days[0])
+    return None
+
+
+def _iso_week(number: int, today: date) -> date | None:
+    """The Monday of the next ISO week with that number (this week included)."""
+    for year in (today.year, today.year + 1):
+        try:
+            monday = date.fromisocalendar(year, number, 1)
+        except ValueError:
+            continue
+        if monday + timedelta(days=6) >= today:
+            return monday
+    return None
 
 
 # --- dateparser, for what the rules don't know -------------------------------------------------
@@ -769,7 +661,7 @@ def _date_data_parser(locale: str, today: date) -> Any:
 
 
 def _dateparser_day(text: str, locale: str, today: date) -> date | None:
-    """The day dateparser reads in `text`, if it reads exactly a day (or a week from now)."""
+    """The day dateparser reads in `text`, if it reads exactly a day."""
     # A single word would be in our own tables if it named a day; dateparser, though, reads
     # German "die" (the article) as Tuesday. Addresses and bare numbers are no days either.
     if " " not in text or len(text) > 40 or _NOT_A_DAY.search(text):
@@ -783,12 +675,63 @@ def _dateparser_day(text: str, locale: str, today: date) -> date | None:
     when = getattr(data, "date_obj", None)
     period = getattr(data, "period", None)
     # "december" is a month and "10am" a time (RETURN_TIME_AS_PERIOD), neither is a day.
-    if not isinstance(when, datetime) or period not in ("day", "week"):
+    if not isinstance(when, datetime) or period != "day":
         return None
     return when.date()
 
 
-# --- the entry point ---------------------------------------------------------------------------
+# --- days with times ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TypedWhen:
+    """What a typed text names: a day or a week (its Monday), and maybe a time of that day."""
+
+    day: date | None = None
+    week: date | None = None
+    time: TimeWish | None = None
+
+
+def _expanded(text: str, language: _Language) -> list[str]:
+    """Words with today-and-part phrases spelled out and glued parts taken apart."""
+    for phrase, spelled in sorted(spelled_out(language.code).items(), key=lambda i: -len(i[0])):
+        text = re.sub(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", spelled, text)
+    endings = compound_endings(language.code)
+    words: list[str] = []
+    for word in text.split():
+        for ending, part in endings.items():
+            stem = word[: -len(ending)]
+            if (
+                word.endswith(ending)
+                and stem
+                and (language.weekday(stem) is not None or language.relative.get(stem) is not None)
+            ):
+                words.extend([stem, ending])
+                break
+        else:
+            words.append(word)
+    return words
+
+
+def _day_answer(words: list[str], language: _Language, today: date) -> list[date] | None:
+    return _candidates(words, language, today) if 0 < len(words) <= 8 else None
+
+
+def _split(
+    words: list[str], language: _Language, today: date
+) -> tuple[list[date], TimeWish] | None:
+    """The day and the time when the time is said at the start and/or end of the words."""
+    size = len(words)
+    for length in range(size - 1, 0, -1):  # the longest day first
+        for start in range(0, size - length + 1):
+            time_words = [*words[:start], *words[start + length :]]
+            wish = read_time(" ".join(time_words), language.code)
+            if wish is None:
+                continue
+            days = _day_answer(words[start : start + length], language, today)
+            if days:
+                return days, wish
+    return None
 
 
 def _decide(candidates: list[date], today: date) -> date:
@@ -800,21 +743,47 @@ def _decide(candidates: list[date], today: date) -> date:
     return upcoming[0]
 
 
-def parse_day(text: str, today: date, language: str = "en") -> date | None:
-    """The day meant by `text` in `language`; None when it names no day (see module doc).
-
-    Raises PastDayError when the day is over and AmbiguousDayError when it fits several days.
-    """
+def parse_when(text: str, today: date, language: str = "en") -> TypedWhen | None:
+    """The day (or week) and time of day meant by `text` in `language`; None when it names
+    neither (see module doc). Raises PastDayError when the day is over and AmbiguousDayError
+    when it fits several days."""
     language_ = _language(negotiate_language(language, "en"))
-    cleaned = _clean(text)
-    without_time = " ".join(_BARE_HOUR.sub(" ", _CLOCK_TIME.sub(" ", cleaned)).split())
-    if not without_time:
-        return None  # "10:30" is a time, not a day
+    words = _expanded(fold(_clean(text)), language_)
+    if not words:
+        return None
     try:
-        candidates = _candidates(fold(without_time), language_, today)
+        return _when(words, language_, today)
     except OverflowError:
         return None  # "in 999 weeks" said near date.max
-    if candidates is None:
-        day = _dateparser_day(without_time, language_.cldr, today)
-        candidates = None if day is None else [day]
-    return None if candidates is None else _decide(candidates, today)
+
+
+def _when(words: list[str], language_: _Language, today: date) -> TypedWhen | None:
+    if (days := _day_answer(words, language_, today)) is not None:
+        return TypedWhen(day=_decide(days, today))
+    if (monday := _week(words, language_, today)) is not None:
+        return TypedWhen(week=monday)
+    if (found := _split(words, language_, today)) is not None:
+        days, wish = found
+        return TypedWhen(day=_decide(days, today), time=wish)
+    if (wish := read_time(" ".join(words), language_.code)) is not None:
+        return TypedWhen(time=wish)
+    day = _dateparser_day(" ".join(words), language_.cldr, today)
+    if day is None:
+        return None
+    # dateparser drops a weekday that disagrees with the date; the rule is to ask.
+    named = {weekday for word in words if (weekday := language_.weekday(word)) is not None}
+    if len(named) == 1 and (weekday := named.pop()) != day.weekday():
+        shift = (weekday - day.weekday() + 3) % 7 - 3
+        return TypedWhen(day=_decide([day, day + timedelta(days=shift)], today))
+    return TypedWhen(day=_decide([day], today))
+
+
+def parse_day(text: str, today: date, language: str = "en") -> date | None:
+    """The day meant by `text` in `language` (a week: its first day from today on); None when
+    it names no day. Raises PastDayError and AmbiguousDayError like `parse_when`."""
+    when = parse_when(text, today, language)
+    if when is None:
+        return None
+    if when.week is not None:
+        return max(when.week, today)
+    return when.day

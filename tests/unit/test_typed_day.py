@@ -594,12 +594,13 @@ def test_default_language_is_english() -> None:
 @pytest.mark.parametrize(
     ("language", "text", "expected"),
     [
-        # Phrasings left to dateparser: pinned so a dateparser upgrade can't change them silently.
+        # Once left to dateparser, now the project's own rules; "ago" still goes to dateparser.
+        # Pinned so a dateparser upgrade can't change them silently.
         ("en", "the 24th", CHRISTMAS_EVE),
         ("en", "next week", NEXT_MONDAY),
         ("en", "last friday", PastDayError),
         ("en", "3 days ago", PastDayError),
-        ("en", "tomorrow at noon", None),  # a time of day, not a day
+        ("en", "tomorrow at noon", TUESDAY),  # the day; parse_when keeps the noon too
     ],
 )
 def test_dateparser_fallback(language: str, text: str, expected: object) -> None:

@@ -1,0 +1,336 @@
+"""Understand a time of day the customer typed with a day: "afternoon", "after 3 pm", "10:30".
+
+`read_time(text, language)` reads text that is only about the time of day (the caller has
+taken the day away) and returns a `TimeWish`, or None when the text is not wholly a time. The
+words come from bot/data/time_words.yaml: parts of the day, "after"/"before"/"around"/
+"between … and …" and their Turkish endings, hours as numbers or words, and idioms such as
+"halb 11", "kvart över tio", "9 y media".
+
+Hours follow the office day: without am/pm, an hour from 1 to 7 is in the afternoon ("after 3",
+"um 4"), and a part of the day moves the others ("3 Uhr nachmittags", "8 de la noche"). A
+dotted time whose minutes could be a month ("11.12") counts only with a word that says it is a
+time ("kl 11.12", "11.12 Uhr"): without one, it is a date.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final, Literal
+
+import yaml
+
+from bot.contact import one_edit_apart
+from bot.text import fold
+
+__all__ = ["PARTS", "TimeWish", "compound_endings", "read_time", "spelled_out"]
+
+Part = Literal["morning", "noon", "afternoon", "evening"]
+Kind = Literal["part", "at", "after", "before", "around", "between"]
+
+# Where each part of the day lies, in minutes after midnight: [start, end).
+PARTS: Final[Mapping[str, tuple[int, int]]] = {
+    "morning": (6 * 60, 12 * 60),
+    "noon": (11 * 60 + 30, 14 * 60),
+    "afternoon": (12 * 60, 18 * 60),
+    "evening": (17 * 60, 24 * 60),
+}
+AROUND_MINUTES: Final = 60  # "around 2" takes starts from 1 to 3
+_AFTERNOON_HOURS: Final = range(1, 8)  # "at 4" means 16:00 during office hours
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWish:
+    """When on a day the customer would like to start.
+
+    kind "part": `part` names it and `first`/`last` are its window; "at": `first` is the exact
+    start; "after"/"before"/"around": relative to `first`; "between": from `first` to `last`.
+    """
+
+    kind: Kind
+    first: int
+    last: int | None = None
+    part: Part | None = None
+
+    def admits(self, minute: int) -> bool:
+        """Whether a start this many minutes after midnight (local) fits the wish."""
+        if self.kind == "at":
+            return minute == self.first
+        if self.kind == "after":
+            return minute >= self.first
+        if self.kind == "before":
+            return minute < self.first
+        if self.kind == "around":
+            return abs(minute - self.first) <= AROUND_MINUTES
+        return self.first <= minute < (self.last if self.last is not None else 24 * 60)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    minutes: int
+    meridiem: str | None  # "am", "pm" or None
+    bare_hour: bool  # an hour as said ("4", "4:30", "four", "halb 4"), no leading zero
+
+
+# --- vocabulary ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _vocabulary() -> dict[str, dict[str, Any]]:
+    text = resources.files("bot").joinpath("data", "time_words.yaml").read_text("utf-8")
+    loaded: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    return loaded
+
+
+def _folded(words: Iterable[str]) -> list[str]:
+    return sorted({" ".join(fold(str(word)).split()) for word in words}, key=len, reverse=True)
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A regex alternation of words, longest first, each on word boundaries."""
+    folded = _folded(words)
+    return "|".join(re.escape(word) for word in folded) or "(?!)"
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    parts: tuple[tuple[str, Part], ...]  # folded phrase -> part, longest first
+    part_pattern: re.Pattern[str]
+    relations: tuple[tuple[Kind, re.Pattern[str]], ...]
+    hours: dict[str, int]
+    idioms: tuple[tuple[re.Pattern[str], int], ...]
+    noon: frozenset[str]
+
+
+_NUMERIC: Final = r"[0-9]{1,2}(?:[:.h][0-9]{2}|u[0-9]{2})?"
+_MERIDIEM: Final = r"(?: ?(?:am|pm)\b)"
+_SUFFIX: Final = r"(?:'?(?:den|dan|ten|tan|de|da|te|ta|ye|ya|e|a|i|u)\b)"  # Turkish cases
+_ORDINAL_HOUR: Final = r"(?:-?(?:tej|ej|ta|go))"  # Polish "o 9-tej"
+
+
+@functools.cache
+def _grammar(language: str) -> _Grammar:
+    words = _vocabulary()[language]
+    parts: list[tuple[str, Part]] = []
+    for part, phrases in words["parts"].items():
+        parts.extend((phrase, part) for phrase in _folded(phrases))
+    parts.sort(key=lambda item: len(item[0]), reverse=True)
+    hours = {" ".join(fold(str(k)).split()): int(v) for k, v in words.get("hours", {}).items()}
+    noon = frozenset(_folded(words.get("noon", ())))
+    hour = rf"(?:[0-9]{{1,2}}|{_alternatives(hours)})"
+    idioms = []
+    for pattern, offset in words.get("idioms", {}).items():
+        before, _, after = (" ".join(fold(piece).split()) for piece in pattern.partition("H"))
+        rx = (
+            r"\b"
+            + (re.escape(before) + " ?" if before else "")
+            + rf"(?P<h>{hour})"
+            + (" ?" + re.escape(after) if after else "")
+            + r"\b"
+        )
+        idioms.append((re.compile(rx), int(offset)))
+    units = _alternatives(words.get("units", ()))
+    idiom_rx = "|".join(rx.pattern.replace("(?P<h>", "(?:") for rx, _ in idioms) or "(?!)"
+    clock = (
+        rf"(?:(?:{idiom_rx})|(?:{_NUMERIC}){_ORDINAL_HOUR}?{_MERIDIEM}?{_SUFFIX}?"
+        rf"(?: ?(?:{units})\b)?{_SUFFIX}?|(?:{_alternatives(hours)})(?: (?:{units})\b)?"
+        rf"|{_alternatives(noon)})"
+    )
+
+    def group(name: str) -> str:
+        return rf"(?P<{name}>{clock})"
+
+    def words_of(key: str) -> str:
+        return _alternatives(words.get(key, ()))
+
+    at, between, and_ = words_of("at"), words_of("between"), words_of("and")
+    marker = rf"(?:(?:{at}) )?"
+    range_post = words_of("range_post")
+    relations: list[tuple[Kind, str]] = [
+        ("between", rf"(?:{between}) {marker}{group('a')} (?:{and_}) {marker}{group('b')}"),
+        (
+            "between",
+            rf"(?:(?:{between}|{at}) )?{group('a')} ?- ?{group('b')}(?: (?:{range_post}))?",
+        ),
+        ("between", rf"{group('a')} (?:{and_}) {group('b')} (?:{range_post})"),
+        (
+            "after",
+            rf"(?:{words_of('after')}) {marker}{group('a')}(?: (?:{words_of('after_post')}))?",
+        ),
+        ("after", rf"{marker}{group('a')} ?(?:{words_of('after_post')})"),
+        ("before", rf"(?:{words_of('before')}) {marker}{group('a')}"),
+        ("before", rf"{marker}{group('a')} ?(?:{words_of('before_post')})"),
+        ("around", rf"(?:{words_of('around')}) {marker}{group('a')}"),
+        (
+            "around",
+            rf"(?:(?:{words_of('around')}|{at}) )?{group('a')}(?: |-)?(?:{words_of('around_post')})",
+        ),
+        ("at", rf"{marker}{group('a')}"),
+    ]
+    part_words = "|".join(re.escape(phrase) for phrase, _ in parts) or "(?!)"
+    return _Grammar(
+        parts=tuple(parts),
+        part_pattern=re.compile(rf"(?<![\w'])(?:{part_words})(?![\w'])"),
+        relations=tuple((kind, re.compile(rx)) for kind, rx in relations),
+        hours=hours,
+        idioms=tuple(idioms),
+        noon=noon,
+    )
+
+
+def spelled_out(language: str) -> dict[str, str]:
+    """Folded words that say a day and a part of it at once, and the same spelled out
+    ("tonight": "today evening", "domattina": "domani mattina")."""
+    found = _vocabulary()[language].get("spelled") or {}
+    return {
+        " ".join(fold(str(k)).split()): " ".join(fold(str(v)).split()) for k, v in found.items()
+    }
+
+
+def compound_endings(language: str) -> dict[str, str]:
+    """Folded endings that glue a part of the day to a day word ("freitagabend")."""
+    found = _vocabulary()[language].get("compounds", {})
+    return {fold(str(k)): str(v) for k, v in found.items()}
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+_MARKED_UNIT: Final = re.compile(r"[0-9](?: ?(?:h|u|uhr|uur|heures?|horas?|hs|ore)\b|u[0-9])")
+
+
+def _clock(text: str, grammar: _Grammar, marked: bool) -> _Clock | None:
+    """The time a clock expression names, or None when it is none (or may be a date)."""
+    text = text.strip()
+    if text in grammar.noon:
+        return _Clock(12 * 60, None, bare_hour=False)
+    for pattern, offset in grammar.idioms:
+        if match := pattern.fullmatch(text):
+            hour = _hour(match["h"], grammar)
+            if hour is None:
+                return None
+            return _Clock((hour * 60 + offset) % (24 * 60), None, bare_hour=True)
+    if text in grammar.hours:
+        return _Clock(grammar.hours[text] * 60, None, bare_hour=True)
+    match = re.match(r"([0-9]{1,2})(?:([:.hu])([0-9]{2}))?", text)
+    if match is None:
+        words = text.split()
+        if words and words[0] in grammar.hours:
+            return _Clock(grammar.hours[words[0]] * 60, None, bare_hour=True)
+        return None
+    hour, separator, minute = int(match[1]), match[2], int(match[3] or 0)
+    if hour > 24 or minute > 59:
+        return None
+    rest = text[match.end() :]
+    meridiem = m[1] + "m" if (m := re.match(r" ?([ap])m?\b", rest)) else None
+    if separator == "." and minute <= 12 and not (marked or _MARKED_UNIT.search(text)):
+        return None  # "11.12" is the 11th of December unless something says it is a time
+    if meridiem and hour > 12:
+        return None
+    bare = not match[1].startswith("0")
+    return _Clock(hour % 24 * 60 + minute, meridiem, bare_hour=bare)
+
+
+def _hour(text: str, grammar: _Grammar) -> int | None:
+    if text.isdigit():
+        value = int(text)
+        return value if value <= 24 else None
+    return grammar.hours.get(text)
+
+
+def _resolve(clock: _Clock, part: str | None) -> int:
+    """Minutes after midnight on the office day's reading of the clock."""
+    hours, minutes = divmod(clock.minutes, 60)
+    if clock.meridiem == "pm" and hours < 12:
+        hours += 12
+    elif clock.meridiem == "am" and hours == 12:
+        hours = 0
+    elif clock.meridiem is None and hours < 12:
+        if part in ("afternoon", "evening") or (
+            part is None and clock.bare_hour and hours in _AFTERNOON_HOURS
+        ):
+            hours += 12
+    return hours * 60 + minutes
+
+
+def _relation(text: str, grammar: _Grammar, part: str | None) -> TimeWish | None:
+    for kind, pattern in grammar.relations:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        marked = match.group(0) != match["a"]  # a word around the clock says it is a time
+        first = _clock(match["a"], grammar, marked)
+        if first is None:
+            continue
+        if kind != "between":
+            return TimeWish(kind, _resolve(first, part))
+        second = _clock(match["b"], grammar, True)
+        if second is None:
+            continue
+        if first.meridiem is None and second.meridiem is not None:
+            first = _Clock(first.minutes, second.meridiem, first.bare_hour)
+        start, end = _resolve(first, part), _resolve(second, part)
+        if end <= start and second.meridiem is None:
+            end = _resolve(_Clock(second.minutes, "pm", second.bare_hour), part)
+        if end <= start:
+            continue
+        return TimeWish("between", start, end)
+    return None
+
+
+def _normalised(text: str) -> str:
+    text = re.sub(r"\b([ap])\.? ?m\b\.?", r"\1m", text)  # a.m., p. m.
+    text = re.sub(r"\b(kl|godz|ca|ok|ore|h)\.", r"\1", text)
+    return " ".join(text.replace(",", " ").split())
+
+
+def read_time(text: str, language: str) -> TimeWish | None:
+    """The time of day `text` names in `language` (folded text, the day taken away)."""
+    grammar = _grammar(language)
+    text = _normalised(text)
+    if not text:
+        return None
+    named = dict(grammar.parts)
+    text = _corrected(text, named)
+    if text in named:  # "après midi" is the afternoon, not "after noon"
+        window = PARTS[named[text]]
+        return TimeWish("part", window[0], window[1], part=named[text])
+    if (wish := _relation(text, grammar, None)) is not None:
+        return wish
+    parts = {named[found.group(0)] for found in grammar.part_pattern.finditer(text)}
+    rest = " ".join(grammar.part_pattern.sub(" ", text).split())
+    if not parts or rest == text:
+        return None
+    part = _one_part(parts)
+    if part is None:
+        return None
+    if not rest:
+        window = PARTS[part]
+        return TimeWish("part", window[0], window[1], part=part)
+    return _relation(rest, grammar, part)
+
+
+_FUZZY_MIN: Final = 6  # a part-of-day word this long may carry one typing slip
+
+
+def _corrected(text: str, named: Mapping[str, str]) -> str:
+    """The text with a mistyped part-of-day word put right ("eftermidag")."""
+    single = [phrase for phrase in named if " " not in phrase and len(phrase) >= _FUZZY_MIN]
+    known = {word for phrase in named for word in phrase.split()}
+    words = []
+    for word in text.split():
+        if word not in known and len(word) >= _FUZZY_MIN:
+            near = [phrase for phrase in single if one_edit_apart(word, phrase)]
+            word = near[0] if len(near) == 1 else word
+        words.append(word)
+    return " ".join(words)
+
+
+def _one_part(parts: set[str]) -> Part | None:
+    """The part of the day several words name together ("late afternoon"), if they agree."""
+    if len(parts) == 1:
+        only = next(iter(parts))
+        return only if only in PARTS else None  # type: ignore[return-value]
+    return None
