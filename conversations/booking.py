@@ -31,7 +31,7 @@ from bot.bookings import AttendeeDetails, BookingNotMadeError
 from bot.contact import InvalidEmailError, InvalidNameError, check_email, clean_name
 from bot.i18n import N_
 from bot.meetergo import MeetergoError, SlotTakenError
-from bot.typed_day import AmbiguousDayError, PastDayError, parse_day
+from bot.typed_day import AmbiguousDayError, PastDayError, TypedWhen, parse_when
 from conversations import keyboards, screens
 from conversations.agents import tell_agent
 from conversations.buttons import (
@@ -47,6 +47,7 @@ from conversations.buttons import (
 )
 from conversations.callbacks import (
     Agree,
+    AllTimes,
     CallbackDataError,
     CancelBooking,
     ChangeEmail,
@@ -266,17 +267,17 @@ async def choose_day(update: Update, context: BotContext, payload: DayChosen) ->
 @button(DayPage)
 async def turn_day_page(update: Update, context: BotContext, payload: DayPage) -> Next:
     """Show two weeks earlier or later."""
-    context.draft.page = min(payload.page, MAX_PAGES - 1)
+    context.draft.page, context.draft.week = min(payload.page, MAX_PAGES - 1), None
     return await ask_day(update, context)
 
 
 async def type_day(update: Update, context: BotContext) -> Next:
-    """Understand a typed day and show its free times."""
+    """Understand a typed day (and time of day, or week) and show its free times."""
     ui = context.ui
     draft = context.draft
     text = update.effective_message.text if update.effective_message else None
     try:
-        day = parse_day(text or "", today_for(context), ui.prefs.language)
+        when = parse_when(text or "", today_for(context), ui.prefs.language)
     except PastDayError:
         draft.notice = ui._("That day is already over. Please pick a day from today on.")
         return await ask_day(update, context, fresh=True)
@@ -288,19 +289,34 @@ async def type_day(update: Update, context: BotContext) -> Next:
             second=escape(ui.fmt.full_date(ambiguous.candidates[-1])),
         )
         return await ask_day(update, context, fresh=True)
-    if day is None:
+    if when is None:
         draft.notice = ui._(
             "I didn't understand that day. "
-            "Tap one below or type e.g. <i>24.12.</i> or <i>friday</i>."
+            "Tap one below or type e.g. <i>24.12.</i> or <i>friday afternoon</i>."
         )
         return await ask_day(update, context, fresh=True)
-    page = page_of(context, day)
-    if page >= MAX_PAGES:
+    return await _show_typed(update, context, when)
+
+
+async def _show_typed(update: Update, context: BotContext, when: TypedWhen) -> Next:
+    """Open the typed day's times (those that fit a typed time first), or the typed week."""
+    ui = context.ui
+    draft = context.draft
+    if when.time is not None:
+        draft.time_wish = when.time
+    if when.day is None and when.week is None:
+        draft.notice = ui._("Which day? I will show the times that fit first.")
+        return await ask_day(update, context, fresh=True)
+    day = when.day or when.week
+    if day is None or page_of(context, day) >= MAX_PAGES:
         draft.notice = ui._("That is too far ahead to book yet.")
         return await ask_day(update, context, fresh=True)
-    draft.page = page
+    if when.week is not None:
+        draft.week = when.week
+        return await ask_day(update, context, fresh=True)
+    draft.page, draft.week = page_of(context, day), None
     try:
-        free = await free_days(context, page)
+        free = await free_days(context, draft.page)
     except MeetergoError:
         # Say nothing about the day: ask_day asks again and shows the failure with "Try again".
         return await ask_day(update, context, fresh=True)
@@ -319,7 +335,8 @@ async def type_day(update: Update, context: BotContext) -> Next:
 @button(SlotChosen, offered=lambda draft, payload: payload.index < len(draft.offered))
 async def choose_slot(update: Update, context: BotContext, payload: SlotChosen) -> Next:
     """Take the tapped time and ask for what is still missing."""
-    context.draft.start = context.draft.offered[payload.index]
+    draft = context.draft
+    draft.start, draft.time_wish, draft.times_shown = draft.offered[payload.index], None, ""
     return await ask_next(update, context)
 
 
@@ -327,6 +344,14 @@ async def choose_slot(update: Update, context: BotContext, payload: SlotChosen) 
 async def turn_slot_page(update: Update, context: BotContext, payload: SlotPage) -> Next:
     """Show earlier or later times of the day."""
     context.draft.slot_page = payload.page
+    return await ask_time(update, context)
+
+
+@tap(AllTimes)
+async def show_all_times(update: Update, context: BotContext) -> Next:
+    """Show every free time of the day, not only those that fit what was typed."""
+    draft = context.draft
+    draft.time_wish, draft.times_shown, draft.slot_page = None, "", 0
     return await ask_time(update, context)
 
 
@@ -640,6 +665,7 @@ def build_booking_handler(
                 State.SLOT: [
                     press(State.SLOT, choose_slot),
                     press(State.SLOT, turn_slot_page),
+                    press(State.SLOT, show_all_times),
                     press(State.SLOT, back_to_days),
                     *anywhere(State.SLOT),
                 ],

@@ -170,6 +170,13 @@ class ZoneChosen(Callback):
 
 
 @dataclasses.dataclass(frozen=True)
+class AllTimes(Callback):
+    """Show every free time of the day, not only those that fit what the customer typed."""
+
+    prefix: ClassVar[str] = "at"
+
+
+@dataclasses.dataclass(frozen=True)
 class OtherDay(Callback):
     """Back from the times to the day picker."""
 

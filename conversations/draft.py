@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, PrivateAttr
 
+from bot.typed_time import TimeWish
 from conversations.states import State
 
 DRAFT_KEY = "draft"
@@ -47,6 +48,13 @@ class Draft(BaseModel):
     days: tuple[date, ...] = ()
     day: date | None = None
     slot_page: int = 0
+    # What the customer typed about the time of day ("afternoon", "after 3"), until a time is
+    # chosen; and how the time step met it: "fitting" (only those times), "nearest" (the exact
+    # time was not free) or "" (all times).
+    time_wish: TimeWish | None = None
+    times_shown: str = ""
+    # The week the customer typed ("next week"): the day picker shows its days.
+    week: date | None = None
     offered: tuple[AwareDatetime, ...] = ()
     start: AwareDatetime | None = None
     name: str | None = None

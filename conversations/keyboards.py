@@ -14,6 +14,7 @@ from telegram import (
 
 from conversations.callbacks import (
     Agree,
+    AllTimes,
     Callback,
     CancelBooking,
     ChangeEmail,
@@ -102,8 +103,11 @@ def look_further(
     return InlineKeyboardMarkup([nav]) if nav else None
 
 
-def slot_grid(ui: Ui, menu: str, starts: Sequence[datetime], page: int) -> InlineKeyboardMarkup:
-    """One page of a day's free times in the customer's zone, then paging and "◀ other day"."""
+def slot_grid(
+    ui: Ui, menu: str, starts: Sequence[datetime], page: int, *, all_times: bool = False
+) -> InlineKeyboardMarkup:
+    """One page of a day's free times in the customer's zone, then paging and "◀ other day";
+    with `all_times`, a button for the day's other free times too."""
     first = page * SLOTS_PER_PAGE
     shown = starts[first : first + SLOTS_PER_PAGE]
     buttons = [
@@ -115,7 +119,8 @@ def slot_grid(ui: Ui, menu: str, starts: Sequence[datetime], page: int) -> Inlin
         nav.append(_button(ui._("‹ earlier times"), SlotPage(menu, page - 1)))
     if first + SLOTS_PER_PAGE < len(starts):
         nav.append(_button(ui._("later times ›"), SlotPage(menu, page + 1)))
-    return InlineKeyboardMarkup([*_rows(buttons, SLOTS_PER_ROW), nav])
+    extra = [[_button(ui._("All free times of this day"), AllTimes(menu))]] if all_times else []
+    return InlineKeyboardMarkup([*_rows(buttons, SLOTS_PER_ROW), *extra, nav])
 
 
 def name_choice(ui: Ui, menu: str, telegram_name: str | None) -> InlineKeyboardMarkup | None:

@@ -21,6 +21,7 @@ from bot.meetergo import (
     NotFoundError,
 )
 from bot.timezones import zone_label
+from bot.typed_time import TimeWish
 from conversations import keyboards
 from conversations.context import Ui
 from conversations.draft import Draft
@@ -95,7 +96,8 @@ def day_screen(draft: Draft, ui: Ui) -> Screen:
 
 
 def time_screen(draft: Draft, ui: Ui) -> Screen:
-    """The free times of the chosen day (the draft holds at least one)."""
+    """The free times of the chosen day (the draft holds at least one); when the customer typed
+    a time of day, those that fit it, or the nearest to a time that was not free."""
     if draft.day is None:
         raise LookupError("time screen without a day")
     starts = draft.offered
@@ -105,8 +107,42 @@ def time_screen(draft: Draft, ui: Ui) -> Screen:
         "{count} free times in {zone}. Tap one:",
         len(starts),
     ).format(count=len(starts), zone=escape(ui.fmt.zone_name()))
-    text = f"<b>{escape(ui.fmt.full_date(draft.day))}</b>\n{free}"
-    return text, keyboards.slot_grid(ui, draft.menu, starts, page)
+    lines = [f"<b>{escape(ui.fmt.full_date(draft.day))}</b>"]
+    wish = draft.time_wish
+    if wish is not None and draft.times_shown == "fitting":
+        lines.append(fitting_line(ui, wish))
+    elif wish is not None and draft.times_shown == "nearest":
+        lines.append(
+            ui._("{time} is not free. These are the nearest free times:").format(
+                time=escape(ui.fmt.clock(wish.first))
+            )
+        )
+    lines.append(free)
+    filtered = wish is not None and draft.times_shown != ""
+    grid = keyboards.slot_grid(ui, draft.menu, starts, page, all_times=filtered)
+    return "\n".join(lines), grid
+
+
+def fitting_line(ui: Ui, wish: TimeWish) -> str:
+    """What the shown times fit: "Times in the afternoon", "Times after 3:00 PM"."""
+    by_part = {
+        "morning": ui._("Times in the morning, as you asked:"),
+        "noon": ui._("Times around noon, as you asked:"),
+        "afternoon": ui._("Times in the afternoon, as you asked:"),
+        "evening": ui._("Times in the evening, as you asked:"),
+    }
+    if wish.kind == "part" and wish.part is not None:
+        return by_part[wish.part]
+    clock = escape(ui.fmt.clock(wish.first))
+    if wish.kind == "after":
+        return ui._("Times from {time} on, as you asked:").format(time=clock)
+    if wish.kind == "before":
+        return ui._("Times before {time}, as you asked:").format(time=clock)
+    if wish.kind == "between" and wish.last is not None:
+        return ui._("Times between {start} and {end}, as you asked:").format(
+            start=clock, end=escape(ui.fmt.clock(wish.last))
+        )
+    return ui._("Times around {time}, as you asked:").format(time=clock)
 
 
 def name_screen(draft: Draft, ui: Ui) -> Screen:

@@ -27,6 +27,7 @@ from conversations.states import State
 log = logging.getLogger(__name__)
 
 DAYS_PER_PAGE = 14
+NEAREST_TIMES = 4  # offered instead of a typed time that is not free
 
 Ask = Callable[..., Awaitable[State]]
 
@@ -43,11 +44,18 @@ def page_of(context: BotContext, day: date) -> int:
 
 async def free_days(context: BotContext, page: int) -> dict[date, list[datetime]]:
     """Free starts on one page of days, grouped by the customer's local date."""
+    first = today_for(context) + timedelta(days=page * DAYS_PER_PAGE)
+    return await free_days_between(context, first, first + timedelta(days=DAYS_PER_PAGE))
+
+
+async def free_days_between(
+    context: BotContext, first: date, end_day: date
+) -> dict[date, list[datetime]]:
+    """Free starts from `first` up to (not including) `end_day`, by the customer's local date."""
     draft = context.draft
     zone = context.ui.fmt.zone
-    first = today_for(context) + timedelta(days=page * DAYS_PER_PAGE)
     start = datetime.combine(first, time(), zone)
-    end = datetime.combine(first + timedelta(days=DAYS_PER_PAGE), time(), zone)
+    end = datetime.combine(end_day, time(), zone)
     starts = await context.services.availability.starts(
         start, end, meeting_type_id=draft.meeting_type_id, duration=draft.duration
     )
@@ -141,13 +149,16 @@ async def ask_duration(update: Update, context: BotContext, *, fresh: bool = Fal
 
 
 async def ask_day(update: Update, context: BotContext, *, fresh: bool = False) -> State:
-    """Show the free days of the draft's page."""
+    """Show the free days of the draft's page, or of the week the customer typed."""
     draft = context.draft
     draft.new_menu()
     try:
         async with typing_while_slow(update, context):
             await _load_meeting(context)
-            draft.days = tuple(await free_days(context, draft.page))
+            if draft.week is not None:
+                await _days_of_week(context, draft.week)
+            if draft.week is None:
+                draft.days = tuple(await free_days(context, draft.page))
     except MeetergoError as error:
         return await _failed(update, context, State.DAY, error, fresh=fresh)
     return await _show(
@@ -155,8 +166,51 @@ async def ask_day(update: Update, context: BotContext, *, fresh: bool = False) -
     )
 
 
+async def _days_of_week(context: BotContext, monday: date) -> None:
+    """Put the free days of that week (from today on) into the draft; when it has none, say so
+    and leave the week for the usual two weeks from its page."""
+    draft = context.draft
+    first = max(monday, today_for(context))
+    days = await free_days_between(context, first, monday + timedelta(days=7))
+    draft.page = max(page_of(context, first), 0)
+    if days:
+        draft.days = tuple(days)
+        return
+    draft.week = None
+    draft.notice = context.ui._(
+        "There are no free times in the week of {date}. Here are the nearest days:"
+    ).format(date=escape(context.ui.fmt.full_date(monday)))
+
+
+def _meet_wish(draft: Draft, ui: Ui, starts: list[datetime]) -> list[datetime]:
+    """The starts to show for what the customer typed about the time: those that fit it, or
+    the nearest ones to a time that is not free; all of them when nothing fits."""
+    wish = draft.time_wish
+    draft.times_shown = ""
+    if wish is None:
+        return starts
+    minutes = {start: _minutes(ui.fmt.local(start)) for start in starts}
+    if wish.kind == "at":
+        nearest = sorted(starts, key=lambda start: abs(minutes[start] - wish.first))
+        draft.times_shown = "nearest"
+        return sorted(nearest[:NEAREST_TIMES])
+    fitting = [start for start in starts if wish.admits(minutes[start])]
+    if fitting:
+        draft.times_shown = "fitting"
+        return fitting
+    draft.notice = ui._("None of the free times on {date} fit that. Here are all of them:").format(
+        date=escape(ui.fmt.full_date(ui.fmt.local(starts[0]).date()))
+    )
+    return starts
+
+
+def _minutes(local: datetime) -> int:
+    return local.hour * 60 + local.minute
+
+
 async def ask_time(update: Update, context: BotContext, *, fresh: bool = False) -> State:
-    """Show the free times of the chosen day, or the days again when none is left."""
+    """Show the free times of the chosen day, or the days again when none is left. A typed time
+    that is free is taken at once, and the next question asked."""
     draft = context.draft
     day = draft.day
     if day is None:
@@ -177,6 +231,13 @@ async def ask_time(update: Update, context: BotContext, *, fresh: bool = False) 
         # Keep what was already to be said (e.g. "that time was just taken").
         draft.notice = f"{draft.notice}\n{none_left}" if draft.notice else none_left
         return await ask_day(update, context, fresh=fresh)
+    wish = draft.time_wish
+    if wish is not None and wish.kind == "at":
+        exact = [start for start in starts if _minutes(context.ui.fmt.local(start)) == wish.first]
+        if exact:
+            draft.start, draft.time_wish = exact[0], None
+            return await ask_next(update, context, fresh=fresh)
+    starts = _meet_wish(draft, context.ui, starts)
     draft.offered = tuple(starts)
     draft.slot_page = min(draft.slot_page, (len(starts) - 1) // keyboards.SLOTS_PER_PAGE)
     screen = screens.time_screen(draft, context.ui)
