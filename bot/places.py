@@ -95,7 +95,8 @@ def find_zones(query: str, language: str, *, limit: int = MAX_CHOICES) -> ZoneMa
     """The zones of what the customer typed, labelled in the customer's language.
 
     "München", "Muenchen", "Munich" and "Monaco di Baviera" name the same city; "NYC", "Bombay",
-    "Großbritannien", "Bosnia and Herzegovina", "Ontario", "NSW" and "asia/kolkata" are known.
+    "Bosnia and Herzegovina", "England", "Ontario", "NSW" and "asia/kolkata" are known, and
+    "Großbritannien" (part of the German ISO name) is offered.
     "Portland, Oregon" and "Paris, France" use the part after the comma to choose among places
     of that name. An empty result means nothing matched.
     """

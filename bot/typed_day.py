@@ -599,10 +599,10 @@ def _candidates(words: list[str], language: _Language, today: date) -> list[date
     for phrase in (words, rest):
         if (day := _ahead(phrase, language, today)) is not None:
             return [day]
-        if len(phrase) > 1 and language.relative.get(phrase[0]) == 0:
-            # "heute in drei Jahren", "i dag om en uke"
-            if (day := _ahead(phrase[1:], language, today)) is not None:
-                return [day]
+        # "heute in drei Jahren", "i dag om en uke"
+        from_today = len(phrase) > 1 and language.relative.get(phrase[0]) == 0
+        if from_today and (day := _ahead(phrase[1:], language, today)) is not None:
+            return [day]
     if len(rest) == 1 and (weekday := language.weekday(rest[0])) is not None:
         return [_weekday_date(weekday, today, said)]
     if said.shifted:
