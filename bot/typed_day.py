@@ -162,6 +162,10 @@ def _cldr_months(locale: str) -> tuple[Names, Names]:
 
 _ROMAN_MONTHS: Final = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
 _FUZZY_MIN: Final = 5  # a word this long may carry one typing slip ("thrusday", "Freiatg")
+# No phrase of either corpus is longer than 40 characters or 10 words; far longer text names no
+# day, and reading every split of it would only cost time.
+_MAX_WORDS: Final = 14
+_MAX_CHARACTERS: Final = 120
 
 
 @dataclass(frozen=True)
@@ -344,6 +348,7 @@ _DAY_OF_MONTH = re.compile(
 )
 _BARE_NUMBER = re.compile(r"([0-9]{1,2})")
 _COUNT = re.compile(r"[0-9]{1,3}")
+_BARE_NUMBERS = re.compile(r"[0-9 .,-]+")
 _CENTURY_AHEAD: Final = 20  # "27" is 2027; "74" would be 2074, so it is 1974
 
 
@@ -856,8 +861,10 @@ def parse_when(text: str, today: date, language: str = "en") -> TypedWhen | None
     neither (see module doc). Raises PastDayError when the day is over and AmbiguousDayError
     when it fits several days."""
     language_ = _language(negotiate_language(language, "en"))
+    if len(text) > _MAX_CHARACTERS:
+        return None  # a day, even with a time, is said in a few words; this is something else
     words = _expanded(fold(_clean(text)), language_)
-    if not words:
+    if not words or len(words) > _MAX_WORDS:
         return None
     try:
         return _when(words, language_, today)
@@ -872,7 +879,9 @@ def _when(words: list[str], language_: _Language, today: date) -> TypedWhen | No
         return TypedWhen(week=monday)
     if (found := _split(words, language_, today)) is not None:
         return TypedWhen(day=_decide(found[0], today), time=found[1])
-    if (alone := read_time(" ".join(words), language_.code)) is not None:
+    said = " ".join(words)
+    # A time alone needs a word or sign of one: "15" or "1️⃣" is no time, "15 Uhr" is.
+    if not _BARE_NUMBERS.fullmatch(said) and (alone := read_time(said, language_.code)):
         return TypedWhen(time=alone)
     day = _dateparser_day(" ".join(words), language_.cldr, today)
     if day is None:

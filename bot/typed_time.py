@@ -39,6 +39,7 @@ PARTS: Final[Mapping[str, tuple[int, int]]] = {
     "evening": (17 * 60, 24 * 60),
 }
 AROUND_MINUTES: Final = 60  # "around 2" takes starts from 1 to 3
+_MAX_CHARACTERS: Final = 80  # "any time between half past two and a quarter to five" fits
 _AFTERNOON_HOURS: Final = range(1, 8)  # "at 4" means 16:00 during office hours
 _NOON_HOURS_AFTER: Final = 6  # "at noon, 1 o'clock" is 13:00
 
@@ -312,7 +313,7 @@ def read_time(text: str, language: str) -> TimeWish | None:
     """The time of day `text` names in `language` (folded text, the day taken away)."""
     grammar = _grammar(language)
     text = _normalised(text, grammar.fillers)
-    if not text:
+    if not text or len(text) > _MAX_CHARACTERS:
         return None
     named: dict[str, Part] = dict(grammar.parts)
     text = _corrected(text, named, grammar.known)

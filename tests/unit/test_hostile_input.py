@@ -37,6 +37,7 @@ REFUSALS = {
         "Did you mean",
         "There are no free times on",
         "That is too far ahead",
+        "Which day? I will show the times that fit first.",  # a time of day, without a day
     ),
     "timezone": (
         "I don't know a place called",

@@ -242,3 +242,12 @@ def test_corpus_of_typed_days(folder: str, language: str) -> None:
     assert len(phrases) >= 60
     assert outcomes["wrong"] == 0, misses
     assert outcomes["understood"] / len(phrases) >= 0.95, misses
+
+
+@pytest.mark.parametrize("text", ["15", "1️⃣", "42", "3.5"])
+def test_a_bare_number_is_neither_a_day_nor_a_time(text: str) -> None:
+    assert parse_when(text, MONDAY, "de") is None
+
+
+def test_long_text_is_no_day_and_is_answered_at_once() -> None:
+    assert parse_when("morgen " * 500, MONDAY, "de") is None
