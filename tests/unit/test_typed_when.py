@@ -244,7 +244,7 @@ def test_corpus_of_typed_days(folder: str, language: str) -> None:
     assert outcomes["understood"] / len(phrases) >= 0.95, misses
 
 
-@pytest.mark.parametrize("text", ["15", "1️⃣", "42", "3.5"])
+@pytest.mark.parametrize("text", ["15", "1️⃣", "42", "99"])
 def test_a_bare_number_is_neither_a_day_nor_a_time(text: str) -> None:
     assert parse_when(text, MONDAY, "de") is None
 
