@@ -1,9 +1,10 @@
 """Scripted conversations: a YAML file of customer steps and expectations, run in the offline world.
 
-The format is documented in the README ("Scripted conversations"). A script names the customer,
-optionally shapes the sandbox (team, failures), then lists steps. Each step is one mapping
-with a single key: send, tap, press, expect, expect_booking, expect_no_booking, restart,
-fail, rival_books_first.
+The format is documented in the README ("Scripted conversations"): a complete reference of
+every section, step and key. A script names the customer, optionally sets the clock and shapes
+the sandbox (team, failures), then lists steps; each step is one mapping with a single key
+(STEP_KINDS). Scalars are read as they were written: `tap: 10:30` is the text "10:30", not
+YAML 1.1's sexagesimal 630; only whole numbers (`tap: 2`) and true/false are read as values.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ import re
 import signal
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.i18n import Formatter
 from bot.sandbox.clock import DURATION, WorldClock, parse_clock, parse_duration
 from bot.sandbox.console import Console
 from bot.sandbox.scheduling import Host, SandboxScheduling
 from bot.sandbox.scheduling_defaults import default_meeting_types
+from bot.sandbox.script_text import WEEKDAY_NAMES, PlaceholderError, Placeholders, spaced
+from bot.sandbox.telegram_state import ChatMessage
 from bot.sandbox.world import ChatDriver, OfflineWorld, WorldError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -43,10 +48,15 @@ STEP_KINDS = (
     "open_agent_link",
     "expect_document",
     "advance_clock",
+    "location",
+    "capture",
+    "expect_calls",
 )
 AGENT_LINK = re.compile(r"https://t\.me/\S+\?start=([A-Za-z0-9_-]{1,64})")
 PERSISTENCE_PROMISE = 0.5  # seconds after an answer, see bot/persistence.py
-EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer")
+EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
+TAP_KEYS = ("button", "in")
+CAPTURE_KEYS = ("button", "match", "in")
 DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
 
 
@@ -91,6 +101,30 @@ class Outcome:
 
 def _plain(node: yaml.Node) -> Any:
     return yaml.safe_load(yaml.serialize(node))
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+
+
+def _as_written(node: yaml.Node) -> Any:
+    """A step's value with every scalar as it was written: whole numbers and true/false are
+    values; everything else ("10:30", "1.5", "no") is text."""
+    if isinstance(node, yaml.SequenceNode):
+        return [_as_written(item) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {str(key.value): _as_written(value) for key, value in node.value}
+    text = str(node.value)
+    if isinstance(node, yaml.ScalarNode) and node.style is not None:  # quoted: always text
+        return text
+    if _WHOLE_NUMBER.fullmatch(text):
+        return int(text)
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    return text
 
 
 def _fail(path: Path, node: yaml.Node, message: str) -> ScriptError:
@@ -140,14 +174,36 @@ def load_script(path: Path) -> Script:
     )
 
 
+_WEEKDAY_CLOCK = re.compile(
+    rf"(?P<day>{'|'.join(WEEKDAY_NAMES)}) (?P<time>[0-9]{{1,2}}:[0-9]{{2}})(?: (?P<zone>\S+))?",
+    re.IGNORECASE,
+)
+
+
 def _load_clock(path: Path, node: yaml.Node, zone: str) -> datetime:
     # The scalar as written: YAML would turn a bare 2026-12-07T09:00:00 into a naive datetime.
     if not isinstance(node, yaml.ScalarNode):
         raise _fail(path, node, "clock: expected a time like 2026-12-07T09:00 Europe/Berlin")
+    text = str(node.value).strip()
     try:
-        return parse_clock(str(node.value), zone)
+        if match := _WEEKDAY_CLOCK.fullmatch(text):
+            return _next_weekday_clock(match, zone)
+        return parse_clock(text, zone)
     except ValueError as error:
         raise _fail(path, node, f"clock: {error}") from None
+
+
+def _next_weekday_clock(match: re.Match[str], zone: str) -> datetime:
+    """ "monday 09:00 Europe/Berlin": that time on the next such day (today if it is still to
+    come), so the script always starts on a Monday morning whatever day it runs."""
+    place = ZoneInfo(match["zone"] or zone)
+    now = datetime.now(UTC).astimezone(place)
+    hour, minute = (int(part) for part in match["time"].split(":"))
+    ahead = (WEEKDAY_NAMES.index(match["day"].lower()) - now.weekday()) % 7
+    candidate = datetime.combine(now.date() + timedelta(days=ahead), time(hour, minute), place)
+    if candidate < now:
+        candidate += timedelta(days=7)
+    return candidate.astimezone(UTC)
 
 
 def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
@@ -162,7 +218,7 @@ def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
             raise _fail(
                 path, item, f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}"
             )
-        step = Step(kind, _plain(value), item.start_mark.line + 1)
+        step = Step(kind, _as_written(value), item.start_mark.line + 1)
         _check_step(path, item, step)
         steps.append(step)
     return steps
@@ -172,18 +228,27 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
     value = step.value
     problems = {
         "send": not isinstance(value, str) or not value,
-        "tap": not (isinstance(value, str) and value)
-        and not (isinstance(value, int) and value > 0),
+        "tap": not _target(value),
         "press": not isinstance(value, str) or not value,
         "expect": not isinstance(value, dict) or not value or not set(value) <= set(EXPECT_KEYS),
+        "location": not (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(_number(part) is not None for part in value)
+        ),
+        "capture": not isinstance(value, dict)
+        or not value
+        or not all(_capture_spec(spec) for spec in value.values()),
+        "expect_calls": not isinstance(value, dict)
+        or not value
+        or not all(isinstance(count, int) for count in value.values()),
         "expect_booking": not isinstance(value, dict) or not value,
         "expect_no_booking": value is not True,
         "restart": value not in (True, "kill", "term"),
         "fail": not isinstance(value, dict) or ("status" not in value and "kind" not in value),
         "rival_books_first": value is not True,
         "agent_send": not isinstance(value, str) or not value,
-        "agent_tap": not (isinstance(value, str) and value)
-        and not (isinstance(value, int) and value > 0),
+        "agent_tap": not _target(value),
         "agent_expect": not isinstance(value, dict)
         or not value
         or not set(value) <= set(EXPECT_KEYS),
@@ -193,7 +258,10 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
     }
     hints = {
         "send": "the text to send",
-        "tap": "a button label (text) or position (1, 2, …)",
+        "tap": "a button label (text) or position (1, 2, …), or {button: …, in: …}",
+        "location": "[latitude, longitude], e.g. [52.52, 13.40]",
+        "capture": "names and what to keep: {slot: button 2} or {slot: {match: 'regex'}}",
+        "expect_calls": 'paths and counts, e.g. {"/booking-availability/v2": 2}',
         "press": "raw callback data to press on the newest menu",
         "expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
         "expect_booking": "a mapping of booking fields (e.g. attendee.email) to values",
@@ -210,6 +278,43 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
     }
     if problems[step.kind]:
         raise _fail(path, node, f"{step.kind}: expected {hints[step.kind]}")
+    if step.kind in ("expect", "agent_expect"):
+        both = set(_as_list(value.get("buttons"))) & set(_as_list(value.get("no_buttons")))
+        if both:
+            raise _fail(
+                path,
+                node,
+                f"{step.kind}: {sorted(both)[0]!r} is under both buttons and "
+                "no_buttons, so the check could never pass",
+            )
+
+
+def _target(value: Any) -> bool:
+    """A button to tap: a label, a position, or {button: label or position, in: message}."""
+    if isinstance(value, dict):
+        return set(value) <= set(TAP_KEYS) and "button" in value and _target(value["button"])
+    return (isinstance(value, str) and bool(value)) or (
+        isinstance(value, int) and not isinstance(value, bool) and value > 0
+    )
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_BUTTON_SPEC = re.compile(r"button (\d+)")
+
+
+def _capture_spec(spec: Any) -> bool:
+    """ "button 2", or {button: 2 or label, in: …}, or {match: regex, in: …}."""
+    if isinstance(spec, str):
+        return _BUTTON_SPEC.fullmatch(spec.strip()) is not None
+    if not isinstance(spec, dict) or not set(spec) <= set(CAPTURE_KEYS):
+        return False
+    return ("button" in spec) != ("match" in spec)
 
 
 def _load_hosts(path: Path, node: yaml.Node) -> list[Host] | None:
@@ -283,6 +388,11 @@ class Runner:
         self.world = world
         self.driver = driver
         self.agent = agent
+        self.placeholders = Placeholders(
+            world.sandbox.now,
+            str(script.customer.get("language", "en")),
+            script.bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE),
+        )
         self.transcript = io.StringIO()
         self.console = Console(driver, self.transcript, color=False)
         self.agent_console = (
@@ -294,11 +404,42 @@ class Runner:
         """Run every step in order; raises StepFailed at the first broken expectation."""
         for number, step in enumerate(self.script.steps, start=1):
             try:
-                await getattr(self, f"_{step.kind}")(step.value)
-            except (StepFailed, LookupError, WorldError, TimeoutError) as error:
+                value = self._filled(step.value, regex=False)
+                await getattr(self, f"_{step.kind}")(value)
+            except (StepFailed, LookupError, WorldError, TimeoutError, PlaceholderError) as error:
                 raise StepFailed(
                     f"step {number} ({step.kind}, line {step.line}): {error}"
                 ) from None
+
+    def _filled(self, value: Any, *, regex: bool) -> Any:
+        """The step's value with {placeholders} filled in; regular expressions get them
+        escaped."""
+        if isinstance(value, str):
+            return self.placeholders.fill(value, escape=re.escape if regex else None)
+        if isinstance(value, list):
+            return [self._filled(item, regex=regex) for item in value]
+        if isinstance(value, dict):
+            return {
+                k: self._filled(v, regex=regex or k in ("matches", "match"))
+                for k, v in value.items()
+            }
+        return value
+
+    def _message(self, driver: ChatDriver, where: Any, *, buttons: bool) -> ChatMessage:
+        """The message a step addresses: `in: 2` is the second newest, `in: "text"` the newest
+        containing that text; without `in`, the newest (with buttons, for a tap)."""
+        messages = [m for m in driver.emulator.bot_messages(driver.user_id) if not m.deleted]
+        if where is None:
+            return driver.last_with_buttons() if buttons else driver.last()
+        if isinstance(where, int) and not isinstance(where, bool):
+            if not 0 < where <= len(messages):
+                raise StepFailed(f"in: {where}: the chat has {len(messages)} messages")
+            return messages[-where]
+        wanted = spaced(str(where))
+        for message in reversed(messages):
+            if wanted in spaced(message.text or ""):
+                return message
+        raise StepFailed(f"in: no message contains {str(where)!r}")
 
     def _say(self, text: str) -> None:
         self.transcript.write(f"\nyou: {text}\n")
@@ -363,23 +504,67 @@ class Runner:
             raise StepFailed("the agent has been given no t.me link yet")
         await self._send(f"/start {links[-1]}")
 
-    async def _tap(self, target: str | int, driver: ChatDriver | None = None) -> None:
+    async def _tap(self, target: Any, driver: ChatDriver | None = None) -> None:
         driver = driver or self.driver
-        message = driver.last_with_buttons()
-        buttons = [(label, data) for row in driver.emulator.buttons(message) for label, data in row]
-        if isinstance(target, int):
-            if target > len(buttons):
-                raise StepFailed(f"there is no button {target}; the menu has {len(buttons)}")
-            label, data = buttons[target - 1]
-        else:
-            matches = [(label, data) for label, data in buttons if target in label]
-            if not matches:
-                raise StepFailed(f"no button {target!r}; buttons: {[b[0] for b in buttons]}")
-            label, data = matches[0]
+        where = target.get("in") if isinstance(target, dict) else None
+        target = target["button"] if isinstance(target, dict) else target
+        message = self._message(driver, where, buttons=True)
+        label, data = self._button(driver, message, target)
         self._say(f"[taps {label}]")
         self.last_query = await driver.press(message.message_id, data or "")
         if driver is self.driver:
             self.console.print_new()
+
+    def _button(self, driver: ChatDriver, message: ChatMessage, target: Any) -> tuple[str, str]:
+        """The first button of the message whose label contains `target` (or the `target`-th)."""
+        buttons = [(label, data) for row in driver.emulator.buttons(message) for label, data in row]
+        if isinstance(target, int) and not isinstance(target, bool):
+            if target > len(buttons):
+                raise StepFailed(f"there is no button {target}; the menu has {len(buttons)}")
+            label, data = buttons[target - 1]
+            return label, data or ""
+        wanted = spaced(str(target))
+        matches = [(label, data) for label, data in buttons if wanted in spaced(label)]
+        if not matches:
+            raise StepFailed(f"no button {str(target)!r}; buttons: {[b[0] for b in buttons]}")
+        label, data = matches[0]
+        return label, data or ""
+
+    async def _location(self, position: list[Any]) -> None:
+        latitude, longitude = (float(part) for part in position)
+        self._say(f"[shares the location {latitude}, {longitude}]")
+        await self.driver.share_location(latitude, longitude)
+        self.console.print_new()
+
+    async def _capture(self, specs: dict[str, Any]) -> None:
+        for name, spec in specs.items():
+            if isinstance(spec, str):
+                spec = {"button": int(spec.split()[1])}
+            message = self._message(self.driver, spec.get("in"), buttons="button" in spec)
+            if "button" in spec:
+                value = spaced(self._button(self.driver, message, spec["button"])[0])
+            else:
+                found = re.search(str(spec["match"]), spaced(message.text or ""))
+                if found is None:
+                    raise StepFailed(
+                        f"capture {name}: {spec['match']!r} is not in {message.text!r}"
+                    )
+                value = found[1] if found.groups() else found[0]
+            self.placeholders.captured[str(name).lower()] = value
+            self._say(f"[keeps {name} = {value!r}]")
+
+    async def _expect_calls(self, counts: dict[str, int]) -> None:
+        for route, wanted in counts.items():
+            method, _, path = route.rpartition(" ")
+            calls = [
+                call
+                for call in self.world.sandbox.calls
+                if call.path == path and (not method or call.method == method.upper())
+            ]
+            if len(calls) != wanted:
+                raise StepFailed(
+                    f"expected {wanted} calls of {route}, meetergo received {len(calls)}"
+                )
 
     async def _press(self, data: str) -> None:
         message = self.driver.last_with_buttons()
@@ -389,19 +574,20 @@ class Runner:
 
     async def _expect(self, expected: dict[str, Any], driver: ChatDriver | None = None) -> None:
         driver = driver or self.driver
-        message = driver.last()
-        labels = driver.labels(message)
+        message = self._message(driver, expected.get("in"), buttons=False)
+        labels = [spaced(label) for label in driver.labels(message)]
+        shown = spaced(message.text or "")
         for text in _as_list(expected.get("text")):
-            if text not in message.text:
+            if spaced(text) not in shown:
                 raise StepFailed(f"expected text containing {text!r}, got {message.text!r}")
         for pattern in _as_list(expected.get("matches")):
-            if not re.search(pattern, message.text):
+            if not re.search(pattern, shown):
                 raise StepFailed(f"expected text matching {pattern!r}, got {message.text!r}")
         for label in _as_list(expected.get("buttons")):
-            if not any(label in present for present in labels):
+            if not any(spaced(label) in present for present in labels):
                 raise StepFailed(f"expected a button {label!r}, buttons: {labels}")
         for label in _as_list(expected.get("no_buttons")):
-            if any(label in present for present in labels):
+            if any(spaced(label) in present for present in labels):
                 raise StepFailed(f"expected no button {label!r}, buttons: {labels}")
         for text in _as_list(expected.get("answer")):
             answer = driver.emulator.callback_answer(self.last_query or "") or {}
@@ -415,7 +601,9 @@ class Runner:
         body = bookings[-1].body
         for dotted, value in fields.items():
             actual = _field(body, dotted)
-            if actual != value:
+            if dotted == "start" and isinstance(value, str) and _same_start(actual, value, body):
+                continue
+            if actual != value and str(actual) != str(value):
                 raise StepFailed(f"booking {dotted}: expected {value!r}, got {actual!r}")
 
     async def _expect_no_booking(self, _: bool) -> None:
@@ -442,6 +630,24 @@ class Runner:
 
     async def _rival_books_first(self, _: bool) -> None:
         self.world.sandbox.rival_books_first()
+
+
+def _same_start(actual: Any, expected: str, body: dict[str, Any]) -> bool:
+    """Whether the booked start is `expected`: the same instant (ISO), or the same time as the
+    customer read it on a button ("10:30 AM") in the attendee's zone and language."""
+    try:
+        start = datetime.fromisoformat(str(actual).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    try:
+        wanted = datetime.fromisoformat(expected.replace("Z", "+00:00"))
+    except ValueError:
+        attendee = body.get("attendee") or {}
+        formatter = Formatter(
+            str(attendee.get("language") or "en"), str(attendee.get("timezone") or DEFAULT_ZONE)
+        )
+        return spaced(formatter.time(start)) == spaced(expected)
+    return wanted.tzinfo is not None and wanted == start
 
 
 def _as_list(value: Any) -> list[str]:

@@ -144,6 +144,13 @@ class ChatDriver:
         await self.settle(before)
         return self.last()
 
+    async def share_location(self, latitude: float, longitude: float) -> ChatMessage:
+        """Share a location and wait until the bot has answered."""
+        before = len(self.emulator.calls)
+        await self.emulator.send_location(self.user_id, latitude, longitude)
+        await self.settle(before)
+        return self.last()
+
     async def tap(self, label: str, *, message_id: int | None = None) -> str:
         """Tap the button whose label contains `label` and wait for the chat to change."""
         before = len(self.emulator.calls)

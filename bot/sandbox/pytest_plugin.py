@@ -1,22 +1,32 @@
-"""Collect every tests/scripts/*.yaml as a test that runs the scripted conversation."""
+"""pytest collects scripted conversations: every YAML file with a top-level `steps:` is a test.
+
+Registered as a pytest plugin by the package (entry point `meetergo_scripts`), so in any
+folder `python -m pytest path/to/scripts/` runs the scripts there, each in a fresh offline
+world, and reports a failing step with its line and the transcript.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.sandbox.scripts import ScriptError, load_script, run_script
+_SCRIPT: re.Pattern[str] = re.compile(r"^steps:", re.MULTILINE)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    """Every YAML file beside this conftest is one scripted conversation."""
-    if file_path.suffix in (".yaml", ".yml") and file_path.parent == Path(__file__).parent:
-        return ScriptFile.from_parent(parent, path=file_path)
-    return None
+    """A YAML file whose top level has `steps:` is one scripted conversation."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return ScriptFile.from_parent(parent, path=file_path) if _SCRIPT.search(text) else None
 
 
 class ScriptFile(pytest.File):
@@ -36,6 +46,8 @@ class ScriptItem(pytest.Item):
 
     def runtest(self) -> None:
         """Load, run, and fail with the step and the transcript when an expectation breaks."""
+        from bot.sandbox.scripts import load_script, run_script
+
         load_script(self.path)  # a malformed script fails here with file and line
         outcome = asyncio.run(run_script(self.path))
         if not outcome.passed:
@@ -43,6 +55,8 @@ class ScriptItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         """Show the script's own message rather than a Python traceback."""
+        from bot.sandbox.scripts import ScriptError
+
         if isinstance(excinfo.value, ScriptFailure | ScriptError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))

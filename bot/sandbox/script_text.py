@@ -1,0 +1,107 @@
+"""How a scripted conversation compares and fills in text: spaces, placeholders, dates.
+
+Matching is the same everywhere (`text`, `buttons`, `no_buttons`, `tap`, `capture`): a
+case-sensitive substring, after every kind of space on both sides (no-break, narrow no-break,
+thin, ...) has become a plain one and runs of spaces one space. "10:00 AM" in a script matches
+the bot's "10:00\u202fAM".
+
+Placeholders in braces are filled in before a step runs: `{today}`, `{tomorrow}`,
+`{monday}` (the next Monday, today included), `{next monday}` (a week on if today is Monday),
+`{in 3 days}`, each a date on the world's clock in the customer's zone, written as the bot
+writes dates in the customer's language (`{tomorrow}`: "Tuesday, December 8, 2026") or as
+its day buttons (`{tomorrow:button}`: "8 Tue") or as ISO (`{tomorrow:iso}`); and any name a
+`capture` step kept (`{slot}`). Text in braces that is no such name is left as it is, so
+regular expressions such as `\\d{1,2}` keep working.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Formatter
+
+__all__ = ["PlaceholderError", "Placeholders", "spaced"]
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ ]*)(?::([a-z]+))?\}")
+_IN_DAYS = re.compile(r"in (\d{1,3}) days?")
+_FORMATS = ("full", "button", "iso")
+
+
+class PlaceholderError(ValueError):
+    """A placeholder names a date word with an unknown format."""
+
+
+def spaced(text: str) -> str:
+    """Text as scripts compare it: every space character a plain space, runs of them one."""
+    plain = "".join(" " if unicodedata.category(char) == "Zs" else char for char in text)
+    return re.sub(" {2,}", " ", plain)
+
+
+class Placeholders:
+    """Fills `{today}`, `{next friday}`, `{slot}`, ... into a script's strings."""
+
+    def __init__(self, now: Callable[[], datetime], language: str, zone: str) -> None:
+        self._now = now
+        self.language = language
+        self.zone = zone
+        self.captured: dict[str, str] = {}
+
+    def fill(self, text: str, *, escape: Callable[[str], str] | None = None) -> str:
+        """`text` with every known placeholder replaced (through `escape`, for regexes)."""
+
+        def replace(match: re.Match[str]) -> str:
+            name, form = match[1].strip().lower(), match[2]
+            value = self.value(name, form)
+            if value is None:
+                return match[0]
+            return escape(value) if escape else value
+
+        return _PLACEHOLDER.sub(replace, text)
+
+    def value(self, name: str, form: str | None = None) -> str | None:
+        """A placeholder's text, or None when `name` is no placeholder."""
+        if name in self.captured and form is None:
+            return self.captured[name]
+        day = self.day(name)
+        if day is None:
+            return None
+        if form is not None and form not in _FORMATS:
+            raise PlaceholderError(f"{{{name}:{form}}}: the formats are {', '.join(_FORMATS)}")
+        formatter = Formatter(self.language, self.zone)
+        if form == "iso":
+            return day.isoformat()
+        if form == "button":
+            return formatter.short_day_label(day)
+        return formatter.full_date(day)
+
+    def today(self) -> date:
+        return self._now().astimezone(ZoneInfo(self.zone)).date()
+
+    def day(self, name: str) -> date | None:
+        """The date a date word names on the world's clock, or None."""
+        today = self.today()
+        words = name.split()
+        if name == "today":
+            return today
+        if name == "tomorrow":
+            return today + timedelta(days=1)
+        if match := _IN_DAYS.fullmatch(name):
+            return today + timedelta(days=int(match[1]))
+        if words and words[-1] in WEEKDAY_NAMES and len(words) <= 2:
+            if len(words) == 2 and words[0] != "next":
+                return None
+            ahead = (WEEKDAY_NAMES.index(words[-1]) - today.weekday()) % 7
+            if len(words) == 2 and ahead == 0:
+                ahead = 7
+            return today + timedelta(days=ahead)
+        return None
+
+
+def captured_names(values: Mapping[str, str]) -> str:
+    """The names kept so far, for an error message."""
+    return ", ".join(sorted(values)) or "none yet"
