@@ -449,17 +449,21 @@ def _ranked(names: Iterable[str], index: _Index) -> list[_Place]:
     return sorted(places, key=lambda place: -place.population)
 
 
-def _narrowed(places: list[_Place], qualifier: str, index: _Index) -> list[_Place]:
-    """The places in the country or region after the comma ("Portland, Oregon")."""
+def _narrowed(places: list[_Place], qualifier: str, index: _Index) -> list[_Place] | None:
+    """The places in the country or region after the comma ("Portland, Oregon"); None when
+    the qualifier names a country or region none of them is in ("London, Ontario" where no
+    London of Ontario is known): then nothing may be set without asking."""
     key = normalise(qualifier)
     countries = index.country_names.get(key, frozenset())
     regions = index.region_names.get(key, frozenset())
+    if not countries and not regions:
+        return places  # the qualifier is nothing we know: the name alone decides
     kept = [
         place
         for place in places
         if place.country in countries or (place.country, place.region) in regions
     ]
-    return kept or places
+    return kept or None
 
 
 # Words people add to a name that the name itself does not have ("New York State").
@@ -476,8 +480,10 @@ def _search(query: str) -> tuple[list[_Place], bool]:
         return [], False
     index = _index()
     if places := list(index.exact.get(text, ())):
-        if qualifier.strip():
-            places = _narrowed(places, qualifier, index)
+        if qualifier.strip() and (narrowed := _narrowed(places, qualifier, index)) is None:
+            return _ranked([text], index), False  # offered, never set
+        if qualifier.strip() and narrowed is not None:
+            places = narrowed
         return _exact_choice(places), True
     if qualifier.strip() and (whole := normalise(query)) in index.exact:
         return _exact_choice(list(index.exact[whole])), True

@@ -38,7 +38,7 @@ Rules:
 * A weekday next to a date ("Fri 24.12.", "24 Aralık Perşembe") must agree with it; when it
   doesn't, the date and the nearest day with that weekday are offered as `AmbiguousDayError`.
   It also settles an ambiguous English "Fri 03/04".
-* A two-digit year is this century's unless that is more than 20 years ahead ("31.10.74" is
+* A two-digit year is this century's unless that is more than 10 years ahead ("31.10.74" is
   1974, and over).
 * A day that is over (an explicit past date, "yesterday") raises `PastDayError`; impossible dates
   ("31.02.") and text that names no day return None. Nothing else is ever raised.
@@ -87,11 +87,13 @@ class PastDayError(ValueError):
 
 
 class AmbiguousDayError(ValueError):
-    """The text fits more than one upcoming day; `candidates` lists them, likeliest first."""
+    """The text fits more than one upcoming day; `candidates` lists them, likeliest first, and
+    `time` is the time of day typed with them, if any."""
 
-    def __init__(self, candidates: Sequence[date]) -> None:
+    def __init__(self, candidates: Sequence[date], time: TimeWish | None = None) -> None:
         super().__init__("could mean " + " or ".join(day.isoformat() for day in candidates))
         self.candidates = list(candidates)
+        self.time = time
 
 
 # --- text normalisation ------------------------------------------------------------------------
@@ -349,7 +351,7 @@ _DAY_OF_MONTH = re.compile(
 _BARE_NUMBER = re.compile(r"([0-9]{1,2})")
 _COUNT = re.compile(r"[0-9]{1,3}")
 _BARE_NUMBERS = re.compile(r"[0-9 .,-]+")
-_CENTURY_AHEAD: Final = 20  # "27" is 2027; "74" would be 2074, so it is 1974
+_CENTURY_AHEAD: Final = 10  # "27" is 2027; "74" would be 2074, so it is 1974
 
 
 def _year(raw: str, today: date) -> int:
@@ -812,14 +814,14 @@ def _expanded(text: str, language: _Language) -> list[str]:
         if language.weekday(word) is not None or word in language.relative:
             words.append(word)  # "Sonnabend" is Saturday, not a Sunday evening
             continue
-        for ending in endings:
+        for ending, part_phrase in endings.items():
             stem = word[: -len(ending)]
             if (
                 word.endswith(ending)
                 and stem
                 and (language.weekday(stem) is not None or language.relative.get(stem) is not None)
             ):
-                words.extend([stem, ending])
+                words.extend([stem, *part_phrase.split()])
                 break
         else:
             words.append(word)
@@ -878,7 +880,10 @@ def _when(words: list[str], language_: _Language, today: date) -> TypedWhen | No
     if (monday := _week(words, language_, today)) is not None:
         return TypedWhen(week=monday)
     if (found := _split(words, language_, today)) is not None:
-        return TypedWhen(day=_decide(found[0], today), time=found[1])
+        try:
+            return TypedWhen(day=_decide(found[0], today), time=found[1])
+        except AmbiguousDayError as ambiguous:
+            raise AmbiguousDayError(ambiguous.candidates, found[1]) from None
     said = " ".join(words)
     # A time alone needs a word or sign of one: "15" or "1️⃣" is no time, "15 Uhr" is.
     if not _BARE_NUMBERS.fullmatch(said) and (alone := read_time(said, language_.code)):

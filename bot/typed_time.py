@@ -201,9 +201,13 @@ def spelled_out(language: str) -> dict[str, str]:
 
 
 def compound_endings(language: str) -> dict[str, str]:
-    """Folded endings that glue a part of the day to a day word ("freitagabend")."""
-    found = _vocabulary()[language].get("compounds", {})
-    return {fold(str(k)): str(v) for k, v in found.items()}
+    """Folded endings that glue a part of the day to a day word, each with a phrase read_time
+    takes for that part ("freitagabend" is "freitag" and "abend"; "donnerstagmorgen" is
+    "donnerstag" and "morgens", since "morgen" alone is tomorrow)."""
+    words = _vocabulary()[language]
+    found = words.get("compounds", {})
+    first = {part: fold(str(phrases[0])) for part, phrases in words["parts"].items()}
+    return {fold(str(k)): first[str(v)] for k, v in found.items()}
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -128,6 +128,19 @@ async def start(update: Update, context: BotContext) -> Next:
     return await ask_next(update, context, fresh=True)
 
 
+async def start_with_text(update: Update, context: BotContext) -> Next:
+    """Start a booking from a first typed message; a day or time in it is taken at once."""
+    shown = await start(update, context)
+    text = update.effective_message.text if update.effective_message else None
+    if shown is not State.DAY or not text:
+        return shown
+    try:
+        when = parse_when(text, today_for(context), context.ui.prefs.language)
+    except (PastDayError, AmbiguousDayError):
+        return shown  # "hello" or a day that needs a question: the day picker is answer enough
+    return shown if when is None else await _show_typed(update, context, when)
+
+
 async def cancel(update: Update, context: BotContext) -> Next:
     """End the booking (or the move) at any step and say so."""
     text = context.ui._("Booking cancelled. Send /start whenever you want to book.")
@@ -282,6 +295,7 @@ async def type_day(update: Update, context: BotContext) -> Next:
         draft.notice = ui._("That day is already over. Please pick a day from today on.")
         return await ask_day(update, context, fresh=True)
     except AmbiguousDayError as ambiguous:
+        draft.time_wish = ambiguous.time  # "Thu 15th at 3pm": the 3 pm waits for the answer
         draft.notice = ui._(
             "Did you mean {first} or {second}? Please type the date with the month name."
         ).format(
@@ -298,12 +312,24 @@ async def type_day(update: Update, context: BotContext) -> Next:
     return await _show_typed(update, context, when)
 
 
+async def type_at_times(update: Update, context: BotContext) -> Next:
+    """A day or time typed at the times ("after 3 pm", "Friday 10:30") is taken as at the days;
+    other text keeps the day's times on screen with the usual hint."""
+    text = update.effective_message.text if update.effective_message else None
+    try:
+        when = parse_when(text or "", today_for(context), context.ui.prefs.language)
+    except (PastDayError, AmbiguousDayError):
+        return await type_day(update, context)  # it names a day: say what is wrong with it
+    if when is None:
+        return await hint_tap(update, context, State.SLOT)
+    return await _show_typed(update, context, when)
+
+
 async def _show_typed(update: Update, context: BotContext, when: TypedWhen) -> Next:
     """Open the typed day's times (those that fit a typed time first), or the typed week."""
     ui = context.ui
     draft = context.draft
-    if when.time is not None:
-        draft.time_wish = when.time
+    draft.time_wish, draft.times_shown = when.time, ""  # what was typed before no longer counts
     if when.day is None and when.week is None:
         draft.notice = ui._("Which day? I will show the times that fit first.")
         return await ask_day(update, context, fresh=True)
@@ -358,7 +384,8 @@ async def show_all_times(update: Update, context: BotContext) -> Next:
 @tap(OtherDay)
 async def back_to_days(update: Update, context: BotContext) -> Next:
     """Go back from the times to the day picker."""
-    context.draft.day = None
+    draft = context.draft
+    draft.day, draft.time_wish, draft.times_shown = None, None, ""
     return await ask_day(update, context)
 
 
@@ -645,7 +672,7 @@ def build_booking_handler(
                     at(State.DAY, refuse_stale_button), pattern=owned_by("booking")
                 ),
                 # Any plain text from someone with no booking under way starts one.
-                MessageHandler(TYPED_TEXT, start),
+                MessageHandler(TYPED_TEXT, start_with_text),
             ],
             states={
                 State.MEETING_TYPE: [
@@ -667,6 +694,8 @@ def build_booking_handler(
                     press(State.SLOT, turn_slot_page),
                     press(State.SLOT, show_all_times),
                     press(State.SLOT, back_to_days),
+                    # "after 3 pm", "Friday 10:30" typed at the times: the same as at the days.
+                    MessageHandler(TYPED_TEXT, type_at_times),
                     *anywhere(State.SLOT),
                 ],
                 State.NAME: [

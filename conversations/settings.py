@@ -113,7 +113,11 @@ async def choose_timezone(update: Update, context: BotContext, state: State) -> 
 async def _answer_zone_query(update: Update, context: BotContext, query: str) -> Next:
     ui = context.ui
     draft = context.draft
-    exact = canonical_zone(query)
+    # A zone's own name ("America/New_York", "UTC") is set at once; an abbreviation such as
+    # EST is not, since the tz database's EST is Panama's clock, without summer time.
+    exact = (
+        canonical_zone(query) if "/" in query or query.strip().upper() in ("UTC", "GMT") else None
+    )
     if exact:
         return await _set_zone(update, context, exact)
     # The gazetteer is read on first use (a few seconds): not on the loop other chats share.

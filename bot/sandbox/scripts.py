@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.i18n import Formatter
+from bot.i18n import Formatter, negotiate_language
 from bot.sandbox.clock import DURATION, WorldClock, parse_clock, parse_duration
 from bot.sandbox.console import Console
 from bot.sandbox.scheduling import Host, SandboxScheduling
@@ -103,7 +103,7 @@ def _plain(node: yaml.Node) -> Any:
     return yaml.safe_load(yaml.serialize(node))
 
 
-_WHOLE_NUMBER = re.compile(r"[0-9]+")
+_WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")  # "09" stays text, as written
 
 
 def _as_written(node: yaml.Node) -> Any:
@@ -152,14 +152,15 @@ def load_script(path: Path) -> Script:
         raise _fail(path, sections[key], f"unknown section {key!r}")
     if "steps" not in sections:
         raise ScriptError(f"{path}:1: a script needs 'steps'")
-    customer = _plain(sections["customer"]) if "customer" in sections else {}
+    # Read as written too: Norwegian's `language: no` is "no", not YAML 1.1's false.
+    customer = _as_written(sections["customer"]) if "customer" in sections else {}
     if not isinstance(customer, dict):
         raise _fail(path, sections["customer"], "customer: expected a mapping")
-    bot_env = _plain(sections["bot"]) if "bot" in sections else {}
+    bot_env = _as_written(sections["bot"]) if "bot" in sections else {}
     if not isinstance(bot_env, dict):
         raise _fail(path, sections["bot"], "bot: expected a mapping of settings")
     zone = str(bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE))
-    agent = _plain(sections["agent"]) if "agent" in sections else None
+    agent = _as_written(sections["agent"]) if "agent" in sections else None
     if agent is not None and not (isinstance(agent, dict) and isinstance(agent.get("id"), int)):
         raise _fail(path, sections["agent"], "agent: expected a mapping with a numeric id")
     return Script(
@@ -218,7 +219,10 @@ def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
             raise _fail(
                 path, item, f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}"
             )
-        step = Step(kind, _as_written(value), item.start_mark.line + 1)
+        written = _as_written(value)
+        if kind in ("send", "agent_send") and isinstance(written, int):
+            written = str(value.value)  # `send: 15` types "15"
+        step = Step(kind, written, item.start_mark.line + 1)
         _check_step(path, item, step)
         steps.append(step)
     return steps
@@ -388,10 +392,13 @@ class Runner:
         self.world = world
         self.driver = driver
         self.agent = agent
+        # The language the bot speaks to this customer: Telegram's, if meetergo has it.
+        language = negotiate_language(
+            str(script.customer.get("language") or ""),
+            script.bot_env.get("BOT_DEFAULT_LANGUAGE", "en"),
+        )
         self.placeholders = Placeholders(
-            world.sandbox.now,
-            str(script.customer.get("language", "en")),
-            script.bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE),
+            world.sandbox.now, language, script.bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE)
         )
         self.transcript = io.StringIO()
         self.console = Console(driver, self.transcript, color=False)
@@ -634,7 +641,8 @@ class Runner:
 
 def _same_start(actual: Any, expected: str, body: dict[str, Any]) -> bool:
     """Whether the booked start is `expected`: the same instant (ISO), or the same time as the
-    customer read it on a button ("10:30 AM") in the attendee's zone and language."""
+    customer read it on a button ("10:30 AM"), with or before it the date as the bot writes
+    it ("Tuesday, December 8, 2026 10:30 AM"), in the attendee's zone and language."""
     try:
         start = datetime.fromisoformat(str(actual).replace("Z", "+00:00"))
     except ValueError:
@@ -646,7 +654,12 @@ def _same_start(actual: Any, expected: str, body: dict[str, Any]) -> bool:
         formatter = Formatter(
             str(attendee.get("language") or "en"), str(attendee.get("timezone") or DEFAULT_ZONE)
         )
-        return spaced(formatter.time(start)) == spaced(expected)
+        clock = spaced(formatter.time(start))
+        day = spaced(formatter.full_date(formatter.local(start).date()))
+        return spaced(expected).replace(",", "") in {
+            clock,
+            f"{day} {clock}".replace(",", ""),
+        }
     return wanted.tzinfo is not None and wanted == start
 
 

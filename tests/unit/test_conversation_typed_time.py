@@ -109,3 +109,33 @@ async def test_the_wish_is_dropped_once_a_time_is_chosen(chat: Chat) -> None:
     await ada.tap("Change time")
     starts = free_starts(chat.sandbox, tomorrow())
     assert time_buttons(ada.labels()) == [time_label(s) for s in starts]
+
+
+async def test_a_time_typed_at_the_times_is_understood_there(chat: Chat) -> None:
+    ada = chat.ada
+    await ada.send("/start")
+    await ada.tap(day_label(tomorrow()))
+    screen = await ada.send("tomorrow after 3 pm")
+    starts = free_starts(chat.sandbox, tomorrow())
+    assert "Times from 3:00\u202fPM on, as you asked:" in screen.text
+    assert time_buttons(ada.labels()) == [
+        time_label(s) for s in starts if local_minutes(s) >= 15 * 60
+    ]
+
+
+async def test_going_back_to_the_days_drops_the_typed_time(chat: Chat) -> None:
+    ada = chat.ada
+    await ada.send("/start")
+    await ada.send("tomorrow 12:30")  # not free: the nearest times are offered
+    await ada.tap("◀ other day")
+    later = tomorrow() + timedelta(days=1)
+    await ada.tap(day_label(later))
+    assert time_buttons(ada.labels()) == [time_label(s) for s in free_starts(chat.sandbox, later)]
+
+
+async def test_a_first_message_with_a_day_opens_the_booking_on_it(chat: Chat) -> None:
+    ada = chat.ada
+    screen = await ada.send("tomorrow morning")
+    starts = free_starts(chat.sandbox, tomorrow())
+    assert "Times in the morning, as you asked:" in screen.text
+    assert time_buttons(ada.labels()) == [time_label(s) for s in starts if local_minutes(s) < 720]

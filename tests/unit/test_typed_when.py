@@ -72,9 +72,10 @@ def test_two_digit_years_are_the_nearest_sensible_year() -> None:
         parse_when("31.10.74", MONDAY, "de")
     assert over.value.day == date(1974, 10, 31)
     assert parse_when("31.10.27", MONDAY, "de") == TypedWhen(day=date(2027, 10, 31))
-    assert parse_when("1.3.46", MONDAY, "de") == TypedWhen(day=date(2046, 3, 1))  # 20 years on
-    with pytest.raises(PastDayError):
-        parse_when("1.3.47", MONDAY, "de")  # 1947
+    assert parse_when("1.3.36", MONDAY, "de") == TypedWhen(day=date(2036, 3, 1))  # 10 years on
+    with pytest.raises(PastDayError) as far:
+        parse_when("1.3.46", MONDAY, "de")  # never 20 years ahead: 1946
+    assert far.value.day == date(1946, 3, 1)
 
 
 @pytest.mark.parametrize(
@@ -201,13 +202,18 @@ def judge(phrase: dict[str, object], language: str) -> str:
     """ "understood", "wrong" (another answer given without asking) or "asked"."""
     expect: dict[str, object] = phrase["expect"]  # type: ignore[assignment]
     today = date.fromisoformat(str(phrase.get("today", "2026-12-02")))
+    named = {date.fromisoformat(str(expect[key])) for key in ("day",) if key in expect}
     try:
         when = parse_when(str(phrase["text"]), today, language)
     except PastDayError:
-        return "understood" if expect.get("past") else "asked"
+        # "That day is already over" about a day that is not is a wrong answer, not a question.
+        return "understood" if expect.get("past") else ("wrong" if named else "asked")
     except AmbiguousDayError as asked:
         wanted = {date.fromisoformat(str(day)) for day in expect.get("ask", [])}  # type: ignore[attr-defined]
-        return "understood" if "ask" in expect and wanted <= set(asked.candidates) else "asked"
+        if "ask" in expect and wanted <= set(asked.candidates):
+            return "understood"
+        # A question that leaves out the day meant offers only wrong days.
+        return "asked" if named <= set(asked.candidates) else "wrong"
     if when is None:
         return "asked"
     if "week" in expect:
@@ -230,18 +236,25 @@ def test_corpus_of_typed_days(folder: str, language: str) -> None:
     if not path.exists():
         pytest.skip(f"no {folder} corpus for {language}")
     phrases = json.loads(path.read_text("utf-8"))["phrases"]
-    outcomes = {"understood": 0, "wrong": 0, "asked": 0}
-    misses = []
-    for phrase in phrases:
-        outcome = judge(phrase, language)
-        outcomes[outcome] += 1
-        if outcome != "understood":
-            misses.append(f"{outcome}: {phrase['text']}")
-    shares = ", ".join(f"{k} {v / len(phrases):.1%}" for k, v in outcomes.items())
-    print(f"{folder}/{language}: {len(phrases)} phrases: {shares}; {misses}")
     assert len(phrases) >= 60
-    assert outcomes["wrong"] == 0, misses
-    assert outcomes["understood"] / len(phrases) >= 0.95, misses
+    # Days alone and days with a time of day are each held to the bar, as the issue asks.
+    kinds = {
+        "days": [p for p in phrases if "time" not in p["expect"]],
+        "days with times": [p for p in phrases if "time" in p["expect"]],
+    }
+    for kind, group in kinds.items():
+        outcomes = {"understood": 0, "wrong": 0, "asked": 0}
+        misses = []
+        for phrase in group:
+            outcome = judge(phrase, language)
+            outcomes[outcome] += 1
+            if outcome != "understood":
+                misses.append(f"{outcome}: {phrase['text']}")
+        shares = ", ".join(f"{k} {v / len(group):.1%}" for k, v in outcomes.items())
+        print(f"{folder}/{language} {kind}: {len(group)} phrases: {shares}; {misses}")
+        assert len(group) >= 30, kind
+        assert outcomes["wrong"] == 0, misses
+        assert outcomes["understood"] / len(group) >= 0.95, misses
 
 
 @pytest.mark.parametrize("text", ["15", "1️⃣", "42", "99"])
