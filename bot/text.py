@@ -1,9 +1,14 @@
-"""Comparing what people type with names: one folding for days, places and zone names."""
+"""Comparing what people type with names: one folding for days, places and zone names, one
+measure of a typing slip, and the word lists in bot/data they are compared with."""
 
 from __future__ import annotations
 
+import functools
 import unicodedata
-from typing import Final
+from importlib import resources
+from typing import Any, Final
+
+import yaml
 
 # Letters that NFKD does not take apart into a base letter and an accent.
 _LETTERS: Final = str.maketrans(
@@ -17,3 +22,32 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def one_edit_apart(first: str, second: str) -> bool:
+    """Whether one inserted, deleted or replaced character, or two neighbours swapped, turn
+    one text into the other (Damerau-Levenshtein distance exactly 1)."""
+    if first == second or abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) > len(second):
+        first, second = second, first
+    prefix = 0
+    while prefix < len(first) and first[prefix] == second[prefix]:
+        prefix += 1
+    if len(first) < len(second):  # one character inserted at `prefix`
+        return first[prefix:] == second[prefix + 1 :]
+    if first[prefix + 1 :] == second[prefix + 1 :]:  # one replaced
+        return True
+    swapped = first[prefix : prefix + 2] == second[prefix : prefix + 2][::-1]
+    return swapped and first[prefix + 2 :] == second[prefix + 2 :]
+
+
+def data_file(name: str) -> str:
+    """The text of a file in bot/data (installed with the package)."""
+    return resources.files("bot").joinpath("data", name).read_text("utf-8")
+
+
+@functools.cache
+def data_yaml(name: str) -> Any:
+    """A YAML file in bot/data, read once per process."""
+    return yaml.safe_load(data_file(name))

@@ -56,16 +56,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from importlib import resources
 from typing import Any, Final
 
-import yaml
 from babel.dates import get_day_names, get_month_names
 
-from bot.contact import one_edit_apart
 from bot.i18n import negotiate_language
-from bot.text import fold
-from bot.typed_time import TimeWish, compound_endings, read_time, spelled_out
+from bot.text import data_yaml, fold, one_edit_apart
+from bot.typed_time import TimeWish, compound_endings, read_time, spelled_out, whole_words
 
 __all__ = [
     "LANGUAGES",
@@ -248,10 +245,8 @@ def _near(word: str, names: Iterable[tuple[str, int]]) -> int | None:
     return matches.pop() if len(matches) == 1 else None
 
 
-@functools.cache
 def _vocabulary() -> dict[str, dict[str, Any]]:
-    text = resources.files("bot").joinpath("data", "day_words.yaml").read_text("utf-8")
-    loaded: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    loaded: dict[str, dict[str, Any]] = data_yaml("day_words.yaml")
     return loaded
 
 
@@ -804,10 +799,15 @@ class TypedWhen:
     time: TimeWish | None = None
 
 
+@functools.cache
+def _spelled_pattern(code: str) -> re.Pattern[str]:
+    return whole_words(sorted(spelled_out(code), key=len, reverse=True))
+
+
 def _expanded(text: str, language: _Language) -> list[str]:
     """Words with today-and-part phrases spelled out and glued parts taken apart."""
-    for phrase, spelled in sorted(spelled_out(language.code).items(), key=lambda i: -len(i[0])):
-        text = re.sub(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", spelled, text)
+    spelled = spelled_out(language.code)
+    text = _spelled_pattern(language.code).sub(lambda found: spelled[found[0]], text)
     endings = compound_endings(language.code)
     words: list[str] = []
     for word in text.split():

@@ -18,15 +18,11 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Final, Literal
 
-import yaml
+from bot.text import data_yaml, fold, one_edit_apart
 
-from bot.contact import one_edit_apart
-from bot.text import fold
-
-__all__ = ["PARTS", "TimeWish", "compound_endings", "read_time", "spelled_out"]
+__all__ = ["PARTS", "TimeWish", "compound_endings", "read_time", "spelled_out", "whole_words"]
 
 Part = Literal["morning", "noon", "afternoon", "evening"]
 Kind = Literal["part", "at", "after", "before", "around", "between"]
@@ -80,10 +76,8 @@ class _Clock:
 # --- vocabulary ---------------------------------------------------------------------------------
 
 
-@functools.cache
 def _vocabulary() -> dict[str, dict[str, Any]]:
-    text = resources.files("bot").joinpath("data", "time_words.yaml").read_text("utf-8")
-    loaded: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    loaded: dict[str, dict[str, Any]] = data_yaml("time_words.yaml")
     return loaded
 
 
@@ -99,13 +93,14 @@ def _alternatives(words: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class _Grammar:
-    parts: tuple[tuple[str, Part], ...]  # folded phrase -> part, longest first
+    parts: dict[str, Part]  # folded phrase -> the part of the day it names
     part_pattern: re.Pattern[str]
+    fuzzy_parts: tuple[str, ...]  # one-word part phrases long enough to carry a slip
     relations: tuple[tuple[Kind, re.Pattern[str]], ...]
     hours: dict[str, int]
     idioms: tuple[tuple[re.Pattern[str], int], ...]
     noon: frozenset[str]
-    fillers: tuple[str, ...]  # folded, longest first
+    fillers: re.Pattern[str]  # words around a time that change nothing
     known: frozenset[str]  # every word of the vocabulary: not to be "corrected"
 
 
@@ -172,15 +167,17 @@ def _grammar(language: str) -> _Grammar:
         ("around", rf"(?:(?:{around}|{at}) )?{group('a')}(?: |-)?(?:{around_post})"),
         ("at", rf"{marker}{group('a')}"),
     ]
-    part_words = "|".join(re.escape(phrase) for phrase, _ in parts) or "(?!)"
     return _Grammar(
-        parts=tuple(parts),
-        part_pattern=re.compile(rf"(?<![\w'])(?:{part_words})(?![\w'])"),
+        parts=dict(parts),
+        fuzzy_parts=tuple(
+            phrase for phrase, _ in parts if " " not in phrase and len(phrase) >= _FUZZY_MIN
+        ),
+        part_pattern=whole_words(phrase for phrase, _ in parts),
         relations=tuple((kind, re.compile(rx)) for kind, rx in relations),
         hours=hours,
         idioms=tuple(idioms),
         noon=noon,
-        fillers=tuple(_folded(words.get("fillers", ()))),
+        fillers=whole_words(_folded(words.get("fillers", ()))),
         known=frozenset(
             word
             for entry in words.values()
@@ -191,6 +188,13 @@ def _grammar(language: str) -> _Grammar:
     )
 
 
+def whole_words(phrases: Iterable[str]) -> re.Pattern[str]:
+    """A pattern finding any of the (folded) phrases as whole words, longest first."""
+    alternatives = "|".join(re.escape(phrase) for phrase in phrases) or "(?!)"
+    return re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])")
+
+
+@functools.cache
 def spelled_out(language: str) -> dict[str, str]:
     """Folded words that say a day and a part of it at once, and the same spelled out
     ("tonight": "today evening", "domattina": "domani mattina")."""
@@ -200,6 +204,7 @@ def spelled_out(language: str) -> dict[str, str]:
     }
 
 
+@functools.cache
 def compound_endings(language: str) -> dict[str, str]:
     """Folded endings that glue a part of the day to a day word, each with a phrase read_time
     takes for that part ("freitagabend" is "freitag" and "abend"; "donnerstagmorgen" is
@@ -304,13 +309,11 @@ def _relation(text: str, grammar: _Grammar, part: str | None) -> TimeWish | None
     return None
 
 
-def _normalised(text: str, fillers: tuple[str, ...]) -> str:
+def _normalised(text: str, fillers: re.Pattern[str]) -> str:
     text = re.sub(r"\b([ap])\.? ?m\b\.?", r"\1m", text)  # a.m., p. m.
     text = re.sub(r"\b([^\W\d_]+)\.", r"\1", text)  # "kl.", "zw.", "ca."
     words = " ".join(text.replace(",", " ").split())
-    for filler in fillers:  # "any time after 3", "am besten um 10"
-        words = re.sub(rf"(?<![\w']){re.escape(filler)}(?![\w'])", " ", words)
-    return " ".join(words.split())
+    return " ".join(fillers.sub(" ", words).split())  # "any time after 3", "am besten um 10"
 
 
 def read_time(text: str, language: str) -> TimeWish | None:
@@ -319,8 +322,8 @@ def read_time(text: str, language: str) -> TimeWish | None:
     text = _normalised(text, grammar.fillers)
     if not text or len(text) > _MAX_CHARACTERS:
         return None
-    named: dict[str, Part] = dict(grammar.parts)
-    text = _corrected(text, named, grammar.known)
+    named = grammar.parts
+    text = _corrected(text, grammar)
     if text in named:  # "après midi" is the afternoon, not "after noon"
         window = PARTS[named[text]]
         return TimeWish("part", window[0], window[1], part=named[text])
@@ -342,13 +345,12 @@ def read_time(text: str, language: str) -> TimeWish | None:
 _FUZZY_MIN: Final = 6  # a part-of-day word this long may carry one typing slip
 
 
-def _corrected(text: str, named: Mapping[str, str], known: frozenset[str]) -> str:
+def _corrected(text: str, grammar: _Grammar) -> str:
     """The text with a mistyped part-of-day word put right ("eftermidag")."""
-    single = [phrase for phrase in named if " " not in phrase and len(phrase) >= _FUZZY_MIN]
     words = []
     for word in text.split():
-        if word not in known and len(word) >= _FUZZY_MIN:
-            near = [phrase for phrase in single if one_edit_apart(word, phrase)]
+        if word not in grammar.known and len(word) >= _FUZZY_MIN:
+            near = [phrase for phrase in grammar.fuzzy_parts if one_edit_apart(word, phrase)]
             word = near[0] if len(near) == 1 else word
         words.append(word)
     return " ".join(words)

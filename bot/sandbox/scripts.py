@@ -99,10 +99,6 @@ class Outcome:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _plain(node: yaml.Node) -> Any:
-    return yaml.safe_load(yaml.serialize(node))
-
-
 _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")  # "09" stays text, as written
 
 
@@ -165,7 +161,7 @@ def load_script(path: Path) -> Script:
         raise _fail(path, sections["agent"], "agent: expected a mapping with a numeric id")
     return Script(
         path=path,
-        name=str(_plain(sections["name"])) if "name" in sections else path.stem,
+        name=str(_as_written(sections["name"])) if "name" in sections else path.stem,
         customer=customer,
         hosts=_load_hosts(path, sections["sandbox"]) if "sandbox" in sections else None,
         bot_env={str(k): str(v) for k, v in bot_env.items()},
@@ -322,7 +318,7 @@ def _capture_spec(spec: Any) -> bool:
 
 
 def _load_hosts(path: Path, node: yaml.Node) -> list[Host] | None:
-    sandbox = _plain(node)
+    sandbox = _as_written(node)
     if not isinstance(sandbox, dict) or set(sandbox) - {"hosts"}:
         raise _fail(path, node, "sandbox: expected a mapping with 'hosts'")
     hosts = sandbox.get("hosts")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.contact import InvalidEmailError, check_email, one_edit_apart
+from bot.contact import InvalidEmailError, check_email
+from bot.text import one_edit_apart
 
 CORPUS = Path(__file__).parents[1] / "data" / "mail_domains.json"
 

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from bot.meetergo.models import MEETERGO_LANGUAGES
 from bot.places import MAX_CHOICES, ZoneMatches, find_zones
-from bot.timezones import LABEL_MAX_LENGTH, ZoneChoice, canonical_zone
+from bot.timezones import ZoneChoice, canonical_zone
 from tests.support import cldr
+from tests.unit.test_timezones import expected_label
 
 CORPUS = Path(__file__).parents[1] / "data" / "places.json"
 US_MAIN_ZONES = {
@@ -35,11 +36,6 @@ US_MAIN_ZONES = {
 
 def zones(matches: ZoneMatches) -> list[str]:
     return [choice.zone for choice in matches.choices]
-
-
-def expected_label(zone: str, locale: str) -> str:
-    """The label CLDR's data gives the zone in that CLDR locale, by zone_label's rule."""
-    return cldr.zone_label(zone, locale, max_length=LABEL_MAX_LENGTH)
 
 
 def clock(zone: str) -> tuple[timedelta | None, ...]:

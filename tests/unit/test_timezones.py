@@ -59,15 +59,6 @@ MAJOR_ZONES = (
     "Europe/Zurich",
     "Pacific/Honolulu",
 )
-US_MAIN_ZONES = {
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-}
 
 
 def zones(choices: list[ZoneChoice]) -> list[str]:
