@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from html import escape
 
 from telegram import Update
@@ -48,7 +48,6 @@ from conversations.buttons import (
 from conversations.callbacks import (
     Agree,
     AllTimes,
-    CallbackDataError,
     CancelBooking,
     ChangeEmail,
     ChangeName,
@@ -77,7 +76,7 @@ from conversations.draft import DRAFT_KEY
 from conversations.forget import ask_to_forget, forget_customer, keep_data, show_privacy
 from conversations.help import show_help
 from conversations.idle import closing_text, idle_timeout
-from conversations.my_bookings import arm_reminders, send_calendar
+from conversations.my_bookings import arm_reminders, pressed_appointment, send_calendar
 from conversations.screens import MAX_PAGES, booked_text
 from conversations.settings import (
     choose_language,
@@ -186,18 +185,9 @@ async def retry_step(update: Update, context: BotContext, state: State) -> Next:
 
 async def start_moving(update: Update, context: BotContext, state: State) -> Next:
     """Begin rescheduling an appointment of this chat: its free days, its own slot free."""
-    query = update.callback_query
-    if query is None:
+    record = await pressed_appointment(update, context, MoveAppointment)
+    if record is None:
         return None
-    try:
-        key = MoveAppointment.unpack(query.data or "").key
-        record = await context.services.appointments.find(chat_id_of(update), key)
-    except CallbackDataError:
-        record = None
-    if record is None or record.cancelled or record.start <= datetime.now(UTC):
-        await query.answer(context.ui._("This appointment can no longer be changed here."))
-        return None
-    await query.answer()
     draft = context.reset_draft()
     draft.meeting_type_id, draft.duration = record.meeting_type_id, record.duration or None
     draft.moving, draft.moving_from = record.appointment_id, record.start

@@ -231,7 +231,7 @@ async def list_bookings(update: Update, context: BotContext) -> None:
 
 async def ask_to_cancel(update: Update, context: BotContext) -> None:
     """Ask whether to cancel the appointment whose Cancel was tapped."""
-    found = await _pressed(update, context, CancelAppointment)
+    found = await pressed_appointment(update, context, CancelAppointment)
     if found is None:
         return
     ui = context.ui
@@ -254,7 +254,7 @@ async def ask_to_cancel(update: Update, context: BotContext) -> None:
 
 async def cancel_appointment(update: Update, context: BotContext) -> None:
     """Cancel the appointment on meetergo, drop its reminders, and say so on the message."""
-    found = await _pressed(update, context, CancelConfirmed)
+    found = await pressed_appointment(update, context, CancelConfirmed)
     if found is None:
         return
     ui = context.ui
@@ -270,8 +270,10 @@ async def cancel_appointment(update: Update, context: BotContext) -> None:
     await _edit(update, context, text, None)
 
 
-async def _pressed(
-    update: Update, context: BotContext, kind: type[CancelAppointment] | type[CancelConfirmed]
+async def pressed_appointment(
+    update: Update,
+    context: BotContext,
+    kind: type[CancelAppointment] | type[CancelConfirmed] | type[MoveAppointment],
 ) -> BookingRecord | None:
     """The chat's appointment a press names, answered; None (answered too) if there is none."""
     query = update.callback_query
