@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
+import json
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
@@ -26,8 +27,8 @@ from telegram.ext import (
 from bot.agent_links import LinkSigner
 from bot.appointments import AppointmentService
 from bot.availability import AvailabilityService
-from bot.booking_ledger import BookingLedger
 from bot.bookings import BookingService
+from bot.chat_states import ChatStates
 from bot.config import Settings, link_secret
 from bot.meetergo import (
     AuthenticationError,
@@ -35,7 +36,9 @@ from bot.meetergo import (
     MeetergoError,
     NotFoundError,
 )
-from bot.persistence import SqlitePersistence
+from bot.persistence import StatePersistence
+from bot.state_store import StaleUpdate
+from bot.storage import Storage, storage_for
 from conversations.agents import build_agent_handlers, greet_agent
 from conversations.booking import (
     CatchAll,
@@ -45,7 +48,7 @@ from conversations.booking import (
 )
 from conversations.context import SERVICES_KEY, BotContext, Services
 from conversations.groups import keep_bookings_private
-from conversations.idle import rearm_idle_closes
+from conversations.idle import draft_touched_at, sweep_idle_drafts, sweep_interval
 from conversations.menus import MENU_LANGUAGES, command_menu
 from conversations.my_bookings import build_my_bookings_handlers, rearm_all_reminders
 from conversations.recovery import recover_interrupted_bookings
@@ -80,7 +83,13 @@ class PatientRateLimiter(AIORateLimiter):
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
-            except BadRequest:
+            except BadRequest as error:
+                late = "query is too old" in error.message.lower()
+                if endpoint == "answerCallbackQuery" and late:
+                    # Only the spinner on the button: a press handled late (or handled again
+                    # after a replica died) still does its step.
+                    log.info("button press answered too late for its spinner")
+                    return True
                 raise  # Telegram understood and refused: repeating cannot help
             except NetworkError as error:
                 if endpoint == "getUpdates" or attempt >= self.ATTEMPTS:
@@ -94,34 +103,49 @@ class StartupError(Exception):
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Runs different chats concurrently but one chat's updates strictly in order.
+    """Runs different chats concurrently but one chat's updates strictly in order, each in its
+    chat's turn (bot/chat_states.py): the chat's state read before, written after.
 
     This is the per-chat lock: a double tap on "Confirm" is handled after the first tap has
-    finished (and found the booking done), never beside it, while other customers go on.
+    finished (and found the booking done), never beside it, while other customers go on. With
+    a shared database the lock holds across every replica.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, states: ChatStates, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: Counter[int] = Counter()
+        self._states = states
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Process the update once its chat's earlier updates are done."""
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
+        """Process the update in its chat's turn."""
+        if not isinstance(update, Update):
             await coroutine
             return
-        lock = self._locks.setdefault(chat.id, asyncio.Lock())
-        self._waiting[chat.id] += 1
+        chat, user = update.effective_chat, update.effective_user
+        user_id = user.id if user else None
+        # An update of no chat (an inline query) is its user's: their private chat's id.
+        chat_id = chat.id if chat else user_id
+        if chat_id is None:
+            await coroutine
+            return
+        # Kept by a shared store until the turn commits, for the other replica to finish it.
+        # Only presses: a button is checked against its menu when handled again, while typed
+        # text handled late could be read by a later step.
+        payload = (
+            json.dumps(update.to_dict())
+            if self._states.shared and update.callback_query is not None
+            else None
+        )
         try:
-            async with lock:
+            async with self._states.turn(chat_id, user_id, update.update_id, payload):
                 await coroutine
-        finally:
-            self._waiting[chat.id] -= 1
-            if not self._waiting[chat.id]:
-                # Forget idle chats so a long-running bot doesn't keep a lock per customer ever.
-                del self._waiting[chat.id]
-                self._locks.pop(chat.id, None)
+        except StaleUpdate:
+            log.info("update older than the chat's last answer dropped", extra={"chat": chat_id})
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()  # never started: nothing ran, nothing to undo
+            if update.callback_query is not None:
+                # A second tap that lost the race: stop its spinner; the first tap answered.
+                with contextlib.suppress(TelegramError):
+                    await update.callback_query.answer()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -130,7 +154,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to tear down."""
 
 
-def build_services(settings: Settings, client: MeetergoClient) -> Services:
+def build_services(settings: Settings, client: MeetergoClient, storage: Storage) -> Services:
     """The services handlers call; one meetergo client shared by all."""
     availability = AvailabilityService(
         client,
@@ -138,7 +162,7 @@ def build_services(settings: Settings, client: MeetergoClient) -> Services:
         grid_zone=settings.bot_default_timezone,
         step_minutes=settings.bot_slot_step_minutes,
     )
-    ledger = BookingLedger(settings.bot_data_dir / "bookings.sqlite3")
+    ledger = storage.ledger
     links = LinkSigner(link_secret(settings))
     bookings = BookingService(client, availability, ledger)
     appointments = AppointmentService(client, ledger)
@@ -152,11 +176,15 @@ def build_application(settings: Settings) -> BotApplication:
         api_key=settings.meetergo_api_key,
         user_id=settings.meetergo_user_id,
     )
-    services = build_services(settings, client)
+    storage = storage_for(settings)
+    services = build_services(settings, client, storage)
+    persistence = StatePersistence(storage.store, touched_of=draft_touched_at)
+    states = ChatStates(persistence, cache_size=settings.bot_state_cache_size)
 
     warm_up: list[asyncio.Task[None]] = []
 
     async def open_services(app: BotApplication) -> None:
+        await storage.open()
         try:
             meeting_type = await asyncio.wait_for(
                 services.availability.meeting_type(), STARTUP_PATIENCE
@@ -172,7 +200,12 @@ def build_application(settings: Settings) -> BotApplication:
             warm_up.append(asyncio.create_task(_keep_trying(app, services)))
             meeting_type = None
         await publish_command_menus(app, settings.bot_default_language)
-        await rearm_idle_closes(app)
+        if app.job_queue is None:
+            raise RuntimeError("the bot needs python-telegram-bot's job queue")
+        # Drafts left idle while the bot was down are closed by the first sweep, at once.
+        app.job_queue.run_repeating(
+            sweep_idle_drafts, interval=sweep_interval(services), first=0, name="idle-sweep"
+        )
         await rearm_all_reminders(app)
         if meeting_type is not None:
             await recover_interrupted_bookings(app)
@@ -186,7 +219,7 @@ def build_application(settings: Settings) -> BotApplication:
         for task in warm_up:
             task.cancel()
         await client.aclose()
-        services.bookings.ledger.close()
+        await storage.close()
 
     token = settings.telegram_bot_token.get_secret_value()
     base = settings.telegram_base_url
@@ -202,19 +235,19 @@ def build_application(settings: Settings) -> BotApplication:
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .persistence(SqlitePersistence(settings.bot_data_dir / "state.sqlite3"))
+        .persistence(persistence)
         .rate_limiter(PatientRateLimiter(max_retries=2))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(states))
         .post_init(open_services)
         .post_shutdown(close_services)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    states.attach(application)
     # Before every flow: groups get a link to a private chat, foreign presses a pop-up.
     application.add_handler(TypeHandler(Update, keep_bookings_private), group=-1)
     application.add_handler(TypeHandler(Update, greet_agent), group=-2)
-    idle = timedelta(minutes=settings.bot_idle_timeout_minutes)
-    add_flow(application, build_booking_handler(idle), *build_outside_handlers())
+    add_flow(application, build_booking_handler(), *build_outside_handlers())
     add_flow(application, *build_agent_handlers())
     add_flow(application, *build_my_bookings_handlers())
     for handler in build_catch_alls():

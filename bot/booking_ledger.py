@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,14 +101,122 @@ class BookingRecord:
     attendee_hash: str = ""
 
 
-_RECORD_COLUMNS: Final = (
+RECORD_COLUMNS: Final = (
     "appointment_id, meeting_type_id, start, agent_id, chat_id, language, timezone, booked_at, "
     "duration, sequence, cancelled, reminded, attendee_hash"
 )
 
 
-class BookingLedger:
-    """The attempts of one bot process, one per chat, in a SQLite file of their own."""
+class BookingLedger(ABC):
+    """Attempts on their way (one per chat) and the records of bookings made."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect, creating or migrating the schema."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release the file or connections."""
+
+    @abstractmethod
+    async def begin(self, attempt: Attempt) -> None:
+        """Record the attempt; returns once it is durable."""
+
+    @abstractmethod
+    async def settle(self, chat_id: int) -> None:
+        """Forget the chat's attempt: its outcome is known."""
+
+    @abstractmethod
+    async def forget(self, chat_id: int) -> None:
+        """Erase the chat's attempt and booking records (the customer asked to be forgotten)."""
+
+    @abstractmethod
+    async def record(self, booking: BookingRecord) -> None:
+        """Keep a booking's record (appointment, type, start, agent, chat, language, zone)."""
+
+    @abstractmethod
+    async def records_of_chat(self, chat_id: int) -> list[BookingRecord]:
+        """The chat's booking records, earliest start first."""
+
+    @abstractmethod
+    async def active_records(self, after: datetime) -> list[BookingRecord]:
+        """Every record not cancelled that starts after `after` (for reminders)."""
+
+    @abstractmethod
+    async def record_of(self, appointment_id: str) -> BookingRecord | None:
+        """One booking record by its appointment id."""
+
+    @abstractmethod
+    async def claim_reminder(self, appointment_id: str, reminder: str) -> bool:
+        """Note a reminder as sent; False if it already was (by this or another process)."""
+
+    @abstractmethod
+    async def count_for_agent(self, agent_id: int, since: datetime) -> int:
+        """How many bookings the agent's links brought in since `since`."""
+
+    @abstractmethod
+    async def of_chat(self, chat_id: int) -> Attempt | None:
+        """The chat's unsettled attempt, if any."""
+
+    @abstractmethod
+    async def unsettled(self) -> list[Attempt]:
+        """Every attempt still waiting for its outcome (after a restart: the ones cut short)."""
+
+
+def _moment(value: object) -> datetime:
+    # SQLite keeps ISO text, PostgreSQL a timestamptz.
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def record_from_row(row: Sequence[object]) -> BookingRecord:
+    """A booking record from its columns, in RECORD_COLUMNS order."""
+    return BookingRecord(
+        appointment_id=str(row[0]),
+        meeting_type_id=str(row[1]),
+        start=_moment(row[2]),
+        agent_id=None if row[3] is None else int(str(row[3])),
+        chat_id=int(str(row[4])),
+        language=str(row[5]),
+        timezone=str(row[6]),
+        booked_at=_moment(row[7]),
+        duration=int(str(row[8])),
+        sequence=int(str(row[9])),
+        cancelled=bool(row[10]),
+        reminded=tuple(part for part in str(row[11]).split(",") if part),
+        attendee_hash=str(row[12]),
+    )
+
+
+def attempt_from_row(row: Sequence[object]) -> Attempt:
+    """An attempt from its columns, in ATTEMPT_COLUMNS order."""
+    return Attempt(
+        chat_id=int(str(row[0])),
+        user_id=int(str(row[1])),
+        meeting_type_id=str(row[2]),
+        start=_moment(row[3]),
+        duration=int(str(row[4])),
+        email=str(row[5]),
+        language=str(row[6]),
+        timezone=str(row[7]),
+        message_id=None if row[8] is None else int(str(row[8])),
+        agent_id=None if row[9] is None else int(str(row[9])),
+    )
+
+
+ATTEMPT_COLUMNS: Final = (
+    "chat_id, user_id, meeting_type_id, start, duration, email, language, timezone, "
+    "message_id, agent_id"
+)
+# Adds one reminder to the comma-separated list unless it is there: the claim is one atomic
+# statement, so of two processes only one sees a row changed.
+CLAIM_REMINDER_SET: Final = (
+    "reminded = CASE WHEN reminded = '' THEN {0} ELSE reminded || ',' || {0} END"
+)
+CLAIM_REMINDER_WHERE: Final = "(',' || reminded || ',') NOT LIKE ('%,' || {0} || ',%')"
+
+
+class SqliteLedger(BookingLedger):
+    """The attempts and records of one bot process, in a SQLite file of their own."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -128,6 +238,9 @@ class BookingLedger:
                 if column not in columns:
                     self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+
+    async def open(self) -> None:
+        """Nothing to do: the file was opened (and migrated) on construction."""
 
     async def begin(self, attempt: Attempt) -> None:
         """Record the attempt; returns once it is on disk."""
@@ -178,16 +291,28 @@ class BookingLedger:
         """Every attempt still waiting for its outcome (after a restart: the ones cut short)."""
         return await asyncio.to_thread(self._select, "", ())
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Close the file (checkpointing the write-ahead log into it)."""
         with self._lock:
             self._conn.close()
 
+    async def claim_reminder(self, appointment_id: str, reminder: str) -> bool:
+        """Note a reminder as sent; False if it already was."""
+        return await asyncio.to_thread(self._claim, appointment_id, reminder)
+
+    def _claim(self, appointment_id: str, reminder: str) -> bool:
+        with self._lock:
+            cursor = self._conn.execute(
+                f"UPDATE bookings SET {CLAIM_REMINDER_SET.format('?1')} "
+                f"WHERE appointment_id = ?2 AND {CLAIM_REMINDER_WHERE.format('?1')}",
+                (reminder, appointment_id),
+            )
+            return cursor.rowcount == 1
+
     def _write(self, attempt: Attempt) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO attempts (chat_id, user_id, meeting_type_id, start, "
-                "duration, email, language, timezone, message_id, agent_id) "
+                f"INSERT OR REPLACE INTO attempts ({ATTEMPT_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     attempt.chat_id,
@@ -206,7 +331,7 @@ class BookingLedger:
     def _insert_record(self, booking: BookingRecord) -> None:
         with self._lock:
             self._conn.execute(
-                f"INSERT OR REPLACE INTO bookings ({_RECORD_COLUMNS}) "
+                f"INSERT OR REPLACE INTO bookings ({RECORD_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     booking.appointment_id,
@@ -228,26 +353,9 @@ class BookingLedger:
     def _records(self, where: str, args: tuple[object, ...]) -> list[BookingRecord]:
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_RECORD_COLUMNS} FROM bookings {where} ORDER BY start", args
+                f"SELECT {RECORD_COLUMNS} FROM bookings {where} ORDER BY start", args
             ).fetchall()
-        return [
-            BookingRecord(
-                appointment_id=row[0],
-                meeting_type_id=row[1],
-                start=datetime.fromisoformat(row[2]),
-                agent_id=row[3],
-                chat_id=row[4],
-                language=row[5],
-                timezone=row[6],
-                booked_at=datetime.fromisoformat(row[7]),
-                duration=row[8],
-                sequence=row[9],
-                cancelled=bool(row[10]),
-                reminded=tuple(part for part in row[11].split(",") if part),
-                attendee_hash=row[12],
-            )
-            for row in rows
-        ]
+        return [record_from_row(row) for row in rows]
 
     def _count(self, agent_id: int, since: datetime) -> int:
         with self._lock:
@@ -268,22 +376,7 @@ class BookingLedger:
     def _select(self, where: str, args: tuple[int, ...]) -> list[Attempt]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT chat_id, user_id, meeting_type_id, start, duration, email, language, "
-                f"timezone, message_id, agent_id FROM attempts {where} ORDER BY chat_id",
+                f"SELECT {ATTEMPT_COLUMNS} FROM attempts {where} ORDER BY chat_id",
                 args,
             ).fetchall()
-        return [
-            Attempt(
-                chat_id=row[0],
-                user_id=row[1],
-                meeting_type_id=row[2],
-                start=datetime.fromisoformat(row[3]),
-                duration=row[4],
-                email=row[5],
-                language=row[6],
-                timezone=row[7],
-                message_id=row[8],
-                agent_id=row[9],
-            )
-            for row in rows
-        ]
+        return [attempt_from_row(row) for row in rows]

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     bot_mail_domains: Annotated[tuple[str, ...], NoDecode] = ()
     # A booking nobody touches for this long is closed and its name and e-mail erased.
     bot_idle_timeout_minutes: float = Field(default=30.0, gt=0, le=1440)
+    # PostgreSQL for state and bookings (postgresql://user:password@host/db); unset: SQLite
+    # files under BOT_DATA_DIR. Needed to run more than one replica.
+    bot_database_url: SecretStr | None = None
+    # How many chats' state one process keeps in memory between their updates.
+    bot_state_cache_size: int = Field(default=1024, ge=1, le=1_000_000)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -86,6 +91,17 @@ class Settings(BaseSettings):
         bot_id, sep, secret = value.get_secret_value().partition(":")
         if not (sep and bot_id.isdigit() and secret):
             raise ValueError("must look like '123456:ABC-DEF…' (from @BotFather)")
+        return value
+
+    @field_validator("bot_database_url", mode="before")
+    @classmethod
+    def _postgres_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            scheme = value.partition("://")[0].lower()
+            if scheme not in ("postgresql", "postgres"):
+                raise ValueError("must be a postgresql://user:password@host:port/database URL")
         return value
 
     @field_validator("meetergo_api_key")

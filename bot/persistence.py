@@ -1,163 +1,271 @@
-"""Durable conversation state for the bot, kept as JSON text in one SQLite file.
+"""python-telegram-bot's persistence interface over a state store, read one chat at a time.
 
-JSON rather than pickle: a damaged or hostile file cannot execute code when loaded, and an
-operator can read a stuck customer's state with the ``sqlite3`` shell. The price is that only
-JSON-shaped data can be stored, which the bot guarantees for its chat_data on purpose.
+PTB's persistence loads every user and chat at start. This one hands PTB nothing at start:
+`get_*` return empty mappings, and bot/chat_states.py reads the rows of the chat an update
+belongs to just before the update is handled (`load`). Writes still come through PTB's
+`update_*` calls, straight to the store.
+
+JSON rather than pickle: a damaged or hostile row cannot execute code when loaded, and an
+operator can read a stuck customer's state with the database's own shell. The price is that
+only JSON-shaped data can be stored, which the bot guarantees for its chat_data on purpose.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
-import sqlite3
-import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-__all__ = ["SqlitePersistence"]
+from bot.sqlite_store import SqliteStore
+from bot.state_store import Changes, ConversationChange, RowChange, RowKind, StateStore
+
+__all__ = ["LoadedChat", "SqlitePersistence", "StatePersistence"]
 
 _LOGGER = logging.getLogger(__name__)
 
 ConversationKey = tuple[int | str, ...]
 JsonDict = dict[str, Any]
-
-# Bumped whenever the table layout changes, so a newer file is refused instead of misread.
-_SCHEMA_VERSION: Final = 1
-
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS user_data (
-    user_id INTEGER PRIMARY KEY,
-    data    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chat_data (
-    chat_id INTEGER PRIMARY KEY,
-    data    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bot_data (
-    id   INTEGER PRIMARY KEY CHECK (id = 1),
-    data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS conversations (
-    name  TEXT NOT NULL,
-    key   TEXT NOT NULL,
-    state TEXT NOT NULL,
-    PRIMARY KEY (name, key)
-) WITHOUT ROWID;
-"""
-
-# Table and id-column names are fixed here, never taken from callers, so formatting them into
-# SQL cannot inject anything.
-_USER: Final = ("user_data", "user_id")
-_CHAT: Final = ("chat_data", "chat_id")
-_BOT_ROW_ID: Final = 1
+# When a chat's draft was last touched, read from its chat_data (None: no draft).
+TouchedOf = Callable[[JsonDict], datetime | None]
 
 
-class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
-    """PTB persistence storing user, chat and bot data and conversation states in SQLite.
+# PTB's own periodic write, in seconds: a safety net only, as every turn commits its changes.
+SAFETY_NET_INTERVAL = 60.0
 
-    Every write is its own committed transaction (autocommit) in a WAL journal with
-    ``synchronous=FULL``: once an ``update_*`` coroutine has returned, the change survives a
-    SIGKILL of the process and even a power cut. Blocking sqlite calls run in a worker thread
-    via :func:`asyncio.to_thread`; one connection is shared and guarded by a lock.
 
-    This instance must be the only writer of its file: unchanged data is not rewritten (PTB
-    hands over bot_data on every tick), and the ``refresh_*`` hooks do nothing.
+def _never_touched(data: JsonDict) -> datetime | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedChat:
+    """One chat's and one user's stored state, decoded."""
+
+    chat_data: JsonDict | None
+    user_data: JsonDict | None
+    # conversation name -> {key: state}
+    conversations: dict[str, dict[ConversationKey, object]]
+
+
+class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
+    """PTB persistence of user data, chat data and conversation states in a StateStore.
+
+    Rows are written by the chat's turn (`changes`, then the store's commit), all of a turn's
+    changes in one transaction. Only rows that were loaded are ever written: PTB's data
+    mappings create an empty dict for any id looked up, and writing such a dict would wipe
+    what the store holds for a chat that was never read. Unchanged rows are not rewritten.
     """
 
-    __slots__ = ("_conn", "_last_written", "_lock", "_path", "_private_keys")
+    __slots__ = ("_known", "_known_states", "_private_keys", "_store", "_touched_of")
 
     def __init__(
         self,
-        path: Path,
+        store: StateStore,
         *,
-        update_interval: float = 0.25,
+        update_interval: float = SAFETY_NET_INTERVAL,
         private_keys: tuple[str, ...] = ("draft",),
+        touched_of: TouchedOf = _never_touched,
     ) -> None:
-        # PTB writes changed data only every `update_interval` seconds, after the handler that
-        # changed it has already answered the customer. The product promises that a SIGKILL
-        # half a second after an answer loses nothing, so the interval must stay well below
-        # 0.5 s, leaving headroom for the write itself.
         super().__init__(
             # bot_data holds the process's live services (clients, caches), which are rebuilt
             # at every start and are not data to keep.
             store_data=PersistenceInput(
                 bot_data=False, chat_data=True, user_data=True, callback_data=False
             ),
+            # Every turn commits its own changes before the chat's next update is handled
+            # (bot/chat_states.py), so PTB's periodic write only catches stragglers.
             update_interval=update_interval,
         )
-        self._path = Path(path)
+        self._store = store
+        self._touched_of = touched_of
         # Top-level chat_data keys holding personal data (the draft's name and e-mail): once a
-        # row loses one, no older copy of it may stay in the write-ahead log.
+        # row loses one, no older copy of it may stay readable.
         self._private_keys = tuple(f'"{key}":' for key in private_keys)
-        self._lock = threading.Lock()
-        # Last JSON text committed per (table, id), to skip rewriting identical data.
-        self._last_written: dict[tuple[str, int], str] = {}
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        # Opened eagerly so a bad path or a newer schema fails at start-up, not mid-chat.
-        self._conn: sqlite3.Connection | None = self._open()
+        # The rows loaded and not evicted, with the JSON text last read or written (None: no
+        # row stored). Presence here is what allows a write.
+        self._known: dict[tuple[RowKind, int], str | None] = {}
+        # Per loaded chat: (conversation name, key text) -> state text last read or written.
+        self._known_states: dict[int, dict[tuple[str, str], str]] = {}
 
     @property
-    def path(self) -> Path:
-        """The SQLite file this persistence reads and writes."""
-        return self._path
+    def store(self) -> StateStore:
+        """Where the rows live."""
+        return self._store
 
-    # -- loading -----------------------------------------------------------------------------
+    # -- what PTB reads at start: nothing ---------------------------------------------------
 
     async def get_user_data(self) -> dict[int, JsonDict]:
-        """Return all stored user_data, keyed by user id."""
-        return await asyncio.to_thread(self._load_table, _USER)
+        """Return nothing: user data is read per update (see `load`)."""
+        await self._store.open()  # a bad path or a newer schema fails at start, not mid-chat
+        return {}
 
     async def get_chat_data(self) -> dict[int, JsonDict]:
-        """Return all stored chat_data, keyed by chat id."""
-        return await asyncio.to_thread(self._load_table, _CHAT)
+        """Return nothing: chat data is read per update."""
+        return {}
 
     async def get_bot_data(self) -> JsonDict:
-        """Return the stored bot_data, or an empty dict."""
-        return await asyncio.to_thread(self._load_bot_data)
+        """Return nothing: bot_data is not stored."""
+        return {}
 
     async def get_callback_data(self) -> None:
         """Return None: arbitrary callback data is not persisted (see update_callback_data)."""
         return None
 
     async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
-        """Return the stored states of the conversation handler called ``name``.
+        """Return nothing: conversation states are read per update."""
+        return {}
+
+    # -- read per chat ------------------------------------------------------------------------
+
+    async def load(self, chat_id: int | None, user_id: int | None) -> LoadedChat:
+        """Read one chat's and one user's rows and allow writing them from now on.
 
         States come back as plain JSON values: an ``IntEnum`` state is loaded as its ``int``,
         which compares and hashes equal to the member, so ConversationHandler still finds it.
         """
-        return await asyncio.to_thread(self._load_conversations, name)
+        rows = await self._store.read(chat_id, user_id)
+        if chat_id is not None:
+            self._known[(RowKind.CHAT, chat_id)] = rows.chat_data
+            self._known_states[chat_id] = {
+                (name, key_text): state for name, key_text, state in rows.conversations
+            }
+        if user_id is not None:
+            self._known[(RowKind.USER, user_id)] = rows.user_data
+        conversations: dict[str, dict[ConversationKey, object]] = {}
+        for name, key_text, state_text in rows.conversations:
+            key = json.loads(key_text)
+            if not isinstance(key, list):
+                raise ValueError(f"conversation {name!r}: stored key {key_text!r} is not a list")
+            # JSON has no tuples; PTB builds its keys as tuples, so convert back.
+            conversations.setdefault(name, {})[tuple(key)] = json.loads(state_text)
+        return LoadedChat(
+            chat_data=_decode_dict(rows.chat_data, f"chat_data[{chat_id}]"),
+            user_data=_decode_dict(rows.user_data, f"user_data[{user_id}]"),
+            conversations=conversations,
+        )
 
-    # -- writing -----------------------------------------------------------------------------
+    def forget_loaded(self, chat_id: int | None, user_id: int | None) -> None:
+        """Stop allowing writes of rows evicted from memory (they must be loaded again)."""
+        if chat_id is not None:
+            self._known.pop((RowKind.CHAT, chat_id), None)
+            self._known_states.pop(chat_id, None)
+        if user_id is not None:
+            self._known.pop((RowKind.USER, user_id), None)
+
+    def is_loaded(self, kind: RowKind, row_id: int) -> bool:
+        """Whether this row was read and may be written."""
+        return (kind, row_id) in self._known
+
+    @staticmethod
+    def decode(text: str | None) -> JsonDict | None:
+        """A stored row's JSON text as a dict (None stays None)."""
+        return _decode_dict(text, "row")
+
+    # -- what a turn changed ------------------------------------------------------------------
+
+    def changes(
+        self,
+        chat: tuple[int, JsonDict] | None = None,
+        user: tuple[int, JsonDict] | None = None,
+        conversations: dict[str, dict[ConversationKey, object]] | None = None,
+    ) -> Changes:
+        """What differs from the stored rows: the chat's and user's data, and the states of
+        the chat's conversations (`conversations` lists all of them: one missing has ended).
+
+        Raises TypeError, naming the key, for data JSON would not bring back unchanged.
+        """
+        rows = [
+            change
+            for kind, given in ((RowKind.CHAT, chat), (RowKind.USER, user))
+            if given is not None
+            for change in [self._row_change(kind, *given)]
+            if change is not None
+        ]
+        states: list[ConversationChange] = []
+        if chat is not None and conversations is not None:
+            chat_id = chat[0]
+            known = self._known_states.get(chat_id, {})
+            now: dict[tuple[str, str], str] = {}
+            for name, by_key in conversations.items():
+                for key, state in by_key.items():
+                    now[(name, _encode_key(name, key))] = _encode(
+                        state, f"conversation {name!r} {key!r} state"
+                    )
+            for (name, key_text), text in now.items():
+                if known.get((name, key_text)) != text:
+                    states.append(ConversationChange(name, key_text, chat_id, text))
+            for name, key_text in known.keys() - now.keys():
+                states.append(ConversationChange(name, key_text, chat_id, None))
+        return Changes(tuple(rows), tuple(states))
+
+    def _row_change(self, kind: RowKind, row_id: int, data: JsonDict) -> RowChange | None:
+        text = _encode_dict(data, f"{kind.value}[{row_id}]")
+        if not self.is_loaded(kind, row_id):
+            if data:
+                _LOGGER.warning("%s of an id never loaded not written", kind.value)
+            return None
+        before = self._known[(kind, row_id)]
+        if before == text or (before is None and not data):
+            return None  # unchanged, or still nothing worth a row
+        erase_old = before is not None and any(
+            key in before and key not in text for key in self._private_keys
+        )
+        touched = self._touched_of(data) if kind is RowKind.CHAT else None
+        return RowChange(kind, row_id, text, touched=touched, erase_old=erase_old)
+
+    def committed(self, changes: Changes) -> None:
+        """Remember what was just written, so it is not written again."""
+        for row in changes.rows:
+            if self.is_loaded(row.kind, row.row_id):
+                self._known[(row.kind, row.row_id)] = row.text
+        for change in changes.conversations:
+            if change.chat_id is None or change.chat_id not in self._known_states:
+                continue
+            known = self._known_states[change.chat_id]
+            if change.state_text is None:
+                known.pop((change.name, change.key_text), None)
+            else:
+                known[(change.name, change.key_text)] = change.state_text
+
+    async def _commit(self, changes: Changes) -> None:
+        await self._store.commit(changes)
+        self.committed(changes)
+
+    # -- PTB's own writes (its periodic catch-up and the last one at shutdown) -----------------
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         """Store the state of one conversation; ``None`` deletes it (the conversation ended)."""
         key_text = _encode_key(name, key)
-        if new_state is None:
-            await asyncio.to_thread(self._delete_conversation, name, key_text)
-            return
-        state_text = _encode(new_state, f"conversation {name!r} {key!r} state")
-        await asyncio.to_thread(self._store_conversation, name, key_text, state_text)
+        text = None
+        if new_state is not None:
+            text = _encode(new_state, f"conversation {name!r} {key!r} state")
+        chat_id = key[0] if key and isinstance(key[0], int) else None
+        if chat_id is None or chat_id not in self._known_states:
+            return  # its chat is not in memory: what PTB holds for it is not current
+        if self._known_states[chat_id].get((name, key_text)) != text:
+            await self._commit(
+                Changes(conversations=(ConversationChange(name, key_text, chat_id, text),))
+            )
 
     async def update_user_data(self, user_id: int, data: JsonDict) -> None:
         """Store the user_data of one user."""
-        text = _encode_dict(data, f"user_data[{user_id}]")
-        await asyncio.to_thread(self._store_row, _USER, user_id, text)
+        await self._commit(self.changes(user=(user_id, data)))
 
     async def update_chat_data(self, chat_id: int, data: JsonDict) -> None:
         """Store the chat_data of one chat."""
-        text = _encode_dict(data, f"chat_data[{chat_id}]")
-        await asyncio.to_thread(self._store_row, _CHAT, chat_id, text)
+        await self._commit(self.changes(chat=(chat_id, data)))
 
     async def update_bot_data(self, data: JsonDict) -> None:
-        """Store the bot-wide bot_data."""
-        text = _encode_dict(data, "bot_data")
-        await asyncio.to_thread(self._store_bot_data, text)
+        """Do nothing: bot_data is disabled in store_data, so PTB never calls this."""
 
     async def update_callback_data(self, data: object) -> None:
         """Do nothing: callback_data is disabled in store_data, so PTB never calls this.
@@ -168,166 +276,48 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
 
     async def drop_chat_data(self, chat_id: int) -> None:
         """Delete the stored chat_data of one chat."""
-        await asyncio.to_thread(self._delete_row, _CHAT, chat_id)
+        await self._commit(Changes(rows=(RowChange(RowKind.CHAT, chat_id, None),)))
 
     async def drop_user_data(self, user_id: int) -> None:
         """Delete the stored user_data of one user."""
-        await asyncio.to_thread(self._delete_row, _USER, user_id)
+        await self._commit(Changes(rows=(RowChange(RowKind.USER, user_id, None),)))
 
-    # This process is the only writer of the file, so the in-memory data is always newer than
-    # the stored copy and there is nothing to refresh from.
+    # A chat's rows are read afresh at the start of each of its turns (bot/chat_states.py),
+    # under the chat's lock, so there is nothing left for PTB's refresh hooks to do.
 
     async def refresh_user_data(self, user_id: int, user_data: JsonDict) -> None:
-        """Do nothing: no other process writes user_data."""
+        """Do nothing: the user's turn read the row already."""
 
     async def refresh_chat_data(self, chat_id: int, chat_data: JsonDict) -> None:
-        """Do nothing: no other process writes chat_data."""
+        """Do nothing: the chat's turn read the row already."""
 
     async def refresh_bot_data(self, bot_data: JsonDict) -> None:
-        """Do nothing: no other process writes bot_data."""
+        """Do nothing: bot_data is not stored."""
 
     async def flush(self) -> None:
-        """Close the connection; every write is already committed, so nothing is pending.
+        """Close the store; every write is already committed, so nothing is pending.
 
-        A later call reopens the file, as PTB may initialize the application again.
+        A later use reopens it, as PTB may initialize the application again.
         """
-        await asyncio.to_thread(self._close)
+        self._known.clear()
+        self._known_states.clear()
+        await self._store.close()
 
-    # -- blocking helpers, run in a worker thread ---------------------------------------------
 
-    def _open(self) -> sqlite3.Connection:
-        # isolation_level=None is autocommit: each statement commits on its own, so "the
-        # coroutine returned" means "the change is on disk". check_same_thread=False because
-        # asyncio.to_thread may use any pool thread; self._lock serialises access.
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        try:
-            # WAL appends commits to the log, so a process killed mid-write never tears the
-            # main file; FULL fsyncs each commit so even a power cut keeps it.
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            # Deleted or overwritten rows are zeroed on disk, not just unlinked.
-            conn.execute("PRAGMA secure_delete=ON")
-            # Only matters if someone inspects the file with another connection meanwhile.
-            conn.execute("PRAGMA busy_timeout=5000")
-            (version,) = conn.execute("PRAGMA user_version").fetchone()
-            if version > _SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self._path} has schema version {version}, newer than the supported "
-                    f"{_SCHEMA_VERSION}; refusing to touch it"
-                )
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-        except BaseException:
-            conn.close()
-            raise
-        _LOGGER.debug("Opened persistence file %s", self._path)
-        return conn
+class SqlitePersistence(StatePersistence):
+    """StatePersistence over the embedded SQLite store at `path`."""
 
-    def _connection(self) -> sqlite3.Connection:
-        # Caller holds self._lock.
-        if self._conn is None:
-            self._conn = self._open()
-        return self._conn
+    __slots__ = ()
 
-    def _close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                # Closing the last connection also checkpoints the WAL into the main file.
-                self._conn.close()
-                self._conn = None
-                _LOGGER.debug("Closed persistence file %s", self._path)
+    def __init__(self, path: Path, **options: Any) -> None:
+        super().__init__(SqliteStore(path), **options)
 
-    def _load_table(self, table: tuple[str, str]) -> dict[int, JsonDict]:
-        name, id_column = table
-        with self._lock:
-            rows = self._connection().execute(f"SELECT {id_column}, data FROM {name}").fetchall()
-            result: dict[int, JsonDict] = {}
-            for row_id, text in rows:
-                result[row_id] = _decode_dict(text, f"{name}[{row_id}]")
-                self._last_written[(name, row_id)] = text
-            return result
-
-    def _load_bot_data(self) -> JsonDict:
-        with self._lock:
-            row = (
-                self._connection()
-                .execute("SELECT data FROM bot_data WHERE id = ?", (_BOT_ROW_ID,))
-                .fetchone()
-            )
-            if row is None:
-                return {}
-            self._last_written[("bot_data", _BOT_ROW_ID)] = row[0]
-            return _decode_dict(row[0], "bot_data")
-
-    def _load_conversations(self, name: str) -> dict[ConversationKey, object]:
-        with self._lock:
-            rows = (
-                self._connection()
-                .execute("SELECT key, state FROM conversations WHERE name = ?", (name,))
-                .fetchall()
-            )
-        result: dict[ConversationKey, object] = {}
-        for key_text, state_text in rows:
-            key = json.loads(key_text)
-            if not isinstance(key, list):
-                raise ValueError(f"conversation {name!r}: stored key {key_text!r} is not a list")
-            # JSON has no tuples; PTB builds its keys as tuples, so convert back.
-            result[tuple(key)] = json.loads(state_text)
-        return result
-
-    def _store_row(self, table: tuple[str, str], row_id: int, text: str) -> None:
-        name, id_column = table
-        with self._lock:
-            before = self._last_written.get((name, row_id))
-            if before == text:
-                return
-            self._connection().execute(
-                f"INSERT INTO {name} ({id_column}, data) VALUES (?, ?) "
-                f"ON CONFLICT ({id_column}) DO UPDATE SET data = excluded.data",
-                (row_id, text),
-            )
-            self._last_written[(name, row_id)] = text
-            if before is not None and any(
-                key in before and key not in text for key in self._private_keys
-            ):
-                self._erase_old_copies()
-
-    def _delete_row(self, table: tuple[str, str], row_id: int) -> None:
-        name, id_column = table
-        with self._lock:
-            self._connection().execute(f"DELETE FROM {name} WHERE {id_column} = ?", (row_id,))
-            self._last_written.pop((name, row_id), None)
-            self._erase_old_copies()
-
-    def _erase_old_copies(self) -> None:
-        # Caller holds self._lock. Moves every page into the main file (which zeroes what was
-        # freed) and empties the write-ahead log, so earlier versions of rows are gone.
-        self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def _store_bot_data(self, text: str) -> None:
-        with self._lock:
-            if self._last_written.get(("bot_data", _BOT_ROW_ID)) == text:
-                return
-            self._connection().execute(
-                "INSERT INTO bot_data (id, data) VALUES (?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-                (_BOT_ROW_ID, text),
-            )
-            self._last_written[("bot_data", _BOT_ROW_ID)] = text
-
-    def _store_conversation(self, name: str, key_text: str, state_text: str) -> None:
-        with self._lock:
-            self._connection().execute(
-                "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
-                "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                (name, key_text, state_text),
-            )
-
-    def _delete_conversation(self, name: str, key_text: str) -> None:
-        with self._lock:
-            self._connection().execute(
-                "DELETE FROM conversations WHERE name = ? AND key = ?", (name, key_text)
-            )
+    @property
+    def path(self) -> Path:
+        """The SQLite file this persistence reads and writes."""
+        store = self.store
+        assert isinstance(store, SqliteStore)
+        return store.path
 
 
 # -- JSON encoding -----------------------------------------------------------------------------
@@ -358,7 +348,9 @@ def _encode_key(name: str, key: ConversationKey) -> str:
     return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
 
 
-def _decode_dict(text: str, where: str) -> JsonDict:
+def _decode_dict(text: str | None, where: str) -> JsonDict | None:
+    if text is None:
+        return None
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError(f"stored {where} is not a JSON object")

@@ -34,6 +34,7 @@ from telegram.ext import (
 
 from bot.agent_links import NO_AGENT, OWN_LANGUAGE, AgentLink, start_link
 from bot.bookings import Booked
+from bot.chat_states import ChatStates
 from bot.meetergo import MeetergoError, MeetingType
 from conversations.callbacks import CallbackDataError, LinkLanguageChosen, LinkTypeChosen
 from conversations.chat import reply
@@ -243,7 +244,7 @@ async def share_inline(update: Update, context: BotContext) -> None:
 
 async def publish_agent_menu(app: App, services: Services, agent_id: int) -> None:
     """Show /link and /stats in one agent's command menu only (a chat scope per agent)."""
-    language = _prefs_of(app, services, agent_id).language
+    language = (await _prefs_of(app, services, agent_id)).language
     try:
         await app.bot.set_my_commands(agent_menu(language), scope=BotCommandScopeChat(agent_id))
     except TelegramError as error:
@@ -271,8 +272,9 @@ async def greet_agent(update: Update, context: BotContext) -> None:
         await publish_agent_menu(context.application, context.services, user.id)
 
 
-def _prefs_of(app: App, services: Services, user_id: int) -> Prefs:
-    stored = (app.user_data.get(user_id) or {}).get(PREFS_KEY)
+async def _prefs_of(app: App, services: Services, user_id: int) -> Prefs:
+    # Read without the agent's chat's turn: this runs in the customer's turn, and only reads.
+    stored = (await ChatStates.of(app).peek_user(user_id)).get(PREFS_KEY)
     if stored:
         return Prefs.model_validate(stored)
     settings = services.settings
@@ -289,7 +291,7 @@ async def tell_agent(
 ) -> None:
     """Tell the agent a booking came through their link: the meeting type and length, the
     time in the agent's own zone and language, and the customer's name (not the e-mail)."""
-    ui = make_ui(services.settings, _prefs_of(app, services, agent_id))
+    ui = make_ui(services.settings, await _prefs_of(app, services, agent_id))
     name, minutes = meeting
     kind = ui._("{meeting} · {minutes} min").format(
         meeting=name or ui._("Appointment"), minutes=minutes

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from datetime import timedelta
 from html import escape
 
 from telegram import Update
@@ -22,7 +21,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
@@ -72,10 +70,8 @@ from conversations.callbacks import (
 )
 from conversations.chat import chat_id_of, present, reply, typing_while_slow
 from conversations.context import BotContext
-from conversations.draft import DRAFT_KEY
 from conversations.forget import ask_to_forget, forget_customer, keep_data, show_privacy
 from conversations.help import show_help
-from conversations.idle import closing_text, idle_timeout
 from conversations.my_bookings import arm_reminders, pressed_appointment, send_calendar
 from conversations.screens import MAX_PAGES, booked_text
 from conversations.settings import (
@@ -155,19 +151,6 @@ async def cancel(update: Update, context: BotContext) -> Next:
 async def cancel_by_button(update: Update, context: BotContext) -> Next:
     """End the booking from its "Cancel" button and say so on that message."""
     return await cancel(update, context)
-
-
-async def end_idle_conversation(update: Update, context: BotContext) -> Next:
-    """Close a booking nobody touched for the idle timeout."""
-    chat_id = chat_id_of(update)
-    still_open = bool(context.chat_data and context.chat_data.get(DRAFT_KEY))
-    context.forget_draft()
-    # This runs from a job, which PTB does not save by itself: the name and e-mail must go.
-    context.application.mark_data_for_update_persistence(chat_ids=chat_id)
-    if still_open:  # not closed already by the timer armed at start
-        timeout = idle_timeout(context.services)
-        await context.bot.send_message(chat_id, closing_text(context.ui, timeout))
-    return ConversationHandler.END
 
 
 async def hint_tap(update: Update, context: BotContext, state: State) -> Next:
@@ -639,9 +622,7 @@ def anywhere(state: State) -> list[Route]:
     return routes
 
 
-def build_booking_handler(
-    idle_timeout: timedelta = timedelta(minutes=30),
-) -> ConversationHandler[BotContext]:
+def build_booking_handler() -> ConversationHandler[BotContext]:
     """The whole booking graph as one literal (see booking.mmd)."""
     with warnings.catch_warnings():
         # PTB warns that CallbackQueryHandlers are tracked per chat, not per message:
@@ -650,7 +631,6 @@ def build_booking_handler(
         return ConversationHandler(
             name="booking",
             persistent=True,
-            conversation_timeout=idle_timeout,
             entry_points=[
                 CommandHandler("start", start),
                 CommandHandler("language", at(State.DAY, choose_language)),
@@ -717,7 +697,6 @@ def build_booking_handler(
                     MessageHandler(TYPED_TEXT, give_zone_text),
                     *anywhere(State.TIMEZONE),
                 ],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, end_idle_conversation)],
             },
             fallbacks=[
                 CommandHandler("cancel", cancel),

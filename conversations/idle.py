@@ -1,8 +1,9 @@
 """Drafts do not outlive their purpose: a booking nobody touches is closed, restarts or not.
 
-While the bot runs, python-telegram-bot's conversation timeout closes an idle booking. Its
-timers live in memory only, so at every start the bot closes the drafts that went idle while
-it was down and arms a timer for each of the others (from when each was last touched).
+The store indexes each chat's draft by when it was last touched; a sweep, repeated while the
+bot runs (and at once at start, for drafts that went idle while it was down), closes the ones
+idle for longer than the timeout. Timers in memory would not do: they die with the process,
+and with two replicas one replica's timer knows nothing of a touch the other one handled.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 
+from bot.chat_states import ChatStates
 from conversations.context import Services, Ui, make_ui
 from conversations.draft import DRAFT_KEY, PREFS_KEY, Draft, Prefs
 
@@ -39,31 +41,45 @@ def closing_text(ui: Ui, timeout: timedelta) -> str:
     ).format(minutes=minutes)
 
 
-async def rearm_idle_closes(app: App) -> None:
-    """Close drafts idle for longer than the timeout; arm a timer for every other draft."""
+# The sweep looks this often (but at least every SWEEP_LONGEST), so a booking is closed at most
+# a quarter of the timeout late.
+SWEEP_SHARE = 0.25
+SWEEP_LONGEST = timedelta(seconds=30)
+SWEEP_BATCH = 200  # chats closed per sweep at most; the next sweep takes the rest
+
+
+def sweep_interval(services: Services) -> timedelta:
+    """How often the stored drafts are checked for idleness."""
+    return min(idle_timeout(services) * SWEEP_SHARE, SWEEP_LONGEST)
+
+
+def draft_touched_at(chat_data: dict[str, Any]) -> datetime | None:
+    """When the chat's draft was last touched (None: no draft), for the store's sweep index."""
+    draft = chat_data.get(DRAFT_KEY)
+    if not draft:
+        return None
+    touched = Draft.model_validate(draft).touched_at
+    return touched or datetime.now(UTC)
+
+
+async def sweep_idle_drafts(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Close every stored draft idle for longer than the timeout (run by every replica; each
+    close happens in the chat's turn and checks again, so a draft is closed once)."""
+    app = context.application
     services = Services.of(app)
-    timeout = idle_timeout(services)
-    now = datetime.now(UTC)
-    for chat_id, chat_data in list(app.chat_data.items()):
-        draft = chat_data.get(DRAFT_KEY)
-        if not draft:
-            continue
-        touched = Draft.model_validate(draft).touched_at
-        due = (touched or now) + timeout
-        if app.job_queue is None:
-            raise RuntimeError("the bot needs python-telegram-bot's job queue")
-        app.job_queue.run_once(
-            _close_job, when=max(due, now), chat_id=chat_id, name=f"idle-close:{chat_id}"
-        )
-
-
-async def _close_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    if context.job is not None and context.job.chat_id is not None:
-        await close_if_idle(context.application, context.job.chat_id)
+    states = ChatStates.of(app)
+    before = datetime.now(UTC) - idle_timeout(services)
+    for chat_id in await states.persistence.store.idle_chats(before, SWEEP_BATCH):
+        # Private chats only hold drafts: the chat is the customer.
+        async with states.turn(chat_id, chat_id):
+            await close_if_idle(app, chat_id)
 
 
 async def close_if_idle(app: App, chat_id: int) -> bool:
-    """Close the chat's booking if nobody touched it for the whole timeout; say so."""
+    """Close the chat's booking if nobody touched it for the whole timeout; say so.
+
+    Runs in the chat's turn, so what it reads is the chat's latest state.
+    """
     services = Services.of(app)
     timeout = idle_timeout(services)
     chat_data = app.chat_data.get(chat_id)
@@ -71,7 +87,7 @@ async def close_if_idle(app: App, chat_id: int) -> bool:
         return False
     draft = Draft.bound_to(chat_data)
     if draft.touched_at is not None and datetime.now(UTC) - draft.touched_at < timeout:
-        return False  # touched since: the running conversation's own timer takes over
+        return False  # touched since: a later sweep looks again
     stored = (app.user_data.get(chat_id) or {}).get(PREFS_KEY)
     prefs = (
         Prefs.model_validate(stored)
@@ -82,6 +98,7 @@ async def close_if_idle(app: App, chat_id: int) -> bool:
         )
     )
     draft.unbind()
+    ChatStates.of(app).end_conversations(chat_id)
     app.mark_data_for_update_persistence(chat_ids=chat_id)
     log.info("idle booking closed", extra={"chat": chat_id, "event": "idle_closed"})
     try:

@@ -163,10 +163,11 @@ async def arm_reminders(app: App, record: BookingRecord, *, catch_up: bool = Fal
             record = await services.appointments.mark_reminded(record, label)
             continue
         due = max(record.start - before, now)
+        # No chat_id on the job: PTB would then save the chat's data after it, and this job
+        # runs outside the chat's turn (its data may not be in memory).
         app.job_queue.run_once(
             _remind,
             when=due,
-            chat_id=record.chat_id,
             name=_job_name(record, label),
             data=(record.appointment_id, label, record.start),
         )
@@ -194,7 +195,8 @@ async def _remind(context: CallbackContext[Any, Any, Any, Any]) -> None:
     text = ui._("⏰ Reminder: your {meeting} is on {when}.").format(
         meeting=escape(title), when=escape(when_text(ui, record.start))
     )
-    await services.appointments.mark_reminded(record, label)
+    if not await services.bookings.ledger.claim_reminder(record.appointment_id, label):
+        return  # another replica sent it
     try:
         await app.bot.send_message(
             record.chat_id, text, reply_markup=InlineKeyboardMarkup([actions(ui, record)])

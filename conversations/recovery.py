@@ -15,6 +15,7 @@ from telegram.ext import Application
 
 from bot.booking_ledger import Attempt
 from bot.bookings import Booked
+from bot.chat_states import ChatStates
 from bot.meetergo import BookingOutcomeUnknownError
 from conversations import screens
 from conversations.buttons import BOOKED_KEY
@@ -29,15 +30,21 @@ App = Application[Any, Any, Any, Any, Any, Any]
 async def recover_interrupted_bookings(app: App) -> None:
     """Settle every attempt a restart left open and tell its customer the outcome."""
     services = Services.of(app)
-    for attempt in await services.bookings.ledger.unsettled():
-        try:
-            found = await services.bookings.look_up(attempt)
-        except BookingOutcomeUnknownError:
-            # Still cannot tell: the attempt stays, and the customer's next try looks again.
-            log.warning("an interrupted booking could not be looked up yet")
-            continue
-        await _tell(app, services, attempt, found)
-        app.mark_data_for_update_persistence(chat_ids=attempt.chat_id)
+    states = ChatStates.of(app)
+    for listed in await services.bookings.ledger.unsettled():
+        async with states.turn(listed.chat_id, listed.user_id):
+            # Read again in the chat's turn: another replica may have settled it meanwhile.
+            attempt = await services.bookings.ledger.of_chat(listed.chat_id)
+            if attempt is None:
+                continue
+            try:
+                found = await services.bookings.look_up(attempt)
+            except BookingOutcomeUnknownError:
+                # Still cannot tell: the attempt stays, and the customer's next try looks again.
+                log.warning("an interrupted booking could not be looked up yet")
+                continue
+            await _tell(app, services, attempt, found)
+            app.mark_data_for_update_persistence(chat_ids=attempt.chat_id)
 
 
 async def _tell(app: App, services: Services, attempt: Attempt, found: Any) -> None:

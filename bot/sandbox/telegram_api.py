@@ -31,6 +31,7 @@ from bot.sandbox.telegram_state import (
     RecordedCall,
 )
 from bot.sandbox.telegram_updates import PollSupersededError, Signal
+from bot.sandbox.webhook_delivery import WebhookDelivery
 
 __all__ = ["BotApiEmulator", "ChatMessage", "RecordedCall", "UploadedFile"]
 
@@ -71,6 +72,7 @@ class BotApiEmulator:
         # Network trouble to play on the next calls of a method: "reset" or "502".
         self._faults: dict[str, list[str]] = {}
         self.faults_played: list[tuple[str, str]] = []
+        self.webhook_delivery: WebhookDelivery | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -89,8 +91,19 @@ class BotApiEmulator:
         _, port = self._runner.addresses[0][:2]
         self._url = f"http://{self.host}:{port}"
 
+    def deliver_webhooks_to(self, address: str) -> WebhookDelivery:
+        """Push updates, once a webhook is set, to `address` (on loopback, standing in for the
+        webhook URL's DNS name and TLS front), the way Telegram pushes them."""
+        if self.webhook_delivery is None:
+            self.webhook_delivery = WebhookDelivery(self.state, address)
+            self.webhook_delivery.start()
+        return self.webhook_delivery
+
     async def stop(self) -> None:
         """Release pending long polls and shut the server down."""
+        if self.webhook_delivery is not None:
+            await self.webhook_delivery.stop()
+            self.webhook_delivery = None
         self.state.updates.close()
         if self._runner is not None:
             await self._runner.cleanup()

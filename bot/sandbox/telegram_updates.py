@@ -79,6 +79,22 @@ class UpdateQueue:
         else:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
 
+    def pending(self) -> list[Update]:
+        """The updates not confirmed yet, oldest first (what a webhook still has to deliver)."""
+        return list(self._updates)
+
+    def remove(self, update_id: int) -> None:
+        """Forget one update: its webhook delivery was answered with a 2xx."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+
+    def nudge(self) -> None:
+        """Wake whoever waits for a change (a delivery slot became free)."""
+        self._changed.fire()
+
+    async def changed(self, seconds: float) -> None:
+        """Wait for the next change, at most `seconds`."""
+        await self._changed.wait(seconds)
+
     def clear(self) -> None:
         """Drop every pending update (drop_pending_updates)."""
         self._updates.clear()

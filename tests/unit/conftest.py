@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest_asyncio
 
 from bot.app import BotApplication
-from bot.persistence import SqlitePersistence
+from bot.persistence import StatePersistence
 from bot.sandbox.scheduling import Host, MeetingType, SandboxScheduling
 from bot.sandbox.scheduling_defaults import (
     BERLIN_HOST_ID,
@@ -39,6 +39,7 @@ from bot.sandbox.scheduling_defaults import (
     NEW_YORK_HOST_ID,
 )
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
+from bot.sqlite_store import SqliteStore
 from conversations.context import SERVICES_KEY, Services
 from tests.support import cldr
 from tests.support.harness import Customer, InProcessBot, bot_environment
@@ -172,8 +173,10 @@ def availability_calls(sandbox: SandboxScheduling) -> int:
 def stored_text(bot: InProcessBot) -> str:
     """Everything the bot's SQLite persistence holds, as text (rows, not raw file bytes)."""
     persistence = running(bot).persistence
-    assert isinstance(persistence, SqlitePersistence)
-    with closing(sqlite3.connect(persistence.path)) as connection:
+    assert isinstance(persistence, StatePersistence)
+    store = persistence.store
+    assert isinstance(store, SqliteStore)
+    with closing(sqlite3.connect(store.path)) as connection:
         rows = [
             row
             for table in ("user_data", "chat_data", "bot_data", "conversations")

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from bot.appointments import AppointmentService
 from bot.availability import AvailabilityService
-from bot.booking_ledger import BookingLedger
+from bot.booking_ledger import SqliteLedger
 from bot.bookings import AttendeeDetails, BookingService
 from bot.meetergo import MeetergoClient
 from bot.sandbox.scheduling import SandboxScheduling
@@ -30,10 +30,10 @@ async def world(
         availability = AvailabilityService(
             client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
         )
-        ledger = BookingLedger(tmp_path / "bookings.sqlite3")
+        ledger = SqliteLedger(tmp_path / "bookings.sqlite3")
         bookings = BookingService(client, availability, ledger)
         yield sandbox, bookings, AppointmentService(client, ledger, clock=lambda: NOW)
-        ledger.close()
+        await ledger.close()
         await client.aclose()
 
 

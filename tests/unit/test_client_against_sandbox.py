@@ -14,7 +14,7 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from bot.availability import AvailabilityService
-from bot.booking_ledger import BookingLedger
+from bot.booking_ledger import SqliteLedger
 from bot.bookings import AttendeeDetails, BookingService
 from bot.meetergo import (
     Attendee,
@@ -116,7 +116,7 @@ async def test_services_offer_only_bookable_starts_and_book_them(
     starts = await service.starts(NOW, NOW + timedelta(days=14))
     assert starts
     assert all(start.astimezone(ZoneInfo("Europe/Berlin")).minute in (0, 30) for start in starts)
-    bookings = BookingService(client, service, BookingLedger(tmp_path / "ledger.sqlite3"))
+    bookings = BookingService(client, service, SqliteLedger(tmp_path / "ledger.sqlite3"))
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "de", "America/New_York", 42)
     await bookings.book(starts[-1], customer, chat_id=42)
     body = sandbox.bookings[0].body
@@ -187,7 +187,7 @@ async def test_booking_sends_the_chosen_meeting_type_and_duration(
         NOW, NOW + timedelta(days=14), meeting_type_id=PRODUCT_DEMO_ID, duration=60
     )
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
-    ledger = BookingLedger(tmp_path / "ledger.sqlite3")
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
     await BookingService(client, service, ledger).book(
         starts[0], customer, chat_id=42, meeting_type_id=PRODUCT_DEMO_ID, duration=60
     )

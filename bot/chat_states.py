@@ -1,0 +1,247 @@
+"""One chat's turn: its rows read just before an update is handled, written right after.
+
+python-telegram-bot keeps user data, chat data and conversation states in mappings it expects
+to hold everyone. This module fills them one chat at a time instead: a turn takes the chat's
+lock (in this process, and in the database when the store is shared by several processes),
+reads the chat's rows into PTB's mappings, lets PTB handle the update, writes what changed, and
+keeps at most `cache_size` chats in memory, forgetting the least recently used.
+
+With a store this process alone writes (SQLite), a chat still in memory is not read again.
+With a shared store (PostgreSQL) every turn reads it again: the other replica may have
+answered the chat's previous update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, MutableMapping
+from typing import Any, Final
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.persistence import LoadedChat, StatePersistence
+from bot.state_store import RowKind
+
+__all__ = ["ChatStates"]
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+STATES_KEY: Final = "chat_states"
+DEFAULT_CACHE_SIZE: Final = 1024
+
+
+class ChatStates:
+    """Turns of chats: per-chat order, state read on demand, a bounded memory of chats."""
+
+    def __init__(self, persistence: StatePersistence, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+        self._persistence = persistence
+        self._cache_size = cache_size
+        self._app: App | None = None
+        # chat id -> the user id its rows were read with, least recently used first.
+        self._cached: OrderedDict[int, int | None] = OrderedDict()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._busy: Counter[int] = Counter()
+
+    @classmethod
+    def of(cls, app: App) -> ChatStates:
+        """The turns of an application built by bot.app."""
+        states = app.bot_data[STATES_KEY]
+        if not isinstance(states, cls):
+            raise TypeError("bot_data holds no ChatStates; build the app with build_application")
+        return states
+
+    def attach(self, app: App) -> None:
+        """Work on this application's mappings."""
+        self._app = app
+        app.bot_data[STATES_KEY] = self
+
+    @property
+    def persistence(self) -> StatePersistence:
+        """The persistence the rows are read through."""
+        return self._persistence
+
+    @property
+    def cached_chats(self) -> int:
+        """How many chats are in memory now."""
+        return len(self._cached)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes share the store (and need each update's JSON kept)."""
+        return self._persistence.store.shared
+
+    @contextlib.asynccontextmanager
+    async def turn(
+        self,
+        chat_id: int,
+        user_id: int | None,
+        update_id: int | None = None,
+        payload: str | None = None,
+    ) -> AsyncIterator[None]:
+        """Hold the chat, with its rows in PTB's mappings, for one update or job; commit what
+        it changed before letting go.
+
+        Raises StaleUpdate (before anything is read) for an update the chat has already moved
+        past on another replica. An update a dead replica left half done is handled first.
+        """
+        app = self._application()
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._busy[chat_id] += 1
+        try:
+            async with lock, self._persistence.store.turn(chat_id, update_id, payload) as left:
+                await self._read(app, chat_id, user_id)
+                if left is not None:
+                    await self._handle_again(app, chat_id, user_id, left)
+                try:
+                    yield
+                finally:
+                    turn = (chat_id, update_id) if update_id is not None else None
+                    await self._commit(app, chat_id, user_id, turn)
+        finally:
+            self._busy[chat_id] -= 1
+            if not self._busy[chat_id]:
+                # Forget idle chats' locks so a long-running bot doesn't keep one per customer.
+                del self._busy[chat_id]
+                self._locks.pop(chat_id, None)
+            self._evict(app)
+
+    async def _handle_again(self, app: App, chat_id: int, user_id: int | None, left: str) -> None:
+        """Handle an update whose turn was cut short, against the state it found."""
+        try:
+            update = Update.de_json(json.loads(left), app.bot)
+        except (ValueError, TypeError):
+            log.warning("an unfinished update could not be read again", extra={"chat": chat_id})
+            return
+        log.info("update left unfinished by another replica handled again", extra={"chat": chat_id})
+        await app.process_update(update)
+        await self._commit(app, chat_id, user_id, None)
+
+    async def peek_user(self, user_id: int) -> dict[str, Any]:
+        """A copy of a user's data, read without holding their chat (an agent's preferences)."""
+        app = self._application()
+        if self._persistence.is_loaded(RowKind.USER, user_id) and not self._shared:
+            return dict(app.user_data.get(user_id) or {})
+        rows = await self._persistence.store.read(None, user_id)
+        return dict(StatePersistence.decode(rows.user_data) or {})
+
+    def end_conversations(self, chat_id: int) -> None:
+        """End every conversation the chat is in (written at the end of its turn)."""
+        for states in conversation_mappings(self._application()).values():
+            for key in [key for key in states if key and key[0] == chat_id]:
+                del states[key]
+
+    # -- inside --------------------------------------------------------------------------------
+
+    @property
+    def _shared(self) -> bool:
+        return self._persistence.store.shared
+
+    def _application(self) -> App:
+        if self._app is None:
+            raise RuntimeError("ChatStates.attach(app) was not called")
+        return self._app
+
+    async def _read(self, app: App, chat_id: int, user_id: int | None) -> None:
+        cached = chat_id in self._cached
+        user_known = user_id is None or self._persistence.is_loaded(RowKind.USER, user_id)
+        if cached and user_known and not self._shared:
+            self._cached.move_to_end(chat_id)
+            return
+        loaded = await self._persistence.load(chat_id, user_id)
+        self._install(app, chat_id, user_id, loaded)
+        self._cached[chat_id] = user_id
+        self._cached.move_to_end(chat_id)
+
+    async def _commit(
+        self, app: App, chat_id: int, user_id: int | None, turn: tuple[int, int] | None
+    ) -> None:
+        """Write what the turn changed, in one transaction with the note that its update was
+        answered; PTB's own later write then has nothing left to do for this chat."""
+        chat_data = app_chat_data(app)
+        user_data = app_user_data(app)
+        mappings = conversation_mappings(app)
+        conversations = {
+            name: {key: state for key, state in states.items() if key and key[0] == chat_id}
+            for name, states in mappings.items()
+        }
+        changes = self._persistence.changes(
+            chat=(chat_id, chat_data[chat_id]) if chat_id in chat_data else None,
+            user=(user_id, user_data[user_id])
+            if user_id is not None and user_id in user_data
+            else None,
+            conversations=conversations,
+        )
+        await self._persistence.store.commit(changes, turn=turn)
+        self._persistence.committed(changes)
+        forget_pending(app, chat_id, user_id)
+
+    @staticmethod
+    def _install(app: App, chat_id: int, user_id: int | None, loaded: LoadedChat) -> None:
+        _replace(app_chat_data(app), chat_id, loaded.chat_data)
+        if user_id is not None:
+            _replace(app_user_data(app), user_id, loaded.user_data)
+        for name, states in conversation_mappings(app).items():
+            # Untracked: what was just read is not a change to write back.
+            for key in [key for key in states if key and key[0] == chat_id]:
+                states.data.pop(key, None)
+            states.update_no_track(loaded.conversations.get(name, {}))
+
+    def _evict(self, app: App) -> None:
+        """Forget the least recently used chats beyond the cache size, unless busy."""
+        while len(self._cached) > self._cache_size:
+            chat_id, user_id = next(iter(self._cached.items()))
+            if self._busy[chat_id] or chat_id in pending_chats(app):
+                break  # the oldest is still in a turn (or unsaved): try after the next turn
+            del self._cached[chat_id]
+            app_chat_data(app).pop(chat_id, None)
+            if user_id is not None:
+                app_user_data(app).pop(user_id, None)
+            for states in conversation_mappings(app).values():
+                for key in [key for key in states if key and key[0] == chat_id]:
+                    states.data.pop(key, None)
+            self._persistence.forget_loaded(chat_id, user_id)
+
+
+# PTB keeps these mappings private: its persistence model has no hook for loading or writing
+# a single chat. Reaching them is confined to the helpers below.
+
+
+def app_chat_data(app: App) -> MutableMapping[int, Any]:
+    """PTB's chat_data mapping (a defaultdict) of the application."""
+    return app._chat_data
+
+
+def app_user_data(app: App) -> MutableMapping[int, Any]:
+    """PTB's user_data mapping (a defaultdict) of the application."""
+    return app._user_data
+
+
+def conversation_mappings(app: App) -> dict[str, Any]:
+    """Name -> the TrackingDict of states of each persistent conversation handler."""
+    return app._conversation_handler_conversations
+
+
+def pending_chats(app: App) -> set[int]:
+    """Chats whose changed data PTB has not written yet."""
+    return app._chat_ids_to_be_updated_in_persistence
+
+
+def forget_pending(app: App, chat_id: int, user_id: int | None) -> None:
+    """Tell PTB the chat's and user's changes are written (so its periodic write skips them)."""
+    app._chat_ids_to_be_updated_in_persistence.discard(chat_id)
+    if user_id is not None:
+        app._user_ids_to_be_updated_in_persistence.discard(user_id)
+    for states in conversation_mappings(app).values():
+        written = states._write_access_keys
+        for key in [key for key in written if key and key[0] == chat_id]:
+            written.discard(key)
+
+
+def _replace(mapping: MutableMapping[int, Any], row_id: int, data: dict[str, Any] | None) -> None:
+    mapping[row_id] = data if data is not None else {}

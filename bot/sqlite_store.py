@@ -1,0 +1,259 @@
+"""The embedded state store: one SQLite file under BOT_DATA_DIR, for a single bot process.
+
+Every write is its own committed transaction (autocommit) in a WAL journal with
+``synchronous=FULL``: once a write coroutine has returned, the change survives a SIGKILL of the
+process and even a power cut. Blocking sqlite calls run in a worker thread; one connection is
+shared and guarded by a lock. An operator can read a stuck customer's state with the
+``sqlite3`` shell: every value is JSON text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from bot.state_store import Changes, ChatRows, RowChange, RowKind, StateStore
+
+__all__ = ["SqliteStore"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# Bumped whenever the layout changes, so a newer file is refused instead of misread.
+# 2: chat_data.touched_at (the idle sweep) and conversations.chat_id (read per chat).
+_SCHEMA_VERSION: Final = 2
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS user_data (
+    user_id INTEGER PRIMARY KEY,
+    data    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_data (
+    chat_id    INTEGER PRIMARY KEY,
+    data       TEXT NOT NULL,
+    touched_at TEXT
+);
+CREATE TABLE IF NOT EXISTS bot_data (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    name    TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    state   TEXT NOT NULL,
+    chat_id INTEGER,
+    PRIMARY KEY (name, key)
+) WITHOUT ROWID;
+"""
+# Created after the migration, which may first have to add the columns they index.
+_INDEXES: Final = """
+CREATE INDEX IF NOT EXISTS conversations_by_chat ON conversations (chat_id);
+CREATE INDEX IF NOT EXISTS chat_data_by_touch ON chat_data (touched_at)
+    WHERE touched_at IS NOT NULL;
+"""
+# Version 1 files lack these; filled from the JSON they already hold.
+_MIGRATE_FROM_1: Final = """
+ALTER TABLE chat_data ADD COLUMN touched_at TEXT;
+ALTER TABLE conversations ADD COLUMN chat_id INTEGER;
+UPDATE conversations SET chat_id = json_extract(key, '$[0]');
+UPDATE chat_data SET touched_at = json_extract(data, '$.draft.touched_at');
+"""
+
+# The id column of each kind of row; names come from here only, so formatting them into SQL
+# cannot inject anything.
+_ID_COLUMN: Final = {RowKind.USER: "user_id", RowKind.CHAT: "chat_id"}
+
+
+def _utc_text(moment: datetime | None) -> str | None:
+    # One fixed form, so that text order is time order in the idle sweep's query.
+    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class SqliteStore(StateStore):
+    """State rows in one SQLite file; this process must be its only writer."""
+
+    shared = False
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file this store reads and writes."""
+        return self._path
+
+    async def open(self) -> None:
+        """Open (creating or migrating) the file now, so a bad path fails at start."""
+        await asyncio.to_thread(self._connection_locked)
+
+    async def close(self) -> None:
+        """Close the file; every write is already committed, so nothing is pending."""
+        await asyncio.to_thread(self._close)
+
+    async def read(self, chat_id: int | None, user_id: int | None) -> ChatRows:
+        """The chat's data and conversations and the user's data."""
+        return await asyncio.to_thread(self._read, chat_id, user_id)
+
+    async def commit(self, changes: Changes, *, turn: tuple[int, int] | None = None) -> None:
+        """Write the changes in one transaction, committed before this returns."""
+        if changes:
+            await asyncio.to_thread(self._commit, changes)
+
+    async def idle_chats(self, touched_before: datetime, limit: int) -> list[int]:
+        """Chats whose draft was last touched before `touched_before`, oldest first."""
+        rows = await asyncio.to_thread(
+            self._fetch,
+            "SELECT chat_id FROM chat_data WHERE touched_at IS NOT NULL AND touched_at < ? "
+            "ORDER BY touched_at LIMIT ?",
+            (_utc_text(touched_before), limit),
+        )
+        return [int(row[0]) for row in rows]
+
+    @contextlib.asynccontextmanager
+    async def turn(
+        self, chat_id: int, update_id: int | None, payload: str | None
+    ) -> AsyncIterator[str | None]:
+        """Nothing to hold: this process is the only one, and it orders each chat's updates."""
+        yield None
+
+    async def count(self, kind: RowKind) -> int:
+        """How many rows of a kind are stored."""
+        rows = await asyncio.to_thread(self._fetch, f"SELECT COUNT(*) FROM {kind.value}", ())
+        return int(rows[0][0])
+
+    # -- blocking helpers, run in a worker thread ---------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None is autocommit: each statement commits on its own, so "the
+        # coroutine returned" means "the change is on disk". check_same_thread=False because
+        # asyncio.to_thread may use any pool thread; self._lock serialises access.
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            # WAL appends commits to the log, so a process killed mid-write never tears the
+            # main file; FULL fsyncs each commit so even a power cut keeps it.
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            # Deleted or overwritten rows are zeroed on disk, not just unlinked.
+            conn.execute("PRAGMA secure_delete=ON")
+            # Only matters if someone inspects the file with another connection meanwhile.
+            conn.execute("PRAGMA busy_timeout=5000")
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if version > _SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self._path} has schema version {version}, newer than the supported "
+                    f"{_SCHEMA_VERSION}; refusing to touch it"
+                )
+            conn.executescript(_SCHEMA)
+            if version == 1:
+                conn.executescript(f"BEGIN; {_MIGRATE_FROM_1} COMMIT;")
+            conn.executescript(_INDEXES)
+            conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
+        _LOGGER.debug("Opened state file %s", self._path)
+        return conn
+
+    def _connection_locked(self) -> sqlite3.Connection:
+        with self._lock:
+            return self._connection()
+
+    def _connection(self) -> sqlite3.Connection:
+        # Caller holds self._lock; a closed store reopens on its next use.
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                # Closing the last connection also checkpoints the WAL into the main file.
+                self._conn.close()
+                self._conn = None
+
+    def _fetch(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._connection().execute(sql, args).fetchall()
+
+    def _read(self, chat_id: int | None, user_id: int | None) -> ChatRows:
+        with self._lock:
+            conn = self._connection()
+            chat = user = None
+            conversations: list[tuple[str, str, str]] = []
+            if chat_id is not None:
+                row = conn.execute(
+                    "SELECT data FROM chat_data WHERE chat_id = ?", (chat_id,)
+                ).fetchone()
+                chat = row[0] if row else None
+                conversations = conn.execute(
+                    "SELECT name, key, state FROM conversations WHERE chat_id = ?", (chat_id,)
+                ).fetchall()
+            if user_id is not None:
+                row = conn.execute(
+                    "SELECT data FROM user_data WHERE user_id = ?", (user_id,)
+                ).fetchone()
+                user = row[0] if row else None
+        return ChatRows(chat_data=chat, user_data=user, conversations=conversations)
+
+    def _commit(self, changes: Changes) -> None:
+        with self._lock:
+            conn = self._connection()
+            erase = False
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for row in changes.rows:
+                    erase |= row.erase_old or row.text is None
+                    self._write_row(conn, row)
+                for change in changes.conversations:
+                    if change.state_text is None:
+                        conn.execute(
+                            "DELETE FROM conversations WHERE name = ? AND key = ?",
+                            (change.name, change.key_text),
+                        )
+                    else:
+                        conn.execute(
+                            "INSERT INTO conversations (name, key, state, chat_id) "
+                            "VALUES (?, ?, ?, ?) "
+                            "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+                            (change.name, change.key_text, change.state_text, change.chat_id),
+                        )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            if erase:
+                self._erase_old_copies(conn)
+
+    @staticmethod
+    def _write_row(conn: sqlite3.Connection, row: RowChange) -> None:
+        column = _ID_COLUMN[row.kind]
+        if row.text is None:
+            conn.execute(f"DELETE FROM {row.kind.value} WHERE {column} = ?", (row.row_id,))
+        elif row.kind is RowKind.CHAT:
+            conn.execute(
+                "INSERT INTO chat_data (chat_id, data, touched_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data, "
+                "touched_at = excluded.touched_at",
+                (row.row_id, row.text, _utc_text(row.touched)),
+            )
+        else:
+            conn.execute(
+                f"INSERT INTO {row.kind.value} ({column}, data) VALUES (?, ?) "
+                f"ON CONFLICT ({column}) DO UPDATE SET data = excluded.data",
+                (row.row_id, row.text),
+            )
+
+    @staticmethod
+    def _erase_old_copies(conn: sqlite3.Connection) -> None:
+        # Moves every page into the main file (which zeroes what was freed, secure_delete) and
+        # empties the write-ahead log, so earlier versions of rows are gone.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

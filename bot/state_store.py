@@ -1,0 +1,131 @@
+"""Where conversation state lives: the rows one chat needs, read when that chat needs them.
+
+A store keeps three kinds of row as JSON text: a user's data (their preferences), a chat's data
+(its draft) and the state of each conversation the chat is in. Nothing is read at start: the
+bot asks for one chat's rows when an update of that chat arrives (see bot/chat_states.py).
+
+Two stores implement this: SQLite under BOT_DATA_DIR (the default, one process) and PostgreSQL
+(BOT_DATABASE_URL; several processes may share it, so `shared` is true and every turn reads the
+chat again and holds a lock on it in the database).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+__all__ = [
+    "Changes",
+    "ChatRows",
+    "ConversationChange",
+    "RowChange",
+    "RowKind",
+    "StaleUpdate",
+    "StateStore",
+]
+
+
+class RowKind(StrEnum):
+    """The two kinds of data row, each keyed by one Telegram id."""
+
+    USER = "user_data"
+    CHAT = "chat_data"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRows:
+    """What is stored for one chat and one user: JSON texts, None where nothing is stored."""
+
+    chat_data: str | None = None
+    user_data: str | None = None
+    # (conversation name, key as JSON text, state as JSON text) for every conversation the
+    # chat is in.
+    conversations: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """One data row to store (`text`) or delete (`text` None)."""
+
+    kind: RowKind
+    row_id: int
+    text: str | None
+    # Chat rows: when the draft was last touched, for the idle sweep (None: no draft).
+    touched: datetime | None = None
+    # No earlier version of the row may stay readable (it held personal data the new one
+    # lacks).
+    erase_old: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationChange:
+    """One conversation state to store (`state_text`) or forget (`state_text` None)."""
+
+    name: str
+    key_text: str
+    chat_id: int | None
+    state_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Everything one turn changed, written in one transaction."""
+
+    rows: tuple[RowChange, ...] = ()
+    conversations: tuple[ConversationChange, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.conversations)
+
+
+class StaleUpdate(Exception):
+    """The update is older than one this chat has already been answered for (a redelivery,
+    or one that lost the race to the other replica): answering it would answer out of order."""
+
+
+class StateStore(ABC):
+    """Reads and writes one chat's rows; every commit is durable once its coroutine returns."""
+
+    # True when another process may write the same rows: each turn then reads them afresh.
+    shared: bool = False
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect, and create or migrate the schema (refusing a newer one)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections; a later open() may follow."""
+
+    @abstractmethod
+    async def read(self, chat_id: int | None, user_id: int | None) -> ChatRows:
+        """The rows of one chat and one user (either may be None: nothing of that kind)."""
+
+    @abstractmethod
+    async def commit(self, changes: Changes, *, turn: tuple[int, int] | None = None) -> None:
+        """Write the changes in one transaction; `turn` (chat id, update id) is the update
+        they answer, noted as finished in the same transaction."""
+
+    @abstractmethod
+    async def idle_chats(self, touched_before: datetime, limit: int) -> list[int]:
+        """Chats whose draft nobody touched since `touched_before`, oldest first."""
+
+    @abstractmethod
+    def turn(
+        self, chat_id: int, update_id: int | None, payload: str | None
+    ) -> AbstractAsyncContextManager[str | None]:
+        """Hold the chat for one update (or job) across every process sharing the store.
+
+        Yields the JSON of an earlier update of the chat whose turn was cut short (its process
+        died after it may have answered, before its changes were committed), to be handled
+        again first; None otherwise. `payload` is this update's JSON, kept until its turn is
+        committed. Raises StaleUpdate when `update_id` is not newer than the chat's last.
+        Within one process the caller already serialises a chat's turns.
+        """
+
+    @abstractmethod
+    async def count(self, kind: RowKind) -> int:
+        """How many rows of a kind are stored (for operators and the benchmark)."""
