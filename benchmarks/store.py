@@ -23,13 +23,13 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.database import Database  # noqa: E402
-from bot.sandbox.crowd import Crowd  # noqa: E402
-from bot.sandbox.scheduling import SandboxScheduling  # noqa: E402
-from bot.sandbox.telegram_api import BotApiEmulator  # noqa: E402
-from bot.sandbox.world import BotProcess, bot_environment  # noqa: E402
-from bot.sqlite_store import SqliteStore  # noqa: E402
-from tests.support.postgres import running_postgres  # noqa: E402
+from bot.database import Database
+from bot.sandbox.crowd import Crowd
+from bot.sandbox.scheduling import SandboxScheduling
+from bot.sandbox.telegram_api import BotApiEmulator
+from bot.sandbox.world import BotProcess, bot_environment
+from bot.sqlite_store import SqliteStore
+from tests.support.postgres import running_postgres
 
 PREFS = json.dumps({"prefs": {"language": "de", "timezone": "Europe/Berlin"}})
 BOOKED = json.dumps({"booked_message": 7})
