@@ -170,10 +170,13 @@ class ChatStates:
             name: {key: state for key, state in states.items() if key and key[0] == chat_id}
             for name, states in mappings.items()
         }
+        # Dropped by the turn (/forget), as PTB has it: deleted, whatever was written after.
+        dropped_chat = chat_id in app._chat_ids_to_be_deleted_in_persistence
+        dropped_user = user_id in app._user_ids_to_be_deleted_in_persistence
         changes = self._persistence.changes(
-            chat=(chat_id, chat_data[chat_id]) if chat_id in chat_data else None,
-            user=(user_id, user_data[user_id])
-            if user_id is not None and user_id in user_data
+            chat=(chat_id, None if dropped_chat else chat_data.get(chat_id)),
+            user=(user_id, None if dropped_user else user_data.get(user_id))
+            if user_id is not None
             else None,
             conversations=conversations,
         )
@@ -235,8 +238,10 @@ def pending_chats(app: App) -> set[int]:
 def forget_pending(app: App, chat_id: int, user_id: int | None) -> None:
     """Tell PTB the chat's and user's changes are written (so its periodic write skips them)."""
     app._chat_ids_to_be_updated_in_persistence.discard(chat_id)
+    app._chat_ids_to_be_deleted_in_persistence.discard(chat_id)
     if user_id is not None:
         app._user_ids_to_be_updated_in_persistence.discard(user_id)
+        app._user_ids_to_be_deleted_in_persistence.discard(user_id)
     for states in conversation_mappings(app).values():
         written = states._write_access_keys
         for key in [key for key in written if key and key[0] == chat_id]:

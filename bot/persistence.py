@@ -172,12 +172,13 @@ class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
 
     def changes(
         self,
-        chat: tuple[int, JsonDict] | None = None,
-        user: tuple[int, JsonDict] | None = None,
+        chat: tuple[int, JsonDict | None] | None = None,
+        user: tuple[int, JsonDict | None] | None = None,
         conversations: dict[str, dict[ConversationKey, object]] | None = None,
     ) -> Changes:
-        """What differs from the stored rows: the chat's and user's data, and the states of
-        the chat's conversations (`conversations` lists all of them: one missing has ended).
+        """What differs from the stored rows: the chat's and user's data (None: dropped), and
+        the states of the chat's conversations (`conversations` lists all of them: one missing
+        has ended).
 
         Raises TypeError, naming the key, for data JSON would not bring back unchanged.
         """
@@ -205,7 +206,10 @@ class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
                 states.append(ConversationChange(name, key_text, chat_id, None))
         return Changes(tuple(rows), tuple(states))
 
-    def _row_change(self, kind: RowKind, row_id: int, data: JsonDict) -> RowChange | None:
+    def _row_change(self, kind: RowKind, row_id: int, data: JsonDict | None) -> RowChange | None:
+        if data is None:  # dropped (/forget): delete what is stored
+            stored = self._known.get((kind, row_id))
+            return None if stored is None else RowChange(kind, row_id, None)
         text = _encode_dict(data, f"{kind.value}[{row_id}]")
         if not self.is_loaded(kind, row_id):
             if data:
