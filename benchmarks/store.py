@@ -99,7 +99,7 @@ async def measure(store: str, count: int, url: str | None) -> tuple[float, float
             memory = resident_mb(process.process.pid)
             crowd = Crowd(emulator)
             answers: list[float] = []
-            for chat in range(20):  # one customer at a time
+            for chat in range(10):  # one customer at a time
                 for journey in await crowd.book(range(chat + 1, chat + 2)):
                     answers.extend(journey.answer_seconds)
             await process.stop()
