@@ -231,6 +231,11 @@ class MeetergoClient:
                 f"meetergo did not answer the booking: {type(exc).__name__}"
             ) from None
         self._log("POST", "/booking", response.status_code, started, attempt=attempt)
+        if response.status_code == httpx.codes.GATEWAY_TIMEOUT:
+            # The gateway stopped waiting, not meetergo: the booking may have been made.
+            raise BookingOutcomeUnknownError(
+                "meetergo's gateway timed out on the booking", status=response.status_code
+            )
         try:
             body = self._decode(response)
             return self._parse(BookingConfirmation, body, "booking")

@@ -65,7 +65,7 @@ DEFAULT_CREDENTIAL = "rgo-sandbox-local-token"
 USER_HEADER = "x-meetergo-api-user-id"
 REDACTED = "<redacted>"
 # Longer than any sane client timeout; stop() wakes held requests early.
-HOLD_SECONDS = 30.0
+HOLD_SECONDS = 60.0  # longer than the client's 30 s booking timeout, so the client gives up first
 MALFORMED_BODY = '{"appointmentId": "'
 
 Handler = Callable[[web.Request, "re.Match[str]", Any], Awaitable[web.Response]]
