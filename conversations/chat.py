@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from conversations.context import BotContext
 from conversations.screens import Screen
@@ -47,13 +47,18 @@ async def present(
     )
     if on_menu and not fresh:
         if digest != draft.menu_digest:
-            # Telegram refuses an edit that changes nothing ("message is not modified").
-            await context.bot.edit_message_text(
-                text,
-                chat_id=chat_id_of(update),
-                message_id=draft.menu_message_id,
-                reply_markup=markup,
-            )
+            # Telegram refuses an edit that changes nothing ("message is not modified"). The
+            # digest can still miss one: a replica that died after editing never saved it.
+            try:
+                await context.bot.edit_message_text(
+                    text,
+                    chat_id=chat_id_of(update),
+                    message_id=draft.menu_message_id,
+                    reply_markup=markup,
+                )
+            except BadRequest as error:
+                if "message is not modified" not in error.message.lower():
+                    raise
     else:
         message = await context.bot.send_message(chat_id_of(update), text, reply_markup=markup)
         draft.menu_message_id = message.message_id
