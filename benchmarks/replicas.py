@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -26,15 +25,9 @@ from bot.sandbox.front import Front
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.world import BotProcess, bot_environment
-from tests.support.postgres import running_postgres
+from tests.support.postgres import free_port, running_postgres
 
 FIRST_CHAT = 70_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def report(name: str, journeys: list[Journey], wall: float, sandbox: SandboxScheduling) -> None:

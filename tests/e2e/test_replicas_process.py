@@ -6,45 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest_asyncio
 
 from bot.sandbox.crowd import Crowd, double_bookings
 from bot.sandbox.front import Front
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
 from tests.support.harness import BotProcess, bot_environment
+from tests.support.postgres import free_port
 
 CUSTOMERS = 200
 FIRST_CHAT = 50_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
 class Replicas:
     processes: list[BotProcess]
     front: Front
-
-
-@pytest_asyncio.fixture
-async def sandbox() -> AsyncIterator[SandboxScheduling]:
-    async with SandboxScheduling() as server:
-        yield server
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as server:
-        yield server
 
 
 async def start_replicas(

@@ -54,7 +54,8 @@ def _binaries() -> Path:
     raise NoPostgres("no PostgreSQL server binaries (initdb, postgres) on this machine")
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -90,7 +91,7 @@ def running_postgres() -> Iterator[PostgresServer]:
             check=True,
             capture_output=True,
         )
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [
                 *as_user,
