@@ -85,6 +85,15 @@ class Journey:
     # Answers since "that time was just taken" (None: not choosing anew).
     since_taken: int | None = None
 
+    def story(self, emulator: BotApiEmulator) -> str:
+        """What went wrong for this customer, for a failed test or a benchmark's log."""
+        last = emulator.last_bot_message(self.chat)
+        shown = "nothing" if last is None else repr(last.text[:160])
+        return (
+            f"chat {self.chat}: steps {' > '.join(self.steps) or '-'}; repeats {self.repeats}; "
+            f"backwards {self.backwards}; last shown {shown}"
+        )
+
 
 @dataclass
 class Crowd:
@@ -106,11 +115,12 @@ class Crowd:
         emulator.add_user(chat, f"Customer{chat}", "Burst", "en")
         journey = Journey(chat)
         began = time.monotonic()
-        await emulator.send_text(chat, "/start")
-        # A second /start would rightly start over whenever it is answered: wait for the first.
         seen = None
         while seen is None and time.monotonic() - began < self.give_up:
+            # Like a person who got no greeting, say /start again (the bot starts over).
+            await emulator.send_text(chat, "/start")
             seen = await self._answer(chat, None, journey)
+            journey.repeats += seen is None
         if seen is None:
             return journey
         while time.monotonic() - began < self.give_up:
