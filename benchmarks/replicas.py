@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -21,11 +20,11 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.sandbox.crowd import Crowd, Journey, double_bookings
-from bot.sandbox.front import Front
+from bot.sandbox.replicas import start_replicas
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.world import BotProcess, bot_environment
-from tests.support.postgres import free_port, running_postgres
+from tests.support.postgres import running_postgres
 
 FIRST_CHAT = 70_000
 
@@ -58,46 +57,20 @@ async def one_process(customers: int, folder: Path) -> None:
 
 async def two_replicas(customers: int, folder: Path, url: str, *, kill: bool) -> None:
     async with SandboxScheduling() as sandbox, BotApiEmulator() as emulator:
-        ports = [free_port(), free_port()]
-        front = Front([f"http://127.0.0.1:{port}" for port in ports])
-        await front.start()
-        emulator.deliver_webhooks_to(f"{front.url}/telegram")
-        processes = []
-        for number, port in enumerate(ports):
-            env = bot_environment(
-                emulator,
-                sandbox,
-                folder / f"data-{number}",
-                BOT_DATABASE_URL=url,
-                BOT_WEBHOOK_URL="https://bot.example.org",
-                BOT_WEBHOOK_LISTEN="127.0.0.1",
-                BOT_WEBHOOK_PORT=str(port),
-                BOT_WEBHOOK_SECRET="benchmark-secret",
-                BOT_LINK_SECRET="benchmark-link-secret",
-                BOT_LOG_LEVEL="WARNING",
-            )
-            process = BotProcess(env, folder / f"replica-{number}.log")
-            await process.start(emulator, ready="setWebhook")
-            processes.append(process)
+        replicas = await start_replicas(emulator, sandbox, url, folder, BOT_LOG_LEVEL="WARNING")
         crowd = Crowd(emulator, double_tap=True)
-
-        async def kill_halfway() -> None:
-            if kill and emulator.webhook_delivery is not None:
-                await emulator.webhook_delivery.until_delivered(4 * customers)
-                await processes[0].stop(signal.SIGKILL)
-
+        # Half of the updates a whole run takes (about 8 per customer) have been delivered.
+        kill_halfway = replicas.kill_first_after(4 * customers) if kill else asyncio.sleep(0)
         began = time.perf_counter()
         journeys, _ = await asyncio.gather(
-            crowd.book(range(FIRST_CHAT, FIRST_CHAT + customers)), kill_halfway()
+            crowd.book(range(FIRST_CHAT, FIRST_CHAT + customers)), kill_halfway
         )
         name = "two replicas, one killed halfway" if kill else "two replicas, PostgreSQL"
         report(name, journeys, time.perf_counter() - began, sandbox)
         for journey in journeys:
-            for what in journey.backwards:
-                print(f"  out of order in chat {journey.chat}: after {what[:90]!r}")
-        for process in processes:
-            await process.stop()
-        await front.stop()
+            if journey.backwards or not journey.booked:
+                print(f"  {journey.story(emulator)}")
+        await replicas.stop()
 
 
 async def main(customers: int) -> None:

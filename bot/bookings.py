@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from bot.meetergo import (
     BookingRequest,
     MeetergoClient,
     MeetergoError,
+    NotFoundError,
 )
 
 
@@ -80,6 +82,9 @@ class BookingService:
             found = await self.look_up(earlier)
             if found is not None:
                 return Booked(found, earlier.start)
+        made = await self._made_before(chat_id, meeting_type.id, start, customer.email)
+        if made is not None:
+            return made
         attempt = Attempt(
             chat_id=chat_id,
             user_id=customer.telegram_user_id,
@@ -112,8 +117,43 @@ class BookingService:
         finally:
             # Booked or refused, the free times just changed for everyone.
             self._availability.invalidate()
+        # Recorded before the attempt is settled: a crash between the two leaves the attempt,
+        # which is then looked up, never the booking forgotten.
+        booked = await self._kept(Booked(confirmation, start), attempt)
         await self.ledger.settle(chat_id)
-        return await self._kept(Booked(confirmation, start), attempt)
+        return booked
+
+    async def _made_before(
+        self, chat_id: int, meeting_type_id: str, start: datetime, email: str
+    ) -> Booked | None:
+        """This very booking, if the chat already made it and it stands.
+
+        A process that dies after meetergo's 201 but before its turn is written leaves the
+        chat at the confirmation card; the confirmation handled again (by another replica, or
+        by the customer's second tap) must find the booking, not post a second one.
+        """
+        attendee = attendee_hash(email)
+        for record in await self.ledger.records_of_chat(chat_id):
+            if (
+                record.cancelled
+                or record.meeting_type_id != meeting_type_id
+                or record.start != start
+                or record.attendee_hash != attendee
+            ):
+                continue
+            try:
+                appointment = await self._client.appointment(record.appointment_id)
+            except NotFoundError:
+                appointment = None
+            except MeetergoError:
+                # Cannot ask now: the record says it was made, and a second one must not be.
+                return Booked(BookingConfirmation(appointment_id=record.appointment_id), start)
+            if appointment is None or appointment.is_cancelled:
+                # Cancelled since, outside the bot: booking the time again is what is asked.
+                await self.ledger.record(dataclasses.replace(record, cancelled=True))
+                continue
+            return Booked(BookingConfirmation(appointment_id=record.appointment_id), start)
+        return None
 
     async def _kept(self, booked: Booked, attempt: Attempt) -> Booked:
         """Keep the booking's record (no name, no e-mail) for /stats and what comes later."""

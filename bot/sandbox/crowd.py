@@ -100,7 +100,8 @@ class Crowd:
     """Customers booking side by side; `double_tap` confirms with two presses at once."""
 
     emulator: BotApiEmulator
-    patience: float = 10.0  # seconds without an answer before doing the step again
+    # Seconds the chat may stay still, with no answer, before the step is done again.
+    patience: float = 15.0
     give_up: float = 120.0
     double_tap: bool = False
     journeys: list[Journey] = field(default_factory=list)
@@ -128,12 +129,24 @@ class Crowd:
             if step == "booked":
                 journey.booked = True
                 break
-            snapshot = _snapshot(seen)
-            pressed = await self._act(chat, seen, step)
-            answer = await self._answer(chat, snapshot, journey, pressed)
+            on = seen
+            answer = None
+            while answer is None and time.monotonic() - began < self.give_up:
+                snapshot = _snapshot(on)
+                pressed = await self._act(chat, on, step)
+                answer = await self._answer(chat, snapshot, journey, pressed)
+                if answer is None:
+                    journey.repeats += 1
+                    # No answer: do the step again if it is still what the chat shows; if the
+                    # bot shows something else ("⏳ Booking…"), it is at work: wait for it.
+                    while time.monotonic() - began < self.give_up and answer is None:
+                        latest = emulator.last_bot_message(chat)
+                        if latest is not None and step_of(latest) == step:
+                            on = latest
+                            break
+                        answer = await self._answer(chat, _snapshot(latest or on), journey)
             if answer is None:
-                journey.repeats += 1
-                continue  # no answer: look again and do the step again
+                break
             seen = answer
         return journey
 
@@ -179,7 +192,13 @@ class Crowd:
         the newest message is the one a person reads.
         """
         began = time.monotonic()
+        last_look = None
         while time.monotonic() - began < self.patience:
+            look = self.emulator.last_bot_message(chat)
+            if look is not None and _snapshot(look) != last_look:
+                # The bot visibly works on it (an edit, "⏳ Booking…"): patience starts over.
+                last_look = _snapshot(look)
+                began = time.monotonic()
             answers = [self.emulator.callback_answer(query) for query in pressed or []]
             spinner = next((answer for answer in answers if answer is not None), None)
             if pressed and spinner is None:

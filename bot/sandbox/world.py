@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +28,13 @@ VISIBLE = frozenset(
 PRIVACY_URL = "https://example.org/privacy"
 # The folder holding the `bot` package, so the child finds it even without an install.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port on loopback nobody listens on right now (for a webhook or a server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class WorldError(RuntimeError):

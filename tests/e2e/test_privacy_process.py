@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,7 @@ import pytest
 from bot.i18n import translations
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
-from bot.sandbox.world import follow
+from bot.sandbox.world import follow, free_port
 from tests.e2e.test_booking_process import reach_confirm_card
 from tests.support.harness import BotProcess, Customer, bot_environment
 from tests.support.storage import files_holding
@@ -194,16 +193,10 @@ async def test_a_reset_connection_to_telegram_is_retried_and_the_answer_arrives(
     assert emulator.violations == []
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_the_webhook_refuses_requests_without_its_secret(
     emulator: BotApiEmulator, sandbox: SandboxScheduling, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = bot_environment(
         emulator,
         sandbox,

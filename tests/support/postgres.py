@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.sandbox.world import free_port
+
 # Set by .ci/run: there, a missing server is a failure, not a reason to skip.
 REQUIRED_ENV = "MEETERGO_TESTS_NEED_POSTGRES"
 
@@ -52,13 +54,6 @@ def _binaries() -> Path:
     if candidates:
         return Path(candidates[-1]).parent
     raise NoPostgres("no PostgreSQL server binaries (initdb, postgres) on this machine")
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager

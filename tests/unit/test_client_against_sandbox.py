@@ -127,6 +127,28 @@ async def test_services_offer_only_bookable_starts_and_book_them(
     assert body["attendee"]["notes"]["telegramUserId"] == "42"
 
 
+async def test_a_confirmation_handled_again_after_its_booking_finds_it_and_books_no_second(
+    sandbox: SandboxScheduling, client: MeetergoClient, tmp_path: Path
+) -> None:
+    # A replica that died after meetergo's 201 but before writing its turn leaves the chat at
+    # the confirmation card: the other replica handles the same confirmation again.
+    service = AvailabilityService(
+        client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
+    )
+    start = (await service.starts(NOW, NOW + timedelta(days=14)))[0]
+    bookings = BookingService(client, service, SqliteLedger(tmp_path / "ledger.sqlite3"))
+    customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
+    first = await bookings.book(start, customer, chat_id=42)
+    again = await bookings.book(start, customer, chat_id=42)
+    assert again.confirmation.appointment_id == first.confirmation.appointment_id
+    assert len(sandbox.bookings) == 1, "the same confirmation books once"
+    # Cancelled outside the bot (meetergo's e-mail link): asking for that time again books it.
+    sandbox.bookings[0].cancelled = True
+    third = await bookings.book(start, customer, chat_id=42)
+    assert third.confirmation.appointment_id != first.confirmation.appointment_id
+    assert len([b for b in sandbox.bookings if not b.cancelled]) == 1
+
+
 async def test_availability_calls_are_shared_between_customers(
     sandbox: SandboxScheduling, client: MeetergoClient
 ) -> None:
