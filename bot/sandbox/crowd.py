@@ -2,7 +2,8 @@
 
 A customer reads the newest bot message of their chat, recognises the step (days, times, name,
 e-mail, consent, confirm, booked), acts on it, and waits for the message to change. Like a real
-person, one who sees no answer for a while does the step again. Every step seen is recorded,
+person, one who sees nothing happen for a while does the step again, if the chat still shows
+it; one who sees the bot at work ("⏳ Booking…") waits. Every step seen is recorded,
 so a run can tell whether any answer came out of order: the steps only ever move forward, but
 for "that time was just taken", which legitimately returns to the times.
 

@@ -26,6 +26,8 @@ VISIBLE = frozenset(
     {"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "sendDocument"}
 )
 PRIVACY_URL = "https://example.org/privacy"
+AT_WORK = "⏳"  # how the bot's "still at it" messages begin ("⏳ Booking…")
+AT_WORK_PATIENCE = 5.0  # seconds a driver waits for what replaces such a message
 # The folder holding the `bot` package, so the child finds it even without an install.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -183,6 +185,27 @@ class ChatDriver:
                 timeout=self.patience,
             )
         await self.emulator.wait_idle(quiet=0.25, timeout=self.patience)
+        # "⏳ Booking…" is the bot at work, not its answer: a person waits for what replaces it
+        # (for a while: a booking meetergo holds is the caller's to wait out).
+        while self.at_work():
+            mark = len(self.emulator.calls)
+            try:
+                await self.emulator.wait_for_call(
+                    None,
+                    after=mark,
+                    predicate=lambda call: (
+                        call.method in VISIBLE and call.params.get("chat_id") == self.user_id
+                    ),
+                    timeout=AT_WORK_PATIENCE,
+                )
+            except TimeoutError:
+                return
+            await self.emulator.wait_idle(quiet=0.25, timeout=self.patience)
+
+    def at_work(self) -> bool:
+        """Whether the chat shows the bot still at work ("⏳ Booking…")."""
+        shown = self.emulator.last_bot_message(self.user_id)
+        return shown is not None and shown.text.startswith(AT_WORK)
 
     def last(self) -> ChatMessage:
         """The bot's newest message in this chat."""
