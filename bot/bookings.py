@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +16,6 @@ from bot.meetergo import (
     BookingRequest,
     MeetergoClient,
     MeetergoError,
-    NotFoundError,
 )
 
 
@@ -70,8 +68,12 @@ class BookingService:
         duration: int | None = None,
         message_id: int | None = None,
         agent_id: int | None = None,
+        shown_at: datetime | None = None,
     ) -> Booked:
         """Book this start (the first configured meeting type and its own length by default).
+
+        `shown_at` is when the customer was shown the confirmation being answered: a booking
+        the chat made since is this one (the confirmation handled a second time).
 
         Raises BookingOutcomeUnknownError when neither the answer nor a look-up tells whether
         the booking exists; the attempt then stays in the ledger for the next try.
@@ -82,9 +84,12 @@ class BookingService:
             found = await self.look_up(earlier)
             if found is not None:
                 return Booked(found, earlier.start)
-        made = await self._made_before(chat_id, meeting_type.id, start, customer.email)
-        if made is not None:
-            return made
+        if shown_at is not None:
+            made = await self._made_before(
+                chat_id, meeting_type.id, start, customer.email, shown_at
+            )
+            if made is not None:
+                return made
         attempt = Attempt(
             chat_id=chat_id,
             user_id=customer.telegram_user_id,
@@ -124,35 +129,25 @@ class BookingService:
         return booked
 
     async def _made_before(
-        self, chat_id: int, meeting_type_id: str, start: datetime, email: str
+        self, chat_id: int, meeting_type_id: str, start: datetime, email: str, shown_at: datetime
     ) -> Booked | None:
-        """This very booking, if the chat already made it and it stands.
+        """This very booking, if the chat made it after its confirmation card was shown.
 
         A process that dies after meetergo's 201 but before its turn is written leaves the
-        chat at the confirmation card; the confirmation handled again (by another replica, or
-        by the customer's second tap) must find the booking, not post a second one.
+        chat at the card; the confirmation handled again (by another replica, or after a
+        restart) must find the booking, not post a second one. A booking made before the card
+        was shown is an earlier confirmation's, and a new card asks for a new booking.
         """
         attendee = attendee_hash(email)
         for record in await self.ledger.records_of_chat(chat_id):
             if (
-                record.cancelled
-                or record.meeting_type_id != meeting_type_id
-                or record.start != start
-                or record.attendee_hash != attendee
+                not record.cancelled
+                and record.booked_at >= shown_at
+                and record.meeting_type_id == meeting_type_id
+                and record.start == start
+                and record.attendee_hash == attendee
             ):
-                continue
-            try:
-                appointment = await self._client.appointment(record.appointment_id)
-            except NotFoundError:
-                appointment = None
-            except MeetergoError:
-                # Cannot ask now: the record says it was made, and a second one must not be.
                 return Booked(BookingConfirmation(appointment_id=record.appointment_id), start)
-            if appointment is None or appointment.is_cancelled:
-                # Cancelled since, outside the bot: booking the time again is what is asked.
-                await self.ledger.record(dataclasses.replace(record, cancelled=True))
-                continue
-            return Booked(BookingConfirmation(appointment_id=record.appointment_id), start)
         return None
 
     async def _kept(self, booked: Booked, attempt: Attempt) -> Booked:

@@ -497,6 +497,7 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
             duration=draft.duration,
             message_id=draft.menu_message_id,
             agent_id=draft.agent_id,
+            shown_at=draft.touched_at,
         )
     )
     try:

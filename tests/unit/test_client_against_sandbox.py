@@ -138,15 +138,17 @@ async def test_a_confirmation_handled_again_after_its_booking_finds_it_and_books
     start = (await service.starts(NOW, NOW + timedelta(days=14)))[0]
     bookings = BookingService(client, service, SqliteLedger(tmp_path / "ledger.sqlite3"))
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
-    first = await bookings.book(start, customer, chat_id=42)
-    again = await bookings.book(start, customer, chat_id=42)
+    card_shown = datetime.now(UTC)
+    first = await bookings.book(start, customer, chat_id=42, shown_at=card_shown)
+    again = await bookings.book(start, customer, chat_id=42, shown_at=card_shown)
     assert again.confirmation.appointment_id == first.confirmation.appointment_id
     assert len(sandbox.bookings) == 1, "the same confirmation books once"
-    # Cancelled outside the bot (meetergo's e-mail link): asking for that time again books it.
+    # Cancelled through meetergo's e-mail, the time is free again; a card shown after that
+    # booking is a new confirmation, and it books.
     sandbox.bookings[0].cancelled = True
-    third = await bookings.book(start, customer, chat_id=42)
-    assert third.confirmation.appointment_id != first.confirmation.appointment_id
-    assert len([b for b in sandbox.bookings if not b.cancelled]) == 1
+    later = await bookings.book(start, customer, chat_id=42, shown_at=datetime.now(UTC))
+    assert later.confirmation.appointment_id != first.confirmation.appointment_id
+    assert len(sandbox.bookings) == 2
 
 
 async def test_availability_calls_are_shared_between_customers(
