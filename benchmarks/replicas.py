@@ -45,6 +45,7 @@ def report(name: str, journeys: list[Journey], wall: float, sandbox: SandboxSche
 
 
 async def one_process(customers: int, folder: Path) -> None:
+    await asyncio.to_thread(folder.mkdir, parents=True)
     async with SandboxScheduling() as sandbox, BotApiEmulator() as emulator:
         env = bot_environment(emulator, sandbox, folder / "data", BOT_LOG_LEVEL="WARNING")
         process = BotProcess(env, folder / "one.log")

@@ -127,14 +127,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if chat_id is None:
             await coroutine
             return
-        # Kept by a shared store until the turn commits, for the other replica to finish it.
-        # Only presses: a button is checked against its menu when handled again, while typed
-        # text handled late could be read by a later step.
-        payload = (
-            json.dumps(update.to_dict())
-            if self._states.shared and update.callback_query is not None
-            else None
-        )
+        # Kept by a shared store until the turn commits, for the other replica to finish it:
+        # presses and typed messages (see ChatStates.turn for when one is handled again).
+        kept = update.callback_query is not None or update.message is not None
+        payload = json.dumps(update.to_dict()) if self._states.shared and kept else None
         try:
             async with self._states.turn(chat_id, user_id, update.update_id, payload):
                 await coroutine

@@ -85,7 +85,7 @@ class BookingService:
             if found is not None:
                 return Booked(found, earlier.start)
         if shown_at is not None:
-            made = await self._made_before(
+            made = await self._made_already(
                 chat_id, meeting_type.id, start, customer.email, shown_at
             )
             if made is not None:
@@ -128,7 +128,7 @@ class BookingService:
         await self.ledger.settle(chat_id)
         return booked
 
-    async def _made_before(
+    async def _made_already(
         self, chat_id: int, meeting_type_id: str, start: datetime, email: str, shown_at: datetime
     ) -> Booked | None:
         """This very booking, if the chat made it after its confirmation card was shown.

@@ -88,7 +88,10 @@ class ChatStates:
         it changed before letting go.
 
         Raises StaleUpdate (before anything is read) for an update the chat has already moved
-        past on another replica. An update a dead replica left half done is handled first.
+        past on another replica. An update a dead replica left half done is handled first,
+        against the state it found (nothing of its turn was written), unless both are typed
+        messages: a customer who saw no answer and typed again meant the new text instead; read
+        after the old one, it would be taken for the next step's answer.
         """
         app = self._application()
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
@@ -96,7 +99,7 @@ class ChatStates:
         try:
             async with lock, self._persistence.store.turn(chat_id, update_id, payload) as left:
                 await self._read(app, chat_id, user_id)
-                if left is not None:
+                if left is not None and not _typed_again(left, payload):
                     await self._handle_again(app, chat_id, user_id, left)
                 try:
                     yield
@@ -250,3 +253,13 @@ def forget_pending(app: App, chat_id: int, user_id: int | None) -> None:
 
 def _replace(mapping: MutableMapping[int, Any], row_id: int, data: dict[str, Any] | None) -> None:
     mapping[row_id] = data if data is not None else {}
+
+
+def _typed_again(left: str, payload: str | None) -> bool:
+    """Whether the unfinished update and the one now handled are both typed messages."""
+    if payload is None:
+        return False
+    try:
+        return "message" in json.loads(left) and "message" in json.loads(payload)
+    except (ValueError, TypeError):
+        return False

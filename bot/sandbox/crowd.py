@@ -116,40 +116,46 @@ class Crowd:
         emulator = self.emulator
         emulator.add_user(chat, f"Customer{chat}", "Burst", "en")
         journey = Journey(chat)
-        began = time.monotonic()
+        deadline = time.monotonic() + self.give_up
         seen = None
-        while seen is None and time.monotonic() - began < self.give_up:
+        while seen is None:
+            if time.monotonic() >= deadline:
+                return journey  # gave up
             # Like a person who got no greeting, say /start again (the bot starts over).
             await emulator.send_text(chat, "/start")
             seen = await self._answer(chat, None, journey)
             journey.repeats += seen is None
-        if seen is None:
-            return journey
-        while time.monotonic() - began < self.give_up:
-            step = step_of(seen)
-            if step == "booked":
-                journey.booked = True
-                break
-            on = seen
-            answer = None
-            while answer is None and time.monotonic() - began < self.give_up:
-                snapshot = _snapshot(on)
-                pressed = await self._act(chat, on, step)
-                answer = await self._answer(chat, snapshot, journey, pressed)
-                if answer is None:
-                    journey.repeats += 1
-                    # No answer: do the step again if it is still what the chat shows; if the
-                    # bot shows something else ("⏳ Booking…"), it is at work: wait for it.
-                    while time.monotonic() - began < self.give_up and answer is None:
-                        latest = emulator.last_bot_message(chat)
-                        if latest is not None and step_of(latest) == step:
-                            on = latest
-                            break
-                        answer = await self._answer(chat, _snapshot(latest or on), journey)
+        while (step := step_of(seen)) != "booked":
+            answer = await self._step(chat, seen, step, journey, deadline)
             if answer is None:
-                break
+                return journey  # gave up
             seen = answer
+        journey.booked = True
         return journey
+
+    async def _step(
+        self, chat: int, seen: ChatMessage, step: str | None, journey: Journey, deadline: float
+    ) -> ChatMessage | None:
+        """Do the step `seen` asks for until the bot answers it; None once past `deadline`."""
+        on = seen
+        while time.monotonic() < deadline:
+            snapshot = _snapshot(on)
+            pressed = await self._act(chat, on, step)
+            answer = await self._answer(chat, snapshot, journey, pressed)
+            if answer is not None:
+                return answer
+            journey.repeats += 1
+            # Nothing happened: do the step again if the chat still shows it; if the bot shows
+            # something else ("⏳ Booking…"), it is at work: wait for its answer.
+            while time.monotonic() < deadline:
+                latest = self.emulator.last_bot_message(chat)
+                if latest is not None and step_of(latest) == step:
+                    on = latest
+                    break
+                answer = await self._answer(chat, _snapshot(latest or on), journey)
+                if answer is not None:
+                    return answer
+        return None
 
     async def _act(self, chat: int, message: ChatMessage, step: str | None) -> list[str]:
         """Do the step; returns the ids of the button presses it made."""
@@ -192,14 +198,14 @@ class Crowd:
         call (an edit, then a new message), so the chat must also be still for a moment; then
         the newest message is the one a person reads.
         """
-        began = time.monotonic()
+        asked = still_since = time.monotonic()
         last_look = None
-        while time.monotonic() - began < self.patience:
+        while time.monotonic() - still_since < self.patience:
             look = self.emulator.last_bot_message(chat)
             if look is not None and _snapshot(look) != last_look:
                 # The bot visibly works on it (an edit, "⏳ Booking…"): patience starts over.
                 last_look = _snapshot(look)
-                began = time.monotonic()
+                still_since = time.monotonic()
             answers = [self.emulator.callback_answer(query) for query in pressed or []]
             spinner = next((answer for answer in answers if answer is not None), None)
             if pressed and spinner is None:
@@ -216,7 +222,7 @@ class Crowd:
             if message is not None and _snapshot(message) != before:
                 settled = await self._settled(chat)
                 if settled is not None and step_of(settled):
-                    journey.answer_seconds.append(time.monotonic() - began)
+                    journey.answer_seconds.append(time.monotonic() - asked)
                     self._record(journey, settled)
                     return settled
             await asyncio.sleep(POLL)

@@ -9,6 +9,7 @@ Used by the two-replica tests and by the benchmark (benchmarks/replicas.py).
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ async def start_replicas(
 
     `extra` are more environment settings for every replica (BOT_LOG_LEVEL, timeouts, ...).
     """
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     ports = [free_port() for _ in range(count)]
     front = Front([f"http://127.0.0.1:{port}" for port in ports], mode=mode)
     await front.start()

@@ -77,31 +77,30 @@ def running_postgres() -> Iterator[PostgresServer]:
     log_path = base / "server.log"
     log = log_path.open("wb")
     try:
-        subprocess.run(
-            [
-                *as_user,
-                *(str(binaries / "initdb"), "-D", str(data), "-U", user, "-A", "trust"),
-                *("-E", "UTF8", "--no-sync", "--no-instructions"),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                *as_user,
-                *(str(binaries / "postgres"), "-D", str(data), "-p", str(port), "-k", str(base)),
-                *("-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"),
-                *("-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
-                *("-c", "max_connections=300"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        _wait_until_up(port, server, log_path)
+        try:
+            subprocess.run(
+                [
+                    *as_user,
+                    *(str(binaries / "initdb"), "-D", str(data), "-U", user, "-A", "trust"),
+                    *("-E", "UTF8", "--no-sync", "--no-instructions"),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            port = free_port()
+            postgres = [str(binaries / "postgres"), "-D", str(data), "-p", str(port)]
+            settings = ["listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off"]
+            settings += ["full_page_writes=off", "max_connections=300"]
+            server = subprocess.Popen(
+                [*as_user, *postgres, "-k", str(base), *(a for s in settings for a in ("-c", s))],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+            _wait_until_up(port, server, log_path)
+        except (OSError, subprocess.CalledProcessError) as error:
+            raise NoPostgres(f"could not start PostgreSQL: {error}") from error
+        # Outside the start's except: a failure of the caller's own is not the server's.
         yield PostgresServer("127.0.0.1", port, user)
-    except (OSError, subprocess.CalledProcessError) as error:
-        raise NoPostgres(f"could not start PostgreSQL: {error}") from error
     finally:
         if server is not None:
             server.terminate()
