@@ -191,7 +191,7 @@ class Crowd:
         journey: Journey,
         pressed: list[str] | None = None,
     ) -> ChatMessage | None:
-        """The bot's next visible answer in the chat, or None after `patience`.
+        """The bot's next visible answer in the chat, or None once it stayed still `patience`.
 
         For a press, the answer follows the bot's answer to that press (its spinner; for a
         double tap, either one's), not an earlier change. An answer may take more than one
