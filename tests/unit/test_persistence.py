@@ -253,11 +253,17 @@ async def test_sqlite_file_setup_and_reuse_after_flush(tmp_path: Path) -> None:
     await persistence.flush()
 
 
-async def test_sqlite_file_from_a_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
+async def empty_state_file(folder: Path) -> Path:
+    """A state file as the bot creates it, with no rows yet, for a test to write into."""
+    path = folder / "state.sqlite3"
     store = SqliteStore(path)
     await store.open()
     await store.close()
+    return path
+
+
+async def test_sqlite_file_from_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = await empty_state_file(tmp_path)
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version=99")
     conn.close()
@@ -533,10 +539,7 @@ async def test_conversation_continues_after_a_restart_or_on_the_other_replica(
 
 
 async def test_a_store_of_100000_customers_loads_none_until_they_write(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
-    store = SqliteStore(path)
-    await store.open()
-    await store.close()
+    path = await empty_state_file(tmp_path)
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO user_data VALUES (?, ?)",
