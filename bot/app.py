@@ -7,9 +7,11 @@ import contextlib
 import inspect
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import httpx
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
@@ -48,7 +50,7 @@ from conversations.booking import (
 )
 from conversations.context import SERVICES_KEY, BotContext, Services
 from conversations.groups import keep_bookings_private
-from conversations.idle import draft_touched_at, sweep_idle_drafts, sweep_interval
+from conversations.idle import draft_touched_at, sweep_idle, sweep_idle_drafts, sweep_interval
 from conversations.menus import MENU_LANGUAGES, command_menu
 from conversations.my_bookings import build_my_bookings_handlers, rearm_all_reminders
 from conversations.recovery import recover_interrupted_bookings
@@ -64,7 +66,13 @@ class PatientRateLimiter(AIORateLimiter):
     be lost to one reset connection."""
 
     ATTEMPTS = 3
-    BACKOFF = 0.5  # seconds, doubling
+
+    def __init__(self, *, messages_per_second: float, backoff: float, max_retries: int) -> None:
+        # 0 messages a second: no pace of our own (Telegram's 429s are still waited out).
+        super().__init__(
+            overall_max_rate=messages_per_second, overall_time_period=1, max_retries=max_retries
+        )
+        self._backoff = backoff  # seconds before the first retry; doubling
 
     async def process_request(
         self,
@@ -95,7 +103,7 @@ class PatientRateLimiter(AIORateLimiter):
                 if endpoint == "getUpdates" or attempt >= self.ATTEMPTS:
                     raise
                 log.warning("Bot API %s failed (%s), trying again", endpoint, type(error).__name__)
-                await asyncio.sleep(self.BACKOFF * 2 ** (attempt - 1))
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
 
 
 class StartupError(Exception):
@@ -116,10 +124,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._states = states
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Process the update in its chat's turn."""
+        """Process the update in its chat's turn, and log (DEBUG) when it is finished."""
         if not isinstance(update, Update):
             await coroutine
             return
+        began = time.monotonic()
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            # Everything the update caused is sent and committed by now: an operator reads how
+            # long answers take, and an offline world knows when an answer is complete.
+            elapsed = round((time.monotonic() - began) * 1000)
+            log.debug(
+                "update %d handled in %d ms",
+                update.update_id,
+                elapsed,
+                extra={"event": "handled", "update": update.update_id, "ms": elapsed},
+            )
+
+    async def _in_turn(self, update: Update, coroutine: Awaitable[Any]) -> None:
         chat, user = update.effective_chat, update.effective_user
         user_id = user.id if user else None
         # An update of no chat (an inline query) is its user's: their private chat's id.
@@ -150,6 +173,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to tear down."""
 
 
+def timeout_of(seconds: float) -> httpx.Timeout:
+    """A meetergo call's timeout: `seconds` in all, at most five of them to connect."""
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
+
+
 def build_services(settings: Settings, client: MeetergoClient, storage: Storage) -> Services:
     """The services handlers call; one meetergo client shared by all."""
     availability = AvailabilityService(
@@ -171,6 +199,9 @@ def build_application(settings: Settings) -> BotApplication:
         base_url=settings.meetergo_base_url,
         api_key=settings.meetergo_api_key,
         user_id=settings.meetergo_user_id,
+        timeout=timeout_of(settings.meetergo_read_timeout_seconds),
+        booking_timeout=timeout_of(settings.meetergo_booking_timeout_seconds),
+        backoff=settings.meetergo_retry_backoff_seconds,
     )
     storage = storage_for(settings)
     services = build_services(settings, client, storage)
@@ -183,7 +214,7 @@ def build_application(settings: Settings) -> BotApplication:
         await storage.open()
         try:
             meeting_type = await asyncio.wait_for(
-                services.availability.meeting_type(), STARTUP_PATIENCE
+                services.availability.meeting_type(), settings.bot_startup_patience_seconds
             )
         except (AuthenticationError, NotFoundError) as error:
             raise StartupError(
@@ -193,14 +224,19 @@ def build_application(settings: Settings) -> BotApplication:
             # Down, slow, overloaded or rate limited: serve customers ("try again in a moment")
             # and keep asking in the background instead of dying.
             log.warning("meetergo not answering at start (%s); retrying", type(error).__name__)
-            warm_up.append(asyncio.create_task(_keep_trying(app, services)))
+            first_wait = settings.bot_startup_retry_seconds
+            warm_up.append(asyncio.create_task(_keep_trying(app, services, first_wait)))
             meeting_type = None
         await publish_command_menus(app, settings.bot_default_language)
         if app.job_queue is None:
             raise RuntimeError("the bot needs python-telegram-bot's job queue")
-        # Drafts left idle while the bot was down are closed by the first sweep, at once.
+        # Drafts left idle and reminders fallen due while the bot was down are dealt with
+        # before it takes a new message: a customer's first answer after a restart comes
+        # after them, never beside them.
+        await sweep_idle(app)
+        interval = sweep_interval(services)
         app.job_queue.run_repeating(
-            sweep_idle_drafts, interval=sweep_interval(services), first=0, name="idle-sweep"
+            sweep_idle_drafts, interval=interval, first=interval, name="idle-sweep"
         )
         await rearm_all_reminders(app)
         if meeting_type is not None:
@@ -232,7 +268,13 @@ def build_application(settings: Settings) -> BotApplication:
         )
         .context_types(ContextTypes(context=BotContext))
         .persistence(persistence)
-        .rate_limiter(PatientRateLimiter(max_retries=2))
+        .rate_limiter(
+            PatientRateLimiter(
+                messages_per_second=settings.telegram_messages_per_second,
+                backoff=settings.telegram_retry_backoff_seconds,
+                max_retries=2,
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor(states))
         .post_init(open_services)
         .post_shutdown(close_services)
@@ -252,15 +294,12 @@ def build_application(settings: Settings) -> BotApplication:
     return application
 
 
-# How long the start waits for meetergo's first answer before serving customers anyway.
-STARTUP_PATIENCE = 12.0
-WARM_UP_FIRST_WAIT = 2.0  # seconds; doubles after each failure
-WARM_UP_LONGEST_WAIT = 60.0
+WARM_UP_LONGEST_WAIT = 60.0  # seconds between attempts at most, however long meetergo is away
 
 
-async def _keep_trying(app: BotApplication, services: Services) -> None:
+async def _keep_trying(app: BotApplication, services: Services, first_wait: float) -> None:
     """Read the meeting types until meetergo answers, then settle interrupted bookings."""
-    wait = WARM_UP_FIRST_WAIT
+    wait = first_wait
     while True:
         await asyncio.sleep(wait)
         try:

@@ -83,6 +83,29 @@ class Settings(BaseSettings):
     # How many chats' state one process keeps in memory between their updates.
     bot_state_cache_size: int = Field(default=1024, ge=1, le=1_000_000)
 
+    # --- waits: every pause the bot makes, in seconds (the offline world sets them small) ---
+    # How long one read from meetergo may take (connecting included) before it is retried.
+    meetergo_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # How long a booking may take before its answer counts as lost (and is looked up).
+    # meetergo's own clients wait 30 seconds: calendars and e-mails take a while.
+    meetergo_booking_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # The first pause before a failed read is retried (at random up to it, doubling).
+    meetergo_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+    # How long the start waits for meetergo's first answer before serving customers anyway.
+    bot_startup_patience_seconds: float = Field(default=12.0, gt=0, le=600)
+    # The first pause before meetergo is asked again after a failed start (doubling, ≤ 60 s).
+    bot_startup_retry_seconds: float = Field(default=2.0, gt=0, le=600)
+    # Waiting on meetergo this long shows "typing…" in the chat.
+    bot_typing_after_seconds: float = Field(default=1.0, ge=0, le=60)
+    # A booking request this slow gets "still booking" on the card.
+    bot_still_booking_after_seconds: float = Field(default=5.0, ge=0, le=300)
+    # The first pause before a Bot API request that failed on the network is sent again
+    # (doubling).
+    telegram_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+    # Replies paced to Telegram's limit for a bot as a whole; 0: not paced (a 429 is still
+    # waited out).
+    telegram_messages_per_second: float = Field(default=30.0, ge=0, le=1000)
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:

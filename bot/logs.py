@@ -33,7 +33,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": self._mask(record.getMessage()),
         }
-        for key in ("chat", "step", "event"):
+        for key in ("chat", "step", "event", "update", "ms"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

@@ -465,9 +465,6 @@ async def change_email(update: Update, context: BotContext) -> Next:
     return await ask_next(update, context)
 
 
-STILL_BOOKING_AFTER = 5.0  # seconds of a booking request before the card says it is still on
-
-
 @tap(Confirm)
 async def confirm_booking(update: Update, context: BotContext) -> Next:
     """Book the chosen time on meetergo and confirm it in the chat."""
@@ -502,7 +499,8 @@ async def confirm_booking(update: Update, context: BotContext) -> Next:
     )
     try:
         async with typing_while_slow(update, context):
-            done, _ = await asyncio.wait({booking}, timeout=STILL_BOOKING_AFTER)
+            patience = context.services.settings.bot_still_booking_after_seconds
+            done, _ = await asyncio.wait({booking}, timeout=patience)
             if not done:
                 still = ui._("⏳ Still booking {when}… the scheduling service is taking a moment.")
                 await present(update, context, (still.format(when=when), None))

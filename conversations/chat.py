@@ -72,17 +72,18 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
         await update.effective_message.reply_text(text, reply_markup=markup)
 
 
-TYPING_AFTER = 1.0  # seconds of waiting on meetergo before the chat shows "typing…"
-TYPING_LASTS = 4.5  # Telegram shows a chat action for about five seconds
+# Telegram shows a chat action for about five seconds: send it again just before it fades.
+TYPING_LASTS = 4.5
 
 
 @contextlib.asynccontextmanager
 async def typing_while_slow(update: Update, context: BotContext) -> AsyncIterator[None]:
-    """Show "typing…" in the chat while the block takes longer than a second."""
+    """Show "typing…" in the chat while the block takes longer than BOT_TYPING_AFTER_SECONDS."""
     chat = update.effective_chat
+    after = context.services.settings.bot_typing_after_seconds
 
     async def keep_typing() -> None:
-        await asyncio.sleep(TYPING_AFTER)
+        await asyncio.sleep(after)
         while chat is not None:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat.id, ChatAction.TYPING)

@@ -63,16 +63,22 @@ def draft_touched_at(chat_data: dict[str, Any]) -> datetime | None:
 
 
 async def sweep_idle_drafts(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """The sweep as a repeating job."""
+    await sweep_idle(context.application)
+
+
+async def sweep_idle(app: App) -> None:
     """Close every stored draft idle for longer than the timeout (run by every replica; each
     close happens in the chat's turn and checks again, so a draft is closed once)."""
-    app = context.application
     services = Services.of(app)
     states = ChatStates.of(app)
     before = datetime.now(UTC) - idle_timeout(services)
-    for chat_id in await states.persistence.store.idle_chats(before, SWEEP_BATCH):
+    idle = await states.persistence.store.idle_chats(before, SWEEP_BATCH)
+    for chat_id in idle:
         # Private chats only hold drafts: the chat is the customer.
         async with states.turn(chat_id, chat_id):
             await close_if_idle(app, chat_id)
+    log.debug("idle sweep done: %d idle chats", len(idle), extra={"event": "idle_sweep"})
 
 
 async def close_if_idle(app: App, chat_id: int) -> bool:

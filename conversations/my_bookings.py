@@ -162,7 +162,12 @@ async def arm_reminders(app: App, record: BookingRecord, *, catch_up: bool = Fal
         if record.start - before <= now and not catch_up:
             record = await services.appointments.mark_reminded(record, label)
             continue
-        due = max(record.start - before, now)
+        if record.start - before <= now:
+            # Fell due while the bot was down (this is the start): sent before the bot takes
+            # a new message, so the customer reads it before any answer.
+            await send_reminder(app, record.appointment_id, label, record.start)
+            continue
+        due = record.start - before
         # No chat_id on the job: PTB would then save the chat's data after it, and this job
         # runs outside the chat's turn (its data may not be in memory).
         app.job_queue.run_once(
@@ -185,7 +190,11 @@ async def _remind(context: CallbackContext[Any, Any, Any, Any]) -> None:
     if job is None or not isinstance(job.data, tuple):
         return
     appointment_id, label, start = job.data
-    app = context.application
+    await send_reminder(context.application, appointment_id, label, start)
+
+
+async def send_reminder(app: App, appointment_id: str, label: str, start: datetime) -> None:
+    """Remind the customer of the appointment, unless it was cancelled, moved or reminded."""
     services = Services.of(app)
     record = await services.bookings.ledger.record_of(appointment_id)
     if record is None or record.cancelled or record.start != start or label in record.reminded:

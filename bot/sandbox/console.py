@@ -124,9 +124,7 @@ class Console:
         except (IndexError, ValueError):
             self.out.write("usage: :location LAT LON (e.g. :location 52.52 13.40)\n")
             return
-        before = len(self.driver.emulator.calls)
-        await self.driver.emulator.send_location(self.driver.user_id, latitude, longitude)
-        await self.driver.settle(before)
+        await self.driver.share_location(latitude, longitude)
 
     async def _choose(self, number: int) -> None:
         if not 1 <= number <= len(self._choices) or self._keyboard_message is None:

@@ -9,7 +9,6 @@ YAML 1.1's sexagesimal 630; only whole numbers (`tap: 2`) and true/false are rea
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 import signal
@@ -53,7 +52,6 @@ STEP_KINDS = (
     "expect_calls",
 )
 AGENT_LINK = re.compile(r"https://t\.me/\S+\?start=([A-Za-z0-9_-]{1,64})")
-PERSISTENCE_PROMISE = 0.5  # seconds after an answer, see bot/persistence.py
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
 TAP_KEYS = ("button", "in")
 CAPTURE_KEYS = ("button", "match", "in")
@@ -491,12 +489,10 @@ class Runner:
         if self.world.world_clock is None:
             raise StepFailed("this world's clock cannot be moved")
         self._say(f"[{spec} pass; the bot restarts on the new clock]")
-        await asyncio.sleep(PERSISTENCE_PROMISE)
         self.world.world_clock.advance(parse_duration(spec))
+        # What fell due meanwhile (a reminder, an idle booking closed) is done before the bot
+        # takes messages again, so it is in the chat once the restart returns.
         await self.world.restart(signal.SIGTERM)
-        # What fell due meanwhile (a reminder) comes right after the start.
-        await asyncio.sleep(2.0)
-        await self.driver.settle()
         self.console.print_new()
 
     async def _open_agent_link(self, _: bool) -> None:
@@ -616,8 +612,8 @@ class Runner:
 
     async def _restart(self, how: bool | str) -> None:
         self._say(f"[the bot restarts: {'SIGTERM' if how == 'term' else 'SIGKILL'}]")
-        # The bot promises that a kill half a second after its answer loses nothing.
-        await asyncio.sleep(PERSISTENCE_PROMISE)
+        # The last step returned once the bot had finished its answer (state committed): a
+        # kill now must lose nothing.
         await self.world.restart(signal.SIGTERM if how == "term" else signal.SIGKILL)
 
     async def _fail(self, spec: dict[str, Any]) -> None:

@@ -41,6 +41,8 @@ _MAX_LIMIT = 100
 # How long a superseded long poll waits to learn whether its client already hung up.
 _DISCONNECT_GRACE = 0.05
 _IDLE_CHECK = 0.02
+# How often a finish line is read while waiting on it (a log file has no event to wait on).
+_FINISH_CHECK = 0.005
 
 
 class BotApiEmulator:
@@ -73,6 +75,15 @@ class BotApiEmulator:
         self._faults: dict[str, list[str]] = {}
         self.faults_played: list[tuple[str, str]] = []
         self.webhook_delivery: WebhookDelivery | None = None
+        # getUpdates requests that have arrived: a long poll is recorded in `calls` only once it
+        # ends, but a bot that has opened one is polling.
+        self.polls_opened = 0
+        # The id of the newest update a user caused (None: it was not for the bot).
+        self.last_update_id: int | None = None
+        # Where an offline world learns that the bot has finished an update (its answer sent,
+        # its state committed): Telegram itself cannot tell, so these come from outside (the
+        # bot process's log, bot/sandbox/world.py). Each says whether an update id is done.
+        self.finish_lines: list[Callable[[int], bool]] = []
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -156,7 +167,10 @@ class BotApiEmulator:
             body = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
             return web.json_response(body, status=502)
         polling = method == "getUpdates"
-        if not polling:
+        if polling:
+            self.polls_opened += 1
+            self._calls_changed.fire()
+        else:
             self._inflight += 1
             self._touch()
         try:
@@ -340,7 +354,7 @@ class BotApiEmulator:
         raise LookupError(f"no bot message{wanted} with an inline keyboard in chat {user_id}")
 
     def _push(self, kind: str, payload: dict[str, Any]) -> None:
-        self.state.updates.push(kind, payload)
+        self.last_update_id = self.state.updates.push(kind, payload)
         self._touch()
 
     # --- inspection ------------------------------------------------------------------------
@@ -390,6 +404,37 @@ class BotApiEmulator:
                 seen = [c.method for c in self.calls[after:] if c.method != "getUpdates"]
                 raise TimeoutError(f"no matching {method} call within {timeout}s; saw {seen}")
             await self._calls_changed.wait(remaining)
+
+    async def wait_for_poll(
+        self,
+        after: int,
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented emulator API
+    ) -> None:
+        """Wait until more than `after` getUpdates requests have arrived (the bot polls)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.polls_opened <= after:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"the bot did not poll within {timeout}s")
+            await self._calls_changed.wait(remaining)
+
+    async def wait_finished(
+        self,
+        update_id: int,
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented emulator API
+    ) -> bool:
+        """Wait until a finish line says the bot has finished the update; False at once when
+        there is no finish line to ask (then only calls and quiet can tell)."""
+        if not self.finish_lines:
+            return False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not any(finished(update_id) for finished in self.finish_lines):
+            if loop.time() >= deadline:
+                raise TimeoutError(f"the bot did not finish update {update_id} within {timeout}s")
+            await asyncio.sleep(_FINISH_CHECK)
+        return True
 
     async def wait_idle(
         self,

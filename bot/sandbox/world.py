@@ -7,6 +7,7 @@ two base URLs (and a token and key the stand-ins accept); it runs the production
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -26,8 +27,22 @@ VISIBLE = frozenset(
     {"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "sendDocument"}
 )
 PRIVACY_URL = "https://example.org/privacy"
-AT_WORK = "⏳"  # how the bot's "still at it" messages begin ("⏳ Booking…")
-AT_WORK_PATIENCE = 5.0  # seconds a driver waits for what replaces such a message
+# The offline world's waits (README, configuration): loopback answers in milliseconds, so a
+# bot that waited as long as it does for the real services would only make every hang, slow
+# answer and retry take longer to see. Ratios are kept: "typing…" before "still booking"
+# before a booking's timeout; a read is retried faster than a booking is given up.
+OFFLINE_WAITS = {
+    "MEETERGO_READ_TIMEOUT_SECONDS": "2.5",
+    "MEETERGO_BOOKING_TIMEOUT_SECONDS": "3",
+    "MEETERGO_RETRY_BACKOFF_SECONDS": "0.1",
+    "BOT_STARTUP_PATIENCE_SECONDS": "2",
+    "BOT_STARTUP_RETRY_SECONDS": "0.5",
+    "BOT_TYPING_AFTER_SECONDS": "0.5",
+    "BOT_STILL_BOOKING_AFTER_SECONDS": "1",
+    "TELEGRAM_RETRY_BACKOFF_SECONDS": "0.05",
+    # Replies unpaced: the emulator answers 429 only where it is told to enforce a pace.
+    "TELEGRAM_MESSAGES_PER_SECOND": "0",
+}
 # The folder holding the `bot` package, so the child finds it even without an install.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,8 +74,46 @@ def bot_environment(
         "BOT_PRIVACY_URL": PRIVACY_URL,
         "BOT_DATA_DIR": str(data_dir),
         "BOT_LOG_LEVEL": "DEBUG",
+        **OFFLINE_WAITS,
         **extra,
     }
+
+
+class FinishedUpdates:
+    """The updates a bot process has finished, read from its log: at DEBUG level the bot
+    writes `"event": "handled"` with the update's id once its answer is sent and its state
+    committed (bot/app.py, PerChatUpdateProcessor). A finish line for the emulator."""
+
+    def __init__(self, log_path: Path) -> None:
+        self._path = log_path
+        self._offset = 0
+        self._partial = b""
+        self._done: set[int] = set()
+
+    def __call__(self, update_id: int) -> bool:
+        """Whether the bot has finished the update (reading what it logged since last time)."""
+        if update_id not in self._done:
+            self._read()
+        return update_id in self._done
+
+    def _read(self) -> None:
+        try:
+            with self._path.open("rb") as log:
+                log.seek(self._offset)
+                chunk = log.read()
+        except FileNotFoundError:
+            return
+        self._offset += len(chunk)
+        *lines, self._partial = (self._partial + chunk).split(b"\n")
+        for line in lines:
+            if b'"handled"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("event") == "handled" and isinstance(entry.get("update"), int):
+                self._done.add(entry["update"])
 
 
 class BotProcess:
@@ -77,13 +130,16 @@ class BotProcess:
         self.log_path = log_path
         self._clock = clock
         self.process: asyncio.subprocess.Process | None = None
+        self.finished = FinishedUpdates(log_path)
 
     async def start(
-        self, emulator: BotApiEmulator, *, patience: float = 30.0, ready: str = "deleteWebhook"
+        self, emulator: BotApiEmulator, *, patience: float = 30.0, ready: str = "getUpdates"
     ) -> None:
-        """Start the bot and wait until it is about to poll (it drops any webhook first), or
-        for `ready` ("setWebhook" for a bot run with a webhook)."""
-        first_call = len(emulator.calls)
+        """Start the bot and wait until it polls (its start-up work done, a signal now stops it
+        cleanly), or for `ready` ("setWebhook" for a bot run with a webhook)."""
+        first_call, first_poll = len(emulator.calls), emulator.polls_opened
+        if self.finished not in emulator.finish_lines:
+            emulator.finish_lines.append(self.finished)
         env = {
             key: value
             for key, value in os.environ.items()
@@ -111,7 +167,10 @@ class BotProcess:
         )
         log.close()
         try:
-            await emulator.wait_for_call(ready, after=first_call, timeout=patience)
+            if ready == "getUpdates":
+                await emulator.wait_for_poll(first_poll, timeout=patience)
+            else:
+                await emulator.wait_for_call(ready, after=first_call, timeout=patience)
         except TimeoutError:
             raise WorldError(f"the bot did not start; its log:\n{self.log()}") from None
 
@@ -151,32 +210,39 @@ class ChatDriver:
         """Type a message and wait until the bot has answered."""
         before = len(self.emulator.calls)
         await self.emulator.send_text(self.user_id, text)
-        await self.settle(before)
+        await self.settle(before, self.emulator.last_update_id)
         return self.last()
 
     async def share_location(self, latitude: float, longitude: float) -> ChatMessage:
         """Share a location and wait until the bot has answered."""
         before = len(self.emulator.calls)
         await self.emulator.send_location(self.user_id, latitude, longitude)
-        await self.settle(before)
+        await self.settle(before, self.emulator.last_update_id)
         return self.last()
 
     async def tap(self, label: str, *, message_id: int | None = None) -> str:
         """Tap the button whose label contains `label` and wait for the chat to change."""
         before = len(self.emulator.calls)
         query_id = await self.emulator.tap(self.user_id, label, message_id=message_id)
-        await self.settle(before)
+        await self.settle(before, self.emulator.last_update_id)
         return query_id
 
     async def press(self, message_id: int, data: str, *, visible: bool = True) -> str:
         """Press a button with raw (possibly forged) data."""
         before = len(self.emulator.calls)
         query_id = await self.emulator.press(self.user_id, message_id, data)
-        await self.settle(before if visible else None)
+        await self.settle(before if visible else None, self.emulator.last_update_id)
         return query_id
 
-    async def settle(self, since: int | None = None) -> None:
-        """Wait for a change the customer can see (after call `since`), then for quiet."""
+    async def settle(self, since: int | None = None, update: int | None = None) -> None:
+        """Wait until the bot has finished `update`: its answer sent, its state committed, so
+        what the chat shows now is the whole answer (and a kill now loses nothing).
+
+        Where the bot cannot tell (it does not log at DEBUG level, so no finish line), wait for
+        the first change the customer can see after call `since` instead.
+        """
+        if update is not None and await self.emulator.wait_finished(update, self.patience):
+            return
         if since is not None:
             await self.emulator.wait_for_call(
                 None,
@@ -184,28 +250,6 @@ class ChatDriver:
                 predicate=lambda call: call.method in VISIBLE,
                 timeout=self.patience,
             )
-        await self.emulator.wait_idle(quiet=0.25, timeout=self.patience)
-        # "⏳ Booking…" is the bot at work, not its answer: a person waits for what replaces it
-        # (for a while: a booking meetergo holds is the caller's to wait out).
-        while self.at_work():
-            mark = len(self.emulator.calls)
-            try:
-                await self.emulator.wait_for_call(
-                    None,
-                    after=mark,
-                    predicate=lambda call: (
-                        call.method in VISIBLE and call.params.get("chat_id") == self.user_id
-                    ),
-                    timeout=AT_WORK_PATIENCE,
-                )
-            except TimeoutError:
-                return
-            await self.emulator.wait_idle(quiet=0.25, timeout=self.patience)
-
-    def at_work(self) -> bool:
-        """Whether the chat shows the bot still at work ("⏳ Booking…")."""
-        shown = self.emulator.last_bot_message(self.user_id)
-        return shown is not None and shown.text.startswith(AT_WORK)
 
     def last(self) -> ChatMessage:
         """The bot's newest message in this chat."""

@@ -78,7 +78,6 @@ async def test_an_agent_shares_a_link_and_hears_about_the_booking(
     body = sandbox.bookings[-1].body
     assert body["attendee"]["notes"]["agentTelegramId"] == str(AGENT)
     assert body["meetingTypeId"] == PRODUCT_DEMO_ID
-    await sam.settle()
     told = emulator.bot_messages(AGENT)[-1].text
     assert "Camille Martin" in told
     assert "camille@example.fr" not in told, "the agent gets the name, not the e-mail"

@@ -210,7 +210,7 @@ class StepCustomer(Customer):
         super().__init__(emulator, user_id, **profile)
         self.bot = bot
 
-    async def settle(self, since: int | None = None) -> None:
+    async def settle(self, since: int | None = None, update: int | None = None) -> None:
         """Wait until the bot has taken every update and finished handling all of them."""
         async with asyncio.timeout(SETTLE_SECONDS):
             # The updater confirms a batch (offset) only after queueing it in the Application.

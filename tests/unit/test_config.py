@@ -32,7 +32,30 @@ ALL_NAMES = [
     "BOT_AGENT_IDS",
     "BOT_SLOT_STEP_MINUTES",
     "BOT_LOG_LEVEL",
+    *(
+        "MEETERGO_READ_TIMEOUT_SECONDS",
+        "MEETERGO_BOOKING_TIMEOUT_SECONDS",
+        "MEETERGO_RETRY_BACKOFF_SECONDS",
+        "BOT_STARTUP_PATIENCE_SECONDS",
+        "BOT_STARTUP_RETRY_SECONDS",
+        "BOT_TYPING_AFTER_SECONDS",
+        "BOT_STILL_BOOKING_AFTER_SECONDS",
+        "TELEGRAM_RETRY_BACKOFF_SECONDS",
+        "TELEGRAM_MESSAGES_PER_SECOND",
+    ),
 ]
+# Every wait the bot makes, with the value it had before waits became settings.
+WAITS = {
+    "meetergo_read_timeout_seconds": 10.0,
+    "meetergo_booking_timeout_seconds": 30.0,
+    "meetergo_retry_backoff_seconds": 0.5,
+    "bot_startup_patience_seconds": 12.0,
+    "bot_startup_retry_seconds": 2.0,
+    "bot_typing_after_seconds": 1.0,
+    "bot_still_booking_after_seconds": 5.0,
+    "telegram_retry_backoff_seconds": 0.5,
+    "telegram_messages_per_second": 30.0,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -125,6 +148,33 @@ def test_unsupported_language_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     ],
 )
 def test_invalid_values_are_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    set_env(monkeypatch, **{name: value})
+    with pytest.raises(ConfigError, match=f"{name} is invalid"):
+        load_settings()
+
+
+def test_waits_keep_their_values_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_env(monkeypatch)
+    settings = load_settings()
+    assert {name: getattr(settings, name) for name in WAITS} == WAITS
+    set_env(monkeypatch, MEETERGO_READ_TIMEOUT_SECONDS="2.5", TELEGRAM_MESSAGES_PER_SECOND="0")
+    changed = load_settings()
+    assert changed.meetergo_read_timeout_seconds == 2.5
+    assert changed.telegram_messages_per_second == 0  # not paced
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MEETERGO_READ_TIMEOUT_SECONDS", "0"),
+        ("MEETERGO_BOOKING_TIMEOUT_SECONDS", "-1"),
+        ("BOT_STILL_BOOKING_AFTER_SECONDS", "soon"),
+        ("TELEGRAM_MESSAGES_PER_SECOND", "-5"),
+    ],
+)
+def test_a_wait_that_cannot_be_is_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
     set_env(monkeypatch, **{name: value})
     with pytest.raises(ConfigError, match=f"{name} is invalid"):
         load_settings()

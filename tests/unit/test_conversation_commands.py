@@ -10,6 +10,7 @@ import pytest
 
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator, RecordedCall
+from tests.support.harness import InProcessBot
 from tests.support.storage import files_holding
 from tests.unit.conftest import (
     ADA,
@@ -32,7 +33,16 @@ CANCELLED = "Booking cancelled. Send /start whenever you want to book."
 IDLE_CLOSED = "I closed this booking after 1 minute without a reply."
 IDLE = timedelta(seconds=1.2)
 IDLE_MINUTES = str(IDLE.total_seconds() / 60)
-JOB_FINISHING = 0.3  # after its message, the timeout job still has to end the conversation
+STORE_PATIENCE = 5.0  # seconds the closing job may take to commit after its message
+
+
+async def until_stored_without(bot: InProcessBot, secret: str) -> None:
+    """Wait until the job that closed the booking has committed: the store no longer holds
+    `secret` (its message is sent before its turn ends)."""
+    async with asyncio.timeout(STORE_PATIENCE):
+        while secret in stored_text(bot):  # noqa: ASYNC110 - a database has no event to wait on
+            await asyncio.sleep(0.01)
+
 
 # A typed answer each step understands, and the step it leads to.
 TYPED_ANSWER = {
@@ -124,7 +134,7 @@ async def test_idle_booking_is_closed_and_its_buttons_expire(
     await ada.send("ada@example.org")
     consent = ada.last()
     await emulator.wait_for_call("sendMessage", predicate=_closing, timeout=10)
-    await asyncio.sleep(JOB_FINISHING)
+    await until_stored_without(ada.bot, "ada@example.org")
     closing = ada.last()
     assert closing.text == f"{IDLE_CLOSED} Send /start to begin again."
     assert closing.message_id > consent.message_id
@@ -141,9 +151,7 @@ async def test_idle_close_also_forgets_the_stored_details(
     ada = StepCustomer(emulator, await launch(BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES))
     await walk(ada, "consent")
     await emulator.wait_for_call("sendMessage", predicate=_closing, timeout=10)
-    await asyncio.sleep(JOB_FINISHING)
-    await running(ada.bot).update_persistence()
-    assert "ada@example.org" not in stored_text(ada.bot)
+    await until_stored_without(ada.bot, "ada@example.org")
     assert files_holding(tmp_path / "data", "ada@example.org") == [], "not in any file, WAL too"
     assert emulator.violations == []
 
@@ -162,9 +170,7 @@ async def test_idle_booking_is_closed_even_after_a_restart(
         BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES
     )  # same data directory: the booking was left open
     await emulator.wait_for_call("sendMessage", predicate=_closing, timeout=3 * IDLE.seconds)
-    await asyncio.sleep(JOB_FINISHING)
-    await running(ada.bot).update_persistence()
-    assert "ada@example.org" not in stored_text(ada.bot)
+    await until_stored_without(ada.bot, "ada@example.org")
     assert files_holding(tmp_path / "data", "ada@example.org") == []
     assert emulator.violations == []
 
@@ -179,8 +185,7 @@ async def test_a_draft_idle_while_the_bot_was_down_is_closed_at_start(
     await asyncio.sleep(2 * IDLE.total_seconds())  # the timeout passes with the bot down
     ada.bot = await launch(BOT_IDLE_TIMEOUT_MINUTES=IDLE_MINUTES)
     await emulator.wait_for_call("sendMessage", predicate=_closing, timeout=5)
-    await asyncio.sleep(JOB_FINISHING)
-    await running(ada.bot).update_persistence()
+    await until_stored_without(ada.bot, "Lovelace")
     assert files_holding(tmp_path / "data", "Lovelace") == []
     reply = await ada.send("hello")
     assert SCREEN["day"] in reply.text, "whatever comes next starts a new booking"
