@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
-from bot.sandbox.world import OfflineWorld
+from bot.sandbox.world import DEPLOYED_PACE, OfflineWorld
 
 STEPS = ("start", "day", "time", "name", "email", "consent", "confirm")
 
@@ -94,7 +94,9 @@ async def burst(customers: int, latency_ms: float) -> None:
     sandbox = SandboxScheduling()
     sandbox.latency = latency_ms / 1000
     with tempfile.TemporaryDirectory() as workdir:
-        async with OfflineWorld(Path(workdir), sandbox=sandbox) as world:
+        async with OfflineWorld(
+            Path(workdir), sandbox=sandbox, bot_env={"TELEGRAM_MESSAGES_PER_SECOND": DEPLOYED_PACE}
+        ) as world:
             timings: dict[str, list[float]] = {name: [] for name in STEPS}
             began = time.perf_counter()
             results = await asyncio.gather(

@@ -23,7 +23,7 @@ from bot.sandbox.crowd import Crowd, Journey, double_bookings
 from bot.sandbox.replicas import start_replicas
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
-from bot.sandbox.world import BotProcess, bot_environment
+from bot.sandbox.world import DEPLOYED_PACE, BotProcess, bot_environment
 from tests.support.postgres import running_postgres
 
 FIRST_CHAT = 70_000
@@ -47,7 +47,13 @@ def report(name: str, journeys: list[Journey], wall: float, sandbox: SandboxSche
 async def one_process(customers: int, folder: Path) -> None:
     await asyncio.to_thread(folder.mkdir, parents=True)
     async with SandboxScheduling() as sandbox, BotApiEmulator() as emulator:
-        env = bot_environment(emulator, sandbox, folder / "data", BOT_LOG_LEVEL="WARNING")
+        env = bot_environment(
+            emulator,
+            sandbox,
+            folder / "data",
+            BOT_LOG_LEVEL="WARNING",
+            TELEGRAM_MESSAGES_PER_SECOND=DEPLOYED_PACE,
+        )
         process = BotProcess(env, folder / "one.log")
         await process.start(emulator)
         began = time.perf_counter()
@@ -58,7 +64,14 @@ async def one_process(customers: int, folder: Path) -> None:
 
 async def two_replicas(customers: int, folder: Path, url: str, *, kill: bool) -> None:
     async with SandboxScheduling() as sandbox, BotApiEmulator() as emulator:
-        replicas = await start_replicas(emulator, sandbox, url, folder, BOT_LOG_LEVEL="WARNING")
+        replicas = await start_replicas(
+            emulator,
+            sandbox,
+            url,
+            folder,
+            BOT_LOG_LEVEL="WARNING",
+            TELEGRAM_MESSAGES_PER_SECOND=DEPLOYED_PACE,
+        )
         crowd = Crowd(emulator, double_tap=True)
         # Half of the updates a whole run takes (about 8 per customer) have been delivered.
         kill_halfway = replicas.kill_first_after(4 * customers) if kill else asyncio.sleep(0)

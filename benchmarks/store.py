@@ -27,7 +27,7 @@ from bot.database import Database
 from bot.sandbox.crowd import Crowd
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
-from bot.sandbox.world import BotProcess, bot_environment
+from bot.sandbox.world import DEPLOYED_PACE, BotProcess, bot_environment
 from bot.sqlite_store import SqliteStore
 from tests.support.postgres import running_postgres
 
@@ -81,7 +81,7 @@ async def measure(store: str, count: int, url: str | None) -> tuple[float, float
         folder = Path(workdir)
         data = folder / "data"
         data.mkdir()
-        extra = {"BOT_LOG_LEVEL": "WARNING"}
+        extra = {"BOT_LOG_LEVEL": "WARNING", "TELEGRAM_MESSAGES_PER_SECOND": DEPLOYED_PACE}
         if url is not None:
             extra["BOT_DATABASE_URL"] = url
             await fill_postgres(url, count)

@@ -52,6 +52,9 @@ STEP_KINDS = (
     "expect_calls",
 )
 AGENT_LINK = re.compile(r"https://t\.me/\S+\?start=([A-Za-z0-9_-]{1,64})")
+# How late `fail: {kind: slow}` answers by default: past "still booking", within the offline
+# world's meetergo timeouts (bot/sandbox/world.py, OFFLINE_WAITS), so the answer still counts.
+SLOW_SECONDS = 1.5
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
 TAP_KEYS = ("button", "in")
 CAPTURE_KEYS = ("button", "match", "in")
@@ -624,7 +627,7 @@ class Runner:
             kind=str(spec.get("kind", "status")),
             path=spec.get("path"),
             retry_after=None if retry_after is None else float(retry_after),
-            seconds=float(spec.get("seconds", 10)),
+            seconds=float(spec.get("seconds", SLOW_SECONDS)),
         )
 
     async def _rival_books_first(self, _: bool) -> None:

@@ -7,7 +7,9 @@ Point python-telegram-bot at it with ``base_url=f"{emulator.url}/bot"``; play th
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +77,7 @@ class BotApiEmulator:
         self._faults: dict[str, list[str]] = {}
         self.faults_played: list[tuple[str, str]] = []
         self.webhook_delivery: WebhookDelivery | None = None
+        self._pace: Pace | None = None  # Telegram's limit on the bot, once enforce_pace() is on
         # getUpdates requests that have arrived: a long poll is recorded in `calls` only once it
         # ends, but a bot that has opened one is polling.
         self.polls_opened = 0
@@ -191,6 +194,7 @@ class BotApiEmulator:
             method = self._authorize(request.path)
             params = await _read_raw_params(request)
             params = parse_params(method, params)
+            self._keep_pace(method, params)
             result = await self._dispatch(method, params)
         except PollSupersededError as exc:
             if await _client_gone(request):
@@ -201,6 +205,18 @@ class BotApiEmulator:
         if isinstance(result, ApiResult):
             return RecordedCall(method, params, True, 200, result.description, result.result)
         return RecordedCall(method, params, True, 200, None, result)
+
+    def enforce_pace(self, messages_per_second: float) -> None:
+        """From now on refuse requests to chats beyond `messages_per_second` in any second, as
+        Telegram refuses a bot that sends too fast: 429 with the seconds to wait."""
+        self._pace = Pace(messages_per_second)
+
+    def _keep_pace(self, method: str, params: dict[str, Any]) -> None:
+        if self._pace is None or method == "getUpdates" or "chat_id" not in params:
+            return
+        wait = self._pace.admit(asyncio.get_running_loop().time())
+        if wait is not None:
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     def _authorize(self, path: str) -> str:
         """The canonical method name of a /bot<token>/<method> path, or Telegram's rejection."""
@@ -454,19 +470,46 @@ class BotApiEmulator:
             await asyncio.sleep(_IDLE_CHECK)
 
 
+class Pace:
+    """Telegram's limit on a bot as a whole: at most `per_second` requests to chats in any
+    second (a sliding window); beyond it, the whole seconds until the oldest leaves it."""
+
+    WINDOW = 1.0
+
+    def __init__(self, per_second: float) -> None:
+        self._per_second = per_second
+        self._admitted: collections.deque[float] = collections.deque()
+
+    def admit(self, now: float) -> int | None:
+        """None when a request at `now` is within the limit (it then counts); else how many
+        seconds to wait (Telegram's retry_after, at least 1)."""
+        while self._admitted and now - self._admitted[0] >= self.WINDOW:
+            self._admitted.popleft()
+        if len(self._admitted) >= self._per_second:
+            return max(1, math.ceil(self.WINDOW - (now - self._admitted[0])))
+        self._admitted.append(now)
+        return None
+
+
 def _method_segment(path: str) -> str:
     """The method part of /bot<token>/<method>, for labelling calls before authorization."""
     return path.rsplit("/", 1)[-1] if path.count("/") >= 2 else path.lstrip("/")
 
 
 def _failed(method: str, params: dict[str, Any], error: ApiError) -> RecordedCall:
-    return RecordedCall(method, params, False, error.status, error.description, None)
+    return RecordedCall(
+        method, params, False, error.status, error.description, None, error.retry_after
+    )
 
 
 def _response_body(call: RecordedCall) -> dict[str, Any]:
+    body: dict[str, Any]
     if not call.ok:
-        return {"ok": False, "error_code": call.status, "description": call.description}
-    body: dict[str, Any] = {"ok": True, "result": call.result}
+        body = {"ok": False, "error_code": call.status, "description": call.description}
+        if call.retry_after is not None:
+            body["parameters"] = {"retry_after": call.retry_after}
+        return body
+    body = {"ok": True, "result": call.result}
     if call.description:
         body["description"] = call.description
     return body

@@ -78,10 +78,11 @@ _TYPE_NAMES = {"int": "Integer", "float": "Float", "str": "String", "bool": "Boo
 class ApiError(Exception):
     """A rejection answered as {"ok": false, "error_code": status, "description": ...}."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after  # a 429's "parameters": {"retry_after": seconds}
 
 
 def bad_request(reason: str) -> ApiError:

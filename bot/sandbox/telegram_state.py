@@ -21,6 +21,7 @@ class RecordedCall:
     status: int
     description: str | None
     result: Any
+    retry_after: int | None = None  # seconds a 429 told the bot to wait
 
 
 @dataclass

@@ -32,7 +32,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.sandbox.telegram_api import BotApiEmulator
+from bot.sandbox.telegram_api import BotApiEmulator, Pace
 
 USER = 4242
 STRANGER = 777
@@ -760,3 +760,12 @@ async def test_ptb_requests_for_files_keyboards_and_commands_are_accepted(
         ("photo", PNG_1x1[:4]),
     ]
     assert emulator.violations == []
+
+
+def test_the_pace_takes_so_many_requests_in_any_second_and_says_how_long_to_wait() -> None:
+    pace = Pace(3)
+    assert [pace.admit(t) for t in (0.0, 0.1, 0.2)] == [None, None, None]
+    assert pace.admit(0.5) == 1, "a fourth within the second: wait (at least a whole second)"
+    assert pace.admit(1.0) is None, "the first has left the window"
+    assert pace.admit(1.05) == 1
+    assert pace.admit(1.1) is None
