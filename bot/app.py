@@ -233,12 +233,17 @@ def build_application(settings: Settings) -> BotApplication:
         # Drafts left idle and reminders fallen due while the bot was down are dealt with
         # before it takes a new message: a customer's first answer after a restart comes
         # after them, never beside them.
-        await sweep_idle(app)
+        try:
+            await sweep_idle(app)
+        except Exception:  # a locked chat, a database hiccup: the repeating sweep goes on
+            log.exception("the idle sweep at start failed; the next one tries again")
         interval = sweep_interval(services)
         app.job_queue.run_repeating(
             sweep_idle_drafts, interval=interval, first=interval, name="idle-sweep"
         )
-        await rearm_all_reminders(app)
+        # Only while meetergo answers: a reminder names its meeting type, and a start must not
+        # wait on a meetergo that does not answer (then they come as jobs, right after it).
+        await rearm_all_reminders(app, send_due_now=meeting_type is not None)
         if meeting_type is not None:
             await recover_interrupted_bookings(app)
         log.info(

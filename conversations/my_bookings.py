@@ -143,12 +143,15 @@ def drop_reminders(app: App, record: BookingRecord) -> None:
             job.schedule_removal()
 
 
-async def arm_reminders(app: App, record: BookingRecord, *, catch_up: bool = False) -> None:
+async def arm_reminders(
+    app: App, record: BookingRecord, *, catch_up: bool = False, send_due_now: bool = False
+) -> None:
     """Schedule the appointment's reminders not sent yet.
 
-    One already due is sent at once when catching up after a restart (it fell due while the
-    bot was down); for a booking just made or moved it is not needed (a booking three hours
-    ahead gets no "24 hours before") and is noted as done, so no restart sends it either.
+    One already due is sent when catching up after a restart (it fell due while the bot was
+    down): before returning with `send_due_now`, else as a job due at once. For a booking just
+    made or moved it is not needed (a booking three hours ahead gets no "24 hours before") and
+    is noted as done, so no restart sends it either.
     """
     if app.job_queue is None:
         raise RuntimeError("the bot needs python-telegram-bot's job queue")
@@ -162,12 +165,10 @@ async def arm_reminders(app: App, record: BookingRecord, *, catch_up: bool = Fal
         if record.start - before <= now and not catch_up:
             record = await services.appointments.mark_reminded(record, label)
             continue
-        if record.start - before <= now:
-            # Fell due while the bot was down (this is the start): sent before the bot takes
-            # a new message, so the customer reads it before any answer.
+        due = max(record.start - before, now)
+        if due == now and send_due_now:
             await send_reminder(app, record.appointment_id, label, record.start)
             continue
-        due = record.start - before
         # No chat_id on the job: PTB would then save the chat's data after it, and this job
         # runs outside the chat's turn (its data may not be in memory).
         app.job_queue.run_once(
@@ -178,11 +179,12 @@ async def arm_reminders(app: App, record: BookingRecord, *, catch_up: bool = Fal
         )
 
 
-async def rearm_all_reminders(app: App) -> None:
-    """At start: reminders for every appointment ahead, from the booking records."""
+async def rearm_all_reminders(app: App, *, send_due_now: bool) -> None:
+    """At start: reminders for every appointment ahead, from the booking records; those that
+    fell due while the bot was down sent before returning (`send_due_now`) or right after."""
     ledger = Services.of(app).bookings.ledger
     for record in await ledger.active_records(datetime.now(UTC)):
-        await arm_reminders(app, record, catch_up=True)
+        await arm_reminders(app, record, catch_up=True, send_due_now=send_due_now)
 
 
 async def _remind(context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -81,6 +81,7 @@ class BotApiEmulator:
         # getUpdates requests that have arrived: a long poll is recorded in `calls` only once it
         # ends, but a bot that has opened one is polling.
         self.polls_opened = 0
+        self.polls_closed = 0  # ... and have been answered, or dropped with their client gone
         # The id of the newest update a user caused (None: it was not for the bot).
         self.last_update_id: int | None = None
         # Where an offline world learns that the bot has finished an update (its answer sent,
@@ -179,7 +180,10 @@ class BotApiEmulator:
         try:
             call = await self._process(request)
         finally:
-            if not polling:
+            if polling:
+                self.polls_closed += 1
+                self._calls_changed.fire()
+            else:
                 self._inflight -= 1
                 self._touch()
         if call is None:
@@ -427,13 +431,9 @@ class BotApiEmulator:
         timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented emulator API
     ) -> None:
         """Wait until more than `after` getUpdates requests have arrived (the bot polls)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.polls_opened <= after:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"the bot did not poll within {timeout}s")
-            await self._calls_changed.wait(remaining)
+        await self._until(
+            lambda: self.polls_opened > after, timeout, f"the bot did not poll within {timeout}s"
+        )
 
     async def wait_finished(
         self,
@@ -441,16 +441,32 @@ class BotApiEmulator:
         timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented emulator API
     ) -> bool:
         """Wait until a finish line says the bot has finished the update; False at once when
-        there is no finish line to ask (then only calls and quiet can tell)."""
+        there is no finish line to ask (then only the bot's calls can tell)."""
         if not self.finish_lines:
             return False
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not any(finished(update_id) for finished in self.finish_lines):
-            if loop.time() >= deadline:
-                raise TimeoutError(f"the bot did not finish update {update_id} within {timeout}s")
-            await asyncio.sleep(_FINISH_CHECK)
+        await self._until(
+            lambda: any(finished(update_id) for finished in self.finish_lines),
+            timeout,
+            f"the bot did not finish update {update_id} within {timeout}s",
+            every=_FINISH_CHECK,  # a log file has no event to wait on
+        )
         return True
+
+    async def _until(
+        self, holds: Callable[[], bool], seconds: float, failure: str, *, every: float = 0.0
+    ) -> None:
+        """Wait until `holds()`, looking again on every call (or `every` seconds); raise
+        TimeoutError(failure) after `seconds`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not holds():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(failure)
+            if every:
+                await asyncio.sleep(min(every, remaining))
+            else:
+                await self._calls_changed.wait(remaining)
 
     async def wait_idle(
         self,

@@ -3,6 +3,7 @@ rescheduling (same UID, higher SEQUENCE), cancelling, and reminders across resta
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from icalendar import Calendar
 
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage, RecordedCall
+from bot.sandbox.world import OFFLINE_WAITS
 from tests.e2e.test_booking_process import reach_confirm_card
 from tests.support.harness import BotProcess, Customer, bot_environment
 
@@ -149,4 +151,44 @@ async def test_reminders_come_once_each_across_restarts(
     else:
         assert len(reminders()) == 2
         assert all("Intro call" in text for text in reminders())
+    assert emulator.violations == []
+
+
+async def test_a_reminder_due_while_meetergo_hangs_at_the_start_does_not_hold_the_start(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # a Monday, 8:00 in Berlin
+    clock = {"now": now}
+    async with SandboxScheduling(clock=lambda: clock["now"]) as sandbox:
+        env = bot_environment(emulator, sandbox, tmp_path / "data")
+        process = BotProcess(env, tmp_path / "bot.log", clock=lambda: clock["now"])
+        await process.start(emulator)
+        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
+        await ada.send("/start")
+        await ada.tap(ada.labels()[1])  # tomorrow
+        await ada.tap(ada.labels()[0])
+        await ada.tap("Ada Lovelace")
+        await ada.send("ada@example.org")
+        await ada.tap("I agree")
+        await ada.tap("Confirm")
+        start = sandbox.bookings[-1].start
+        await process.stop(signal.SIGKILL)
+        clock["now"] = start - timedelta(hours=1) + timedelta(minutes=1)
+        sandbox.fail_next(1000, kind="timeout")  # meetergo answers nothing at all
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await process.start(emulator)
+        # The start waits BOT_STARTUP_PATIENCE_SECONDS for meetergo, not for each reminder's
+        # meeting type (three tries of the read timeout).
+        patience = float(OFFLINE_WAITS["BOT_STARTUP_PATIENCE_SECONDS"])
+        read_timeout = float(OFFLINE_WAITS["MEETERGO_READ_TIMEOUT_SECONDS"])
+        assert loop.time() - began < patience + read_timeout
+        sandbox.clear_failures()  # meetergo is back: the reminders' jobs get their meeting type
+        reminder = await emulator.wait_for_call(
+            "sendMessage",
+            predicate=lambda call: str(call.params.get("text", "")).startswith("⏰"),
+            timeout=30,
+        )
+        assert reminder.params["chat_id"] == 4242, "it still comes, right after the start"
+        await process.stop()
     assert emulator.violations == []

@@ -507,12 +507,14 @@ async def test_abandoned_poll_is_not_a_violation(
     emulator: BotApiEmulator, http: httpx.AsyncClient
 ) -> None:
     abandoned = asyncio.create_task(call(http, "getUpdates", timeout=10))
-    await asyncio.sleep(0.2)
+    await emulator.wait_for_poll(0)
     abandoned.cancel()  # the client hangs up, like PTB does when it stops polling
     with pytest.raises(asyncio.CancelledError):
         await abandoned
     assert (await call(http, "getUpdates", timeout=0))[0] == 200
-    await asyncio.sleep(0.2)
+    async with asyncio.timeout(5):  # the abandoned poll's end, which records nothing
+        while emulator.polls_closed < emulator.polls_opened:  # noqa: ASYNC110 - a counter
+            await asyncio.sleep(0.01)
     assert emulator.violations == []
 
 
@@ -522,7 +524,7 @@ async def test_long_poll_wakes_up_when_an_update_arrives(
     loop = asyncio.get_running_loop()
     started = loop.time()
     poll = asyncio.create_task(call(http, "getUpdates", timeout=10))
-    await asyncio.sleep(0.2)
+    await emulator.wait_for_poll(0)
     assert not poll.done()
     await emulator.send_text(USER, "wake up")
 
@@ -543,7 +545,7 @@ async def test_second_poller_terminates_the_first(
     emulator: BotApiEmulator, http: httpx.AsyncClient
 ) -> None:
     first = asyncio.create_task(call(http, "getUpdates", timeout=10))
-    await asyncio.sleep(0.2)
+    await emulator.wait_for_poll(0)
     second = asyncio.create_task(call(http, "getUpdates", timeout=1))
 
     assert await first == (
