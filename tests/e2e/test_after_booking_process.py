@@ -4,7 +4,9 @@ rescheduling (same UID, higher SEQUENCE), cancelling, and reminders across resta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,26 +113,45 @@ async def test_book_then_calendar_then_reschedule_then_cancel(
     assert emulator.violations == []
 
 
-@pytest.mark.parametrize("cancelled", [False, True], ids=["kept", "cancelled"])
-async def test_reminders_come_once_each_across_restarts(
-    cancelled: bool, emulator: BotApiEmulator, tmp_path: Path
-) -> None:
-    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # a Monday, 8:00 in Berlin
-    clock = {"now": now}
+MONDAY_MORNING = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # 8:00 in Berlin
+
+
+@contextlib.asynccontextmanager
+async def bot_on_a_clock(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> AsyncIterator[tuple[SandboxScheduling, BotProcess, dict[str, datetime]]]:
+    """The sandbox and a started bot on one clock, at MONDAY_MORNING: the test moves
+    `clock["now"]`, and the bot follows at its next start."""
+    clock = {"now": MONDAY_MORNING}
     async with SandboxScheduling(clock=lambda: clock["now"]) as sandbox:
         env = bot_environment(emulator, sandbox, tmp_path / "data")
         process = BotProcess(env, tmp_path / "bot.log", clock=lambda: clock["now"])
         await process.start(emulator)
-        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
-        await ada.send("/start")
-        await ada.tap(ada.labels()[1])  # tomorrow
-        await ada.tap(ada.labels()[0])
-        await ada.tap("Ada Lovelace")
-        await ada.send("ada@example.org")
-        await ada.tap("I agree")
-        await ada.tap("Confirm")
-        start = sandbox.bookings[-1].start
-        assert start - now == timedelta(hours=25), "9:00 tomorrow in Berlin"
+        yield sandbox, process, clock
+
+
+async def book_the_first_time_tomorrow(
+    emulator: BotApiEmulator, sandbox: SandboxScheduling
+) -> tuple[Customer, datetime]:
+    """Ada books tomorrow's first free time; returns her and the booked start."""
+    ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
+    await ada.send("/start")
+    await ada.tap(ada.labels()[1])  # tomorrow
+    await ada.tap(ada.labels()[0])
+    await ada.tap("Ada Lovelace")
+    await ada.send("ada@example.org")
+    await ada.tap("I agree")
+    await ada.tap("Confirm")
+    return ada, sandbox.bookings[-1].start
+
+
+@pytest.mark.parametrize("cancelled", [False, True], ids=["kept", "cancelled"])
+async def test_reminders_come_once_each_across_restarts(
+    cancelled: bool, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    async with bot_on_a_clock(emulator, tmp_path) as (sandbox, process, clock):
+        ada, start = await book_the_first_time_tomorrow(emulator, sandbox)
+        assert start - MONDAY_MORNING == timedelta(hours=25), "9:00 tomorrow in Berlin"
         if cancelled:
             listing = await ada.send("/mybookings")
             await ada.tap("Cancel", message_id=listing.message_id)
@@ -157,21 +178,8 @@ async def test_reminders_come_once_each_across_restarts(
 async def test_a_reminder_due_while_meetergo_hangs_at_the_start_does_not_hold_the_start(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # a Monday, 8:00 in Berlin
-    clock = {"now": now}
-    async with SandboxScheduling(clock=lambda: clock["now"]) as sandbox:
-        env = bot_environment(emulator, sandbox, tmp_path / "data")
-        process = BotProcess(env, tmp_path / "bot.log", clock=lambda: clock["now"])
-        await process.start(emulator)
-        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
-        await ada.send("/start")
-        await ada.tap(ada.labels()[1])  # tomorrow
-        await ada.tap(ada.labels()[0])
-        await ada.tap("Ada Lovelace")
-        await ada.send("ada@example.org")
-        await ada.tap("I agree")
-        await ada.tap("Confirm")
-        start = sandbox.bookings[-1].start
+    async with bot_on_a_clock(emulator, tmp_path) as (sandbox, process, clock):
+        _, start = await book_the_first_time_tomorrow(emulator, sandbox)
         await process.stop(signal.SIGKILL)
         clock["now"] = start - timedelta(hours=1) + timedelta(minutes=1)
         sandbox.fail_next(1000, kind="timeout")  # meetergo answers nothing at all

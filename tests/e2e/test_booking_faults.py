@@ -3,7 +3,6 @@ middle of the POST, slow answers, meetergo's real refusals, and a start while me
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from bot.sandbox.telegram_api import BotApiEmulator, RecordedCall
 from bot.sandbox.world import OFFLINE_WAITS, follow
 from tests.e2e.test_booking_process import card_start, reach_confirm_card
 from tests.support.harness import BotProcess, Customer, bot_environment
+from tests.support.waiting import until
 
 BOOKED = "You're booked"
 LOST_ANSWER_PATIENCE = 20.0  # the bot waits its booking timeout for an answer, then looks it up
@@ -81,8 +81,7 @@ async def test_a_kill_while_meetergo_books_ends_with_one_booking_after_the_resta
         data for row in emulator.buttons(card) for label, data in row if "Confirm" in label
     )
     await emulator.press(ada.user_id, card.message_id, confirm or "")  # the answer not awaited
-    while not customer_bookings(sandbox):  # noqa: ASYNC110 - the sandbox has no event for it
-        await asyncio.sleep(0.02)
+    await until(lambda: bool(customer_bookings(sandbox)), seconds=LOST_ANSWER_PATIENCE)
     await bot.stop(signal.SIGKILL)  # meetergo has booked; the bot never hears of it
     await bot.start(emulator)
     text = await wait_for_text(emulator, ada, BOOKED)

@@ -13,6 +13,7 @@ from bot.sandbox.crowd import Crowd, Journey, double_bookings
 from bot.sandbox.replicas import Replicas, start_replicas
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
+from tests.support.waiting import until
 
 # Enough customers that both replicas hold many chats at once (and the kill halfway finds
 # dozens in flight), few enough for the suite's budget: the 100- and 200-customer runs are the
@@ -123,12 +124,14 @@ async def test_an_idle_draft_is_closed_once_by_one_of_the_replicas(
             timeout=20,
         )
         closed_at = [sweeps(process.log()) for process in replicas.processes]
-        async with asyncio.timeout(20):
-            while any(  # noqa: ASYNC110 - a log file has no event to wait on
-                sweeps(process.log()) < before + SWEEPS_AFTER
+        await until(
+            lambda: all(
+                sweeps(process.log()) >= before + SWEEPS_AFTER
                 for process, before in zip(replicas.processes, closed_at, strict=True)
-            ):
-                await asyncio.sleep(0.05)
+            ),
+            seconds=20,
+            every=0.05,
+        )
     finally:
         await stop(replicas)
     closings = [

@@ -12,6 +12,7 @@ from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator, RecordedCall
 from tests.support.harness import InProcessBot
 from tests.support.storage import files_holding
+from tests.support.waiting import until
 from tests.unit.conftest import (
     ADA,
     SCREEN,
@@ -39,9 +40,7 @@ STORE_PATIENCE = 5.0  # seconds the closing job may take to commit after its mes
 async def until_stored_without(bot: InProcessBot, secret: str) -> None:
     """Wait until the job that closed the booking has committed: the store no longer holds
     `secret` (its message is sent before its turn ends)."""
-    async with asyncio.timeout(STORE_PATIENCE):
-        while secret in stored_text(bot):  # noqa: ASYNC110 - a database has no event to wait on
-            await asyncio.sleep(0.01)
+    await until(lambda: secret not in stored_text(bot), seconds=STORE_PATIENCE)
 
 
 # A typed answer each step understands, and the step it leads to.
