@@ -23,12 +23,12 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.database import Database
 from bot.sandbox.crowd import Crowd
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.world import DEPLOYED_PACE, BotProcess, bot_environment
-from bot.sqlite_store import SqliteStore
+from bot.storage.chat_store_sqlite import SqliteStore
+from bot.storage.postgres import Database
 from tests.support.postgres import running_postgres
 
 PREFS = json.dumps({"prefs": {"language": "de", "timezone": "Europe/Berlin"}})

@@ -26,11 +26,10 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.agent_links import LinkSigner
-from bot.appointments import AppointmentService
-from bot.availability import AvailabilityService
-from bot.bookings import BookingService
-from bot.chat_states import ChatStates
+from bot.booking.appointments import AppointmentService
+from bot.booking.availability import AvailabilityService
+from bot.booking.bookings import BookingService
+from bot.booking.links import LinkSigner
 from bot.config import Settings, link_secret
 from bot.meetergo import (
     AuthenticationError,
@@ -38,9 +37,10 @@ from bot.meetergo import (
     MeetergoError,
     NotFoundError,
 )
-from bot.persistence import StatePersistence
-from bot.state_store import StaleUpdate
-from bot.storage import Storage, storage_for
+from bot.ptb.chat_turns import ChatStates
+from bot.ptb.persistence import StatePersistence
+from bot.storage.backends import Storage, storage_for
+from bot.storage.chat_store import StaleUpdate
 from conversations.agents import build_agent_handlers, greet_agent
 from conversations.booking import (
     CatchAll,
@@ -112,7 +112,7 @@ class StartupError(Exception):
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Runs different chats concurrently but one chat's updates strictly in order, each in its
-    chat's turn (bot/chat_states.py): the chat's state read before, written after.
+    chat's turn (bot/ptb/chat_turns.py): the chat's state read before, written after.
 
     This is the per-chat lock: a double tap on "Confirm" is handled after the first tap has
     finished (and found the booking done), never beside it, while other customers go on. With
@@ -203,7 +203,10 @@ def build_application(settings: Settings) -> BotApplication:
         booking_timeout=timeout_of(settings.meetergo_booking_timeout_seconds),
         backoff=settings.meetergo_retry_backoff_seconds,
     )
-    storage = storage_for(settings)
+    database_url = settings.bot_database_url
+    storage = storage_for(
+        settings.bot_data_dir, database_url.get_secret_value() if database_url else None
+    )
     services = build_services(settings, client, storage)
     persistence = StatePersistence(storage.store, touched_of=draft_touched_at)
     states = ChatStates(persistence, cache_size=settings.bot_state_cache_size)

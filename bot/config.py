@@ -21,8 +21,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.kept_secrets import kept_secret
-from bot.meetergo.models import MEETERGO_LANGUAGES
+from bot.language.languages import LANGUAGES
+from bot.storage.kept_secrets import kept_secret
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 REMINDER = re.compile(r"(\d{1,4})\s*([mhd])")
@@ -181,8 +181,8 @@ class Settings(BaseSettings):
     @classmethod
     def _supported_language(cls, value: str) -> str:
         code = value.strip().lower()
-        if code not in MEETERGO_LANGUAGES:
-            raise ValueError(f"must be one of {', '.join(MEETERGO_LANGUAGES)}")
+        if code not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return code
 
     @field_validator("bot_agent_ids", mode="before")

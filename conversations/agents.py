@@ -32,10 +32,10 @@ from telegram.ext import (
     InlineQueryHandler,
 )
 
-from bot.agent_links import NO_AGENT, OWN_LANGUAGE, AgentLink, start_link
-from bot.bookings import Booked
-from bot.chat_states import ChatStates
+from bot.booking.bookings import Booked
+from bot.booking.links import NO_AGENT, OWN_LANGUAGE, AgentLink, start_link
 from bot.meetergo import MeetergoError, MeetingType
+from bot.ptb.chat_turns import ChatStates
 from conversations.callbacks import CallbackDataError, LinkLanguageChosen, LinkTypeChosen
 from conversations.chat import reply
 from conversations.context import BotContext, Services, make_ui

@@ -25,11 +25,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.bookings import AttendeeDetails, BookingNotMadeError
-from bot.contact import InvalidEmailError, InvalidNameError, check_email, clean_name
-from bot.i18n import N_
+from bot.booking.bookings import AttendeeDetails, BookingNotMadeError
+from bot.language.contact import InvalidEmailError, InvalidNameError, check_email, clean_name
+from bot.language.i18n import N_
+from bot.language.typed_day import AmbiguousDayError, PastDayError, TypedWhen, parse_when
 from bot.meetergo import MeetergoError, SlotTakenError
-from bot.typed_day import AmbiguousDayError, PastDayError, TypedWhen, parse_when
 from conversations import keyboards, screens
 from conversations.agents import tell_agent
 from conversations.buttons import (

@@ -10,12 +10,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.agent_links import LinkSigner
-from bot.appointments import AppointmentService
-from bot.availability import AvailabilityService
-from bot.bookings import BookingService
+from bot.booking.appointments import AppointmentService
+from bot.booking.availability import AvailabilityService
+from bot.booking.bookings import BookingService
+from bot.booking.links import LinkSigner
 from bot.config import Settings
-from bot.i18n import Formatter, negotiate_language, translations
+from bot.language.i18n import Formatter, negotiate_language, translations
 from conversations.draft import DRAFT_KEY, PREFS_KEY, Draft, Prefs
 
 SERVICES_KEY = "services"

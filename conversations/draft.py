@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, PrivateAttr
 
-from bot.typed_time import TimeWish
+from bot.language.typed_time import TimeWish
 from conversations.states import State
 
 DRAFT_KEY = "draft"

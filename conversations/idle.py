@@ -16,7 +16,7 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackContext
 
-from bot.chat_states import ChatStates
+from bot.ptb.chat_turns import ChatStates
 from conversations.context import Services, Ui, make_ui
 from conversations.draft import DRAFT_KEY, PREFS_KEY, Draft, Prefs
 

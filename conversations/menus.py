@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import BotCommand
 
-from bot.i18n import N_, translations
-from bot.meetergo import MEETERGO_LANGUAGES
+from bot.language.i18n import N_, translations
+from bot.language.languages import LANGUAGES
 
 COMMANDS = (
     ("start", N_("Book an appointment")),
@@ -23,7 +23,7 @@ AGENT_COMMANDS = (
     ("stats", N_("Bookings your links brought in")),
 )
 # Telegram clients report Norwegian as "nb" or "no"; both get the Norwegian menu.
-MENU_LANGUAGES = {**{code: code for code in MEETERGO_LANGUAGES}, "nb": "no"}
+MENU_LANGUAGES = {**{code: code for code in LANGUAGES}, "nb": "no"}
 
 
 def command_menu(language: str) -> list[BotCommand]:

@@ -24,11 +24,11 @@ from telegram.ext import (
     CommandHandler,
 )
 
-from bot.appointments import appointment_key
-from bot.booking_ledger import BookingRecord
-from bot.calendar_file import CalendarEntry, google_link, ics, outlook_link
+from bot.booking.appointments import appointment_key
+from bot.booking.calendar_file import CalendarEntry, google_link, ics, outlook_link
 from bot.config import reminder_label
 from bot.meetergo import MeetergoError
+from bot.storage.ledger import BookingRecord
 from conversations.callbacks import CancelAppointment, CancelConfirmed, MoveAppointment
 from conversations.chat import chat_id_of, reply
 from conversations.context import BotContext, Services, Ui, make_ui

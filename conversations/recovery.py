@@ -13,10 +13,10 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.booking_ledger import Attempt
-from bot.bookings import Booked
-from bot.chat_states import ChatStates
+from bot.booking.bookings import Booked
 from bot.meetergo import BookingOutcomeUnknownError
+from bot.ptb.chat_turns import ChatStates
+from bot.storage.ledger import Attempt
 from conversations import screens
 from conversations.buttons import BOOKED_KEY
 from conversations.context import Services, make_ui

@@ -11,8 +11,10 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup
 
-from bot.bookings import Booked
-from bot.i18n import Formatter
+from bot.booking.bookings import Booked
+from bot.language.i18n import Formatter
+from bot.language.timezones import zone_label
+from bot.language.typed_time import TimeWish
 from bot.meetergo import (
     AuthenticationError,
     BookingOutcomeUnknownError,
@@ -20,8 +22,6 @@ from bot.meetergo import (
     MeetingType,
     NotFoundError,
 )
-from bot.timezones import zone_label
-from bot.typed_time import TimeWish
 from conversations import keyboards
 from conversations.context import Ui
 from conversations.draft import Draft

@@ -12,10 +12,10 @@ from html import escape
 from babel import Locale
 from telegram import ReplyKeyboardRemove, Update
 
-from bot.i18n import locale_for, negotiate_language
-from bot.meetergo import MEETERGO_LANGUAGES
-from bot.places import find_zones
-from bot.timezones import canonical_zone, zone_at
+from bot.language.i18n import locale_for, negotiate_language
+from bot.language.languages import LANGUAGES
+from bot.language.places import find_zones
+from bot.language.timezones import canonical_zone, zone_at
 from conversations import keyboards
 from conversations.buttons import Next, button, live_payload, refuse_stale_button
 from conversations.callbacks import LanguageChosen, ZoneChosen
@@ -47,7 +47,7 @@ def _resume(context: BotContext, state: State) -> State:
 def language_names() -> list[tuple[str, str]]:
     """meetergo's languages, each named in itself (Deutsch, Français, Norsk bokmål …)."""
     names = []
-    for code in MEETERGO_LANGUAGES:
+    for code in LANGUAGES:
         # The language alone ("English"), not the formatting locale ("English (United States)").
         locale = Locale.parse(locale_for(code).language)
         name = locale.get_display_name(locale) or code

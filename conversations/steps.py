@@ -14,9 +14,9 @@ from html import escape
 
 from telegram import Update
 
+from bot.booking.slots import group_by_local_day
+from bot.language.timezones import zones_for_language
 from bot.meetergo import MeetergoError, MeetingType
-from bot.slots import group_by_local_day
-from bot.timezones import zones_for_language
 from conversations import keyboards, screens
 from conversations.chat import chat_id_of, present, typing_while_slow
 from conversations.context import BotContext, Ui

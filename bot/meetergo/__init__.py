@@ -12,7 +12,6 @@ from bot.meetergo.errors import (
     UnavailableError,
 )
 from bot.meetergo.models import (
-    MEETERGO_LANGUAGES,
     Attendee,
     Availability,
     BookingConfirmation,
@@ -21,7 +20,6 @@ from bot.meetergo.models import (
 )
 
 __all__ = [
-    "MEETERGO_LANGUAGES",
     "Attendee",
     "AuthenticationError",
     "Availability",

@@ -8,9 +8,6 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-# The languages meetergo writes its own e-mails in; `attendee.language` must be one of them.
-MEETERGO_LANGUAGES = ("en", "de", "fr", "es", "no", "nl", "it", "pl", "sv", "tr", "da")
-
 
 class _Wire(BaseModel):
     """camelCase on the wire, snake_case in Python, unknown fields kept rather than refused."""

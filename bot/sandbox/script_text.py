@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Formatter
+from bot.language.i18n import Formatter
 
 __all__ = ["PlaceholderError", "Placeholders", "spaced"]
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.i18n import Formatter, negotiate_language
+from bot.language.i18n import Formatter, negotiate_language
 from bot.sandbox.clock import DURATION, WorldClock, parse_clock, parse_duration
 from bot.sandbox.console import Console
 from bot.sandbox.scheduling import Host, SandboxScheduling

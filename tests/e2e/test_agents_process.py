@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest_asyncio
 
-from bot.agent_links import AgentLink, LinkSigner
-from bot.i18n import translations
+from bot.booking.links import AgentLink, LinkSigner
+from bot.language.i18n import translations
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.i18n import translations
+from bot.language.i18n import translations
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator, RecordedCall
 from bot.sandbox.world import OFFLINE_WAITS, follow

@@ -5,10 +5,10 @@ European Time", "Kalkutta", "Montag"), which every CLDR release may reword. What
 around CLDR's words (the city in brackets, the order, the length limit) is written out here
 from the bot's documented rules, so a test still fails when the bot breaks one of them.
 
-Deliberately independent of the bot: nothing here imports bot.i18n or bot.timezones, so an
-expectation is not the product's own code run a second time. Locales are CLDR identifiers
-("en_US", "de", "nb"), not meetergo's language codes: which CLDR locale a meetergo language
-uses is itself something the tests check.
+Deliberately independent of the bot: nothing here imports bot.language.i18n or
+bot.language.timezones, so an expectation is not the product's own code run a second time.
+Locales are CLDR identifiers ("en_US", "de", "nb"), not meetergo's language codes: which
+CLDR locale a meetergo language uses is itself something the tests check.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def specific_name(moment: datetime, locale: str, width: Literal["long", "short"]
 def zone_name(zone: str, locale: str) -> str:
     """How the bot names the customer's zone in text: "Central European Time (Berlin)".
 
-    The bot's rule (bot.i18n.Formatter.zone_name): CLDR's generic zone name with the zone's
+    The bot's rule (bot.language.i18n.Formatter.zone_name): CLDR's generic zone name with the zone's
     exemplar city in brackets, unless the name already holds the city; where the name itself has
     brackets the city follows a comma. UTC and Etc/* have no city: their specific name alone.
     """
@@ -90,11 +90,12 @@ def zone_name(zone: str, locale: str) -> str:
 def zone_label(zone: str, locale: str, *, max_length: int) -> str:
     """How the bot labels a zone it offers: "Berlin (Central European Time)".
 
-    The bot's rule (bot.timezones.zone_label): the exemplar city, then in brackets CLDR's own
-    generic name of the zone, or for a zone without daylight saving its standard name, or else
-    its country: the first of these that CLDR has, that is not the city itself, and that keeps
-    the label within max_length; the city alone when none does. UTC reads "UTC (<its name>)".
-    Only names CLDR itself gives count, not babel's composed fallbacks ("United Kingdom Time").
+    The bot's rule (bot.language.timezones.zone_label): the exemplar city, then in brackets
+    CLDR's own generic name of the zone, or for a zone without daylight saving its standard
+    name, or else its country: the first of these that CLDR has, that is not the city itself,
+    and that keeps the label within max_length; the city alone when none does. UTC reads
+    "UTC (<its name>)". Only names CLDR itself gives count, not babel's composed fallbacks
+    ("United Kingdom Time").
     """
     if zone in ("UTC", "Etc/UTC"):
         name = specific_name(datetime.now(ZoneInfo("UTC")), locale)

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest_asyncio
 
 from bot.app import BotApplication
-from bot.persistence import StatePersistence
+from bot.ptb.persistence import StatePersistence
 from bot.sandbox.scheduling import Host, MeetingType, SandboxScheduling
 from bot.sandbox.scheduling_defaults import (
     BERLIN_HOST_ID,
@@ -39,7 +39,7 @@ from bot.sandbox.scheduling_defaults import (
     NEW_YORK_HOST_ID,
 )
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
-from bot.sqlite_store import SqliteStore
+from bot.storage.chat_store_sqlite import SqliteStore
 from conversations.context import SERVICES_KEY, Services
 from tests.support import cldr
 from tests.support.harness import Customer, InProcessBot, bot_environment

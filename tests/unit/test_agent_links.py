@@ -7,8 +7,8 @@ import string
 
 import pytest
 
-from bot.agent_links import MAX_PAYLOAD, AgentLink, LinkSigner, start_link
-from bot.kept_secrets import kept_secret
+from bot.booking.links import MAX_PAYLOAD, AgentLink, LinkSigner, start_link
+from bot.storage.kept_secrets import kept_secret
 
 TYPES = ["46a93e44-f7ec-468a-adb3-1418fd1a48fa", "0eb44157-dc22-4649-8598-ddebfca263df"]
 SIGNER = LinkSigner(b"a secret of at least sixteen bytes")

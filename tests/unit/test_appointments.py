@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.appointments import AppointmentService
-from bot.availability import AvailabilityService
-from bot.booking_ledger import SqliteLedger
-from bot.bookings import AttendeeDetails, BookingService
+from bot.booking.appointments import AppointmentService
+from bot.booking.availability import AvailabilityService
+from bot.booking.bookings import AttendeeDetails, BookingService
 from bot.meetergo import MeetergoClient
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
+from bot.storage.ledger_sqlite import SqliteLedger
 
 NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
 CHAT = 42

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from bot.calendar_file import CalendarEntry, google_link, ics, outlook_link
+from bot.booking.calendar_file import CalendarEntry, google_link, ics, outlook_link
 
 ENTRY = CalendarEntry(
     appointment_id="a1b2c3",

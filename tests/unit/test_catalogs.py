@@ -10,8 +10,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR, catalog_path, translations
-from bot.meetergo import MEETERGO_LANGUAGES
+from bot.language.i18n import LOCALES_DIR, catalog_path, translations
+from bot.language.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
@@ -50,7 +50,7 @@ def test_template_matches_the_code() -> None:
     assert in_template - in_code == set(), "the template has messages the code no longer uses"
 
 
-@pytest.mark.parametrize("language", MEETERGO_LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_catalog_is_complete_and_current(language: str) -> None:
     catalog = read(catalog_path(language))
     expected = template_ids()
@@ -73,7 +73,7 @@ def test_catalog_is_complete_and_current(language: str) -> None:
             assert len(message.string) == catalog.num_plurals, f"{language}: plural {msgid!r}"
 
 
-@pytest.mark.parametrize("language", [code for code in MEETERGO_LANGUAGES if code != "en"])
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
 def test_catalog_is_used_at_run_time(language: str) -> None:
     catalog = translations(language)
     assert catalog.gettext("Try again") != "Try again"

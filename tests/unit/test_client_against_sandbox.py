@@ -13,9 +13,8 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.availability import AvailabilityService
-from bot.booking_ledger import SqliteLedger
-from bot.bookings import AttendeeDetails, BookingService
+from bot.booking.availability import AvailabilityService
+from bot.booking.bookings import AttendeeDetails, BookingService
 from bot.meetergo import (
     Attendee,
     AuthenticationError,
@@ -27,6 +26,7 @@ from bot.meetergo import (
 )
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
+from bot.storage.ledger_sqlite import SqliteLedger
 
 NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # a Monday morning before anyone works
 

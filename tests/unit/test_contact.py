@@ -1,4 +1,5 @@
-"""Tests for bot.contact's e-mail checks: what mail systems accept, and hints that are right.
+"""Tests for bot.language.contact's e-mail checks: what mail systems accept, and hints that
+are right.
 
 tests/data/mail_domains.json was collected independently of the code: real mail domains of
 providers where meetergo's eleven languages are spoken, and one-slip typos of popular ones.
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.contact import InvalidEmailError, check_email
-from bot.text import one_edit_apart
+from bot.language.contact import InvalidEmailError, check_email
+from bot.language.words import one_edit_apart
 
 CORPUS = Path(__file__).parents[1] / "data" / "mail_domains.json"
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import translations
-from bot.timezones import LABEL_MAX_LENGTH
+from bot.language.i18n import translations
+from bot.language.timezones import LABEL_MAX_LENGTH
 from tests.support import cldr
 from tests.unit.conftest import (
     ENGLISH,

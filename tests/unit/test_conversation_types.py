@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.agent_links import AgentLink, LinkSigner
+from bot.booking.links import AgentLink, LinkSigner
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator

@@ -30,20 +30,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.contact import (
+from bot.language.contact import (
     MAX_NAME_LENGTH,
     InvalidEmailError,
     InvalidNameError,
     check_email,
     clean_name,
 )
-from bot.i18n import Formatter, translations
-from bot.places import find_zones
+from bot.language.i18n import Formatter, translations
+from bot.language.places import find_zones
+from bot.language.timezones import canonical_zone, zones_for_language
+from bot.language.typed_day import AmbiguousDayError, PastDayError, parse_when
 from bot.sandbox.telegram_html import command_entities, utf16_len
 from bot.sandbox.telegram_markup import validate_reply_markup
 from bot.sandbox.telegram_methods import MAX_TEXT, format_text
-from bot.timezones import canonical_zone, zones_for_language
-from bot.typed_day import AmbiguousDayError, PastDayError, parse_when
 from conversations.booking import NAME_PROBLEMS
 from conversations.context import Ui
 from conversations.draft import Draft, Prefs

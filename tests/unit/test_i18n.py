@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import Formatter, negotiate_language, translations
-from bot.slots import FreeWindow, bookable_starts, group_by_local_day
+from bot.booking.slots import FreeWindow, bookable_starts, group_by_local_day
+from bot.language.i18n import Formatter, negotiate_language, translations
 from tests.support import cldr
 
 NNBSP = "\u202f"  # CLDR puts a narrow no-break space before AM/PM

@@ -31,12 +31,12 @@ from telegram.ext import (
 )
 
 from bot.app import PerChatUpdateProcessor
-from bot.chat_states import ChatStates
-from bot.database import Database
-from bot.persistence import SAFETY_NET_INTERVAL, StatePersistence
-from bot.postgres_store import PostgresStore
-from bot.sqlite_store import SqliteStore
-from bot.state_store import StaleUpdate, StateStore
+from bot.ptb.chat_turns import ChatStates
+from bot.ptb.persistence import SAFETY_NET_INTERVAL, StatePersistence
+from bot.storage.chat_store import StaleUpdate, StateStore
+from bot.storage.chat_store_postgres import PostgresStore
+from bot.storage.chat_store_sqlite import SqliteStore
+from bot.storage.postgres import Database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHAT_ID = 42
@@ -383,8 +383,8 @@ _DYING_REPLICA = textwrap.dedent(
     """
     import asyncio, os, signal, sys
 
-    from bot.database import Database
-    from bot.postgres_store import PostgresStore
+    from bot.storage.postgres import Database
+    from bot.storage.chat_store_postgres import PostgresStore
 
     async def main() -> None:
         store = PostgresStore(Database(sys.argv[1], pool_size=2))
@@ -582,8 +582,8 @@ _CHILD = textwrap.dedent(
     import asyncio, os, signal, sys
     from pathlib import Path
 
-    from bot.persistence import StatePersistence
-    from bot.sqlite_store import SqliteStore
+    from bot.ptb.persistence import StatePersistence
+    from bot.storage.chat_store_sqlite import SqliteStore
 
     async def main() -> None:
         persistence = StatePersistence(SqliteStore(Path(sys.argv[1])))

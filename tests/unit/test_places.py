@@ -1,4 +1,4 @@
-"""Tests for bot.places: the time zone of a typed city, country, region or zone name.
+"""Tests for bot.language.places: the time zone of a typed city, country, region or zone name.
 
 The examples come from what customers type (issue 14); tests/data/places.json is a corpus of
 353 place names in several spellings collected independently of the code, with the zone each
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.meetergo.models import MEETERGO_LANGUAGES
-from bot.places import MAX_CHOICES, ZoneMatches, find_zones
-from bot.timezones import ZoneChoice, canonical_zone
+from bot.language.languages import LANGUAGES
+from bot.language.places import MAX_CHOICES, ZoneMatches, find_zones
+from bot.language.timezones import ZoneChoice, canonical_zone
 from tests.support import cldr
 from tests.unit.test_timezones import expected_label
 
@@ -257,7 +257,7 @@ def test_find_zones_respects_the_limit() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=30), language=st.sampled_from([*MEETERGO_LANGUAGES, "xx"]))
+@given(text=st.text(max_size=30), language=st.sampled_from([*LANGUAGES, "xx"]))
 def test_find_zones_only_returns_canonical_zones(text: str, language: str) -> None:
     found = find_zones(text, language, limit=5).choices
     assert len(found) <= 5

@@ -1,4 +1,4 @@
-"""Tests for bot.slots: cutting free windows into grid-aligned, DST-correct meeting starts."""
+"""Tests for bot.booking.slots: cutting free windows into grid-aligned, DST-correct starts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slots import FreeWindow, bookable_starts, group_by_local_day
+from bot.booking.slots import FreeWindow, bookable_starts, group_by_local_day
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

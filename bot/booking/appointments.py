@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.booking_ledger import BookingLedger, BookingRecord
-from bot.bookings import attendee_hash
+from bot.booking.bookings import attendee_hash
 from bot.meetergo import MeetergoClient, NotFoundError
+from bot.storage.ledger import BookingLedger, BookingRecord
 
 CANCEL_REASON = "Cancelled by the customer in the Telegram booking bot"
 KEY_LENGTH = 16  # letters and digits of an appointment id a button carries

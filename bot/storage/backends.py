@@ -7,14 +7,15 @@ process. Set: both live in that PostgreSQL database, which several replicas may 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from bot.booking_ledger import BookingLedger, SqliteLedger
-from bot.config import Settings
-from bot.database import Database
-from bot.postgres_ledger import PostgresLedger
-from bot.postgres_store import PostgresStore
-from bot.sqlite_store import SqliteStore
-from bot.state_store import StateStore
+from bot.storage.chat_store import StateStore
+from bot.storage.chat_store_postgres import PostgresStore
+from bot.storage.chat_store_sqlite import SqliteStore
+from bot.storage.ledger import BookingLedger
+from bot.storage.ledger_postgres import PostgresLedger
+from bot.storage.ledger_sqlite import SqliteLedger
+from bot.storage.postgres import Database
 
 __all__ = ["Storage", "storage_for"]
 
@@ -40,10 +41,12 @@ class Storage:
             await self.database.close()
 
 
-def storage_for(settings: Settings) -> Storage:
-    """The storage the settings ask for (nothing is opened yet)."""
-    if settings.bot_database_url is None:
-        data = settings.bot_data_dir
-        return Storage(SqliteStore(data / "state.sqlite3"), SqliteLedger(data / "bookings.sqlite3"))
-    database = Database(settings.bot_database_url.get_secret_value())
+def storage_for(data_dir: Path, database_url: str | None) -> Storage:
+    """SQLite files under `data_dir`, or the PostgreSQL database at `database_url` (BOT_DATA_DIR
+    and BOT_DATABASE_URL); nothing is opened yet."""
+    if database_url is None:
+        return Storage(
+            SqliteStore(data_dir / "state.sqlite3"), SqliteLedger(data_dir / "bookings.sqlite3")
+        )
+    database = Database(database_url)
     return Storage(PostgresStore(database), PostgresLedger(database), database)

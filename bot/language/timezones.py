@@ -32,8 +32,8 @@ import tzfpy
 from babel import Locale
 from babel.core import get_global
 
-from bot.i18n import locale_for, negotiate_language
-from bot.meetergo.models import MEETERGO_LANGUAGES
+from bot.language.i18n import locale_for, negotiate_language
+from bot.language.languages import LANGUAGES
 
 __all__ = [
     "LABEL_MAX_LENGTH",
@@ -388,7 +388,7 @@ def same_clock(zones: Iterable[str]) -> bool:
 
 @cache
 def _locales() -> tuple[Locale, ...]:
-    return tuple(locale_for(code) for code in MEETERGO_LANGUAGES)
+    return tuple(locale_for(code) for code in LANGUAGES)
 
 
 # --- names ----------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from babel.dates import get_timezone_name as cldr_zone_name
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from bot.meetergo.models import MEETERGO_LANGUAGES
+from bot.language.languages import LANGUAGES
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 DOMAIN = "messages"
 
 SOURCE_LANGUAGE = "en"
@@ -93,7 +93,7 @@ def negotiate_language(tag: str | None, default: str) -> str:
     except (ValueError, TypeError, UnknownLocaleError):
         return default
     language = _MEETERGO_LANGUAGE.get(language, language)
-    return language if language in MEETERGO_LANGUAGES else default
+    return language if language in LANGUAGES else default
 
 
 class Formatter:

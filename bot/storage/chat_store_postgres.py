@@ -1,7 +1,7 @@
 """The shared state store: the same rows as the SQLite store, in PostgreSQL (BOT_DATABASE_URL).
 
 Several bot processes may use it at once. A chat's turn holds the chat's advisory lock (see
-bot/database.py) and records the update it answers (in `chat_turns`):
+bot/storage/postgres.py) and records the update it answers (in `chat_turns`):
 
 * an update the chat has already moved past (Telegram delivering it again, or a race lost to
   the other replica) is refused rather than answered out of order;
@@ -22,8 +22,8 @@ from datetime import datetime
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.database import Database
-from bot.state_store import Changes, ChatRows, RowChange, RowKind, StaleUpdate, StateStore
+from bot.storage.chat_store import Changes, ChatRows, RowChange, RowKind, StaleUpdate, StateStore
+from bot.storage.postgres import Database
 
 __all__ = ["PostgresStore"]
 

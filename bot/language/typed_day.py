@@ -2,12 +2,12 @@
 
 `parse_when(text, today, language)` reads the text in one of meetergo's eleven languages (en,
 de, fr, es, no, nl, it, pl, sv, tr, da) plus the language-neutral numeric forms, and returns a
-`TypedWhen`: a day, or a week, and maybe a time of day (bot/typed_time.py). `parse_day` is the
-day alone. Both are pure: no I/O, and the only clock they know is the `today` they are given
+`TypedWhen`: a day, or a week, and maybe a time of day (typed_time.py beside this). `parse_day`
+is the day alone. Both are pure: no I/O, and the only clock they know is the `today` they are given
 (the customer's date, so "tomorrow" is the customer's tomorrow).
 
 Own rules handle everything the bot promises to understand, because they are exact and fast;
-the vocabulary is data, in bot/data/day_words.yaml:
+the vocabulary is data, in bot/language/data/day_words.yaml:
 
 * today / tomorrow / the day after (and yesterday, which is over),
 * weekday names (CLDR's full and abbreviated forms, a few more, an unambiguous prefix of at
@@ -60,9 +60,11 @@ from typing import Any, Final
 
 from babel.dates import get_day_names, get_month_names
 
-from bot.i18n import negotiate_language
-from bot.text import data_yaml, fold, one_edit_apart
-from bot.typed_time import TimeWish, compound_endings, read_time, spelled_out, whole_words
+from bot.language.data import data_yaml
+from bot.language.i18n import negotiate_language
+from bot.language.languages import LANGUAGES
+from bot.language.typed_time import TimeWish, compound_endings, read_time, spelled_out, whole_words
+from bot.language.words import fold, one_edit_apart
 
 __all__ = [
     "LANGUAGES",
@@ -250,7 +252,6 @@ def _vocabulary() -> dict[str, dict[str, Any]]:
     return loaded
 
 
-LANGUAGES: Final = ("en", "de", "fr", "es", "no", "nl", "it", "pl", "sv", "tr", "da")
 _PHRASE_KEYS: Final = (
     "in_before",
     "in_after",

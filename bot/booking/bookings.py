@@ -6,9 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.availability import AvailabilityService
-from bot.booking_ledger import Attempt, BookingLedger, BookingRecord
-from bot.contact import split_name
+from bot.booking.availability import AvailabilityService
+from bot.language.contact import split_name
 from bot.meetergo import (
     Attendee,
     BookingConfirmation,
@@ -17,6 +16,7 @@ from bot.meetergo import (
     MeetergoClient,
     MeetergoError,
 )
+from bot.storage.ledger import Attempt, BookingLedger, BookingRecord
 
 
 @dataclass(frozen=True, slots=True)

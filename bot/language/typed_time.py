@@ -2,7 +2,7 @@
 
 `read_time(text, language)` reads text that is only about the time of day (the caller has
 taken the day away) and returns a `TimeWish`, or None when the text is not wholly a time. The
-words come from bot/data/time_words.yaml: parts of the day, "after"/"before"/"around"/
+words come from bot/language/data/time_words.yaml: parts of the day, "after"/"before"/"around"/
 "between … and …" and their Turkish endings, hours as numbers or words, and idioms such as
 "halb 11", "kvart över tio", "9 y media".
 
@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from bot.text import data_yaml, fold, one_edit_apart
+from bot.language.data import data_yaml
+from bot.language.words import fold, one_edit_apart
 
 __all__ = ["PARTS", "TimeWish", "compound_endings", "read_time", "spelled_out", "whole_words"]
 

@@ -1,7 +1,7 @@
 """python-telegram-bot's persistence interface over a state store, read one chat at a time.
 
 PTB's persistence loads every user and chat at start. This one hands PTB nothing at start:
-`get_*` return empty mappings, and bot/chat_states.py reads the rows of the chat an update
+`get_*` return empty mappings, and bot/ptb/chat_turns.py reads the rows of the chat an update
 belongs to just before the update is handled (`load`). Writes still come through PTB's
 `update_*` calls, straight to the store.
 
@@ -23,8 +23,8 @@ from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.sqlite_store import SqliteStore
-from bot.state_store import Changes, ConversationChange, RowChange, RowKind, StateStore
+from bot.storage.chat_store import Changes, ConversationChange, RowChange, RowKind, StateStore
+from bot.storage.chat_store_sqlite import SqliteStore
 
 __all__ = ["LoadedChat", "SqlitePersistence", "StatePersistence"]
 
@@ -80,7 +80,7 @@ class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
                 bot_data=False, chat_data=True, user_data=True, callback_data=False
             ),
             # Every turn commits its own changes before the chat's next update is handled
-            # (bot/chat_states.py), so PTB's periodic write only catches stragglers.
+            # (bot/ptb/chat_turns.py), so PTB's periodic write only catches stragglers.
             update_interval=update_interval,
         )
         self._store = store
@@ -286,7 +286,7 @@ class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         """Delete the stored user_data of one user."""
         await self._commit(Changes(rows=(RowChange(RowKind.USER, user_id, None),)))
 
-    # A chat's rows are read afresh at the start of each of its turns (bot/chat_states.py),
+    # A chat's rows are read afresh at the start of each of its turns (bot/ptb/chat_turns.py),
     # under the chat's lock, so there is nothing left for PTB's refresh hooks to do.
 
     async def refresh_user_data(self, user_id: int, user_data: JsonDict) -> None:

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.booking.slots import FreeWindow, bookable_starts
 from bot.meetergo import MeetergoClient, MeetingType, NotFoundError
 from bot.meetergo.models import Timeframe
-from bot.slots import FreeWindow, bookable_starts
 
 Window = tuple[datetime, datetime]
 # One cached answer: windows or listed starts, of which meeting type, for how many minutes,

@@ -1,14 +1,10 @@
-"""Comparing what people type with names: one folding for days, places and zone names, one
-measure of a typing slip, and the word lists in bot/data they are compared with."""
+"""Comparing what people type with names: one folding for days, places and zone names, and
+one measure of a typing slip."""
 
 from __future__ import annotations
 
-import functools
 import unicodedata
-from importlib import resources
-from typing import Any, Final
-
-import yaml
+from typing import Final
 
 # Letters that NFKD does not take apart into a base letter and an accent.
 _LETTERS: Final = str.maketrans(
@@ -40,14 +36,3 @@ def one_edit_apart(first: str, second: str) -> bool:
         return True
     swapped = first[prefix : prefix + 2] == second[prefix : prefix + 2][::-1]
     return swapped and first[prefix + 2 :] == second[prefix + 2 :]
-
-
-def data_file(name: str) -> str:
-    """The text of a file in bot/data (installed with the package)."""
-    return resources.files("bot").joinpath("data", name).read_text("utf-8")
-
-
-@functools.cache
-def data_yaml(name: str) -> Any:
-    """A YAML file in bot/data, read once per process."""
-    return yaml.safe_load(data_file(name))

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from bot.state_store import Changes, ChatRows, RowChange, RowKind, StateStore
+from bot.storage.chat_store import Changes, ChatRows, RowChange, RowKind, StateStore
 
 __all__ = ["SqliteStore"]
 

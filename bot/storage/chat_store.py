@@ -2,7 +2,7 @@
 
 A store keeps three kinds of row as JSON text: a user's data (their preferences), a chat's data
 (its draft) and the state of each conversation the chat is in. Nothing is read at start: the
-bot asks for one chat's rows when an update of that chat arrives (see bot/chat_states.py).
+bot asks for one chat's rows when an update of that chat arrives (see bot/ptb/chat_turns.py).
 
 Two stores implement this: SQLite under BOT_DATA_DIR (the default, one process) and PostgreSQL
 (BOT_DATABASE_URL; several processes may share it, so `shared` is true and every turn reads the

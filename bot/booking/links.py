@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.meetergo.models import MEETERGO_LANGUAGES
+from bot.language.languages import LANGUAGES
 
 MAX_PAYLOAD = 64
 NO_AGENT = 0
@@ -74,7 +74,7 @@ class LinkSigner:
         """The start parameter for a link (at most 64 characters of A-Z a-z 0-9 _ -)."""
         if link.agent_id < 0:
             raise ValueError("agent ids are positive Telegram user ids")
-        if link.language is not None and link.language not in MEETERGO_LANGUAGES:
+        if link.language is not None and link.language not in LANGUAGES:
             raise ValueError(f"unknown language {link.language!r}")
         body = "-".join(
             (
@@ -97,7 +97,7 @@ class LinkSigner:
         body = f"{agent}-{key}-{language}"
         if not hmac.compare_digest(mac, self._mac(body)):
             return None
-        if language != OWN_LANGUAGE and language not in MEETERGO_LANGUAGES:
+        if language != OWN_LANGUAGE and language not in LANGUAGES:
             return None
         chosen = [type_id for type_id in meeting_type_ids if type_key(type_id) == key]
         if not chosen:

@@ -24,8 +24,8 @@ from typing import Any, Final
 from telegram import Update
 from telegram.ext import Application
 
-from bot.persistence import LoadedChat, StatePersistence
-from bot.state_store import RowKind
+from bot.ptb.persistence import LoadedChat, StatePersistence
+from bot.storage.chat_store import RowKind
 
 __all__ = ["ChatStates"]
 

