@@ -41,23 +41,30 @@ from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import StatePersistence
 from bot.storage.backends import Storage, storage_for
 from bot.storage.chat_store import StaleUpdate
-from conversations.agents import build_agent_handlers, greet_agent
-from conversations.booking import (
-    CatchAll,
-    build_booking_handler,
-    build_catch_alls,
-    build_outside_handlers,
+from conversations.after_booking.my_bookings import (
+    build_my_bookings_handlers,
+    rearm_all_reminders,
 )
-from conversations.context import SERVICES_KEY, BotContext, Services
-from conversations.groups import keep_bookings_private
-from conversations.idle import draft_touched_at, sweep_idle, sweep_idle_drafts, sweep_interval
-from conversations.menus import MENU_LANGUAGES, command_menu
-from conversations.my_bookings import build_my_bookings_handlers, rearm_all_reminders
-from conversations.recovery import recover_interrupted_bookings
+from conversations.agents.tools import build_agent_handlers, greet_agent
+from conversations.booking.draft import BookingContext
+from conversations.booking.flow import build_booking_handler
+from conversations.booking.idle import (
+    draft_touched_at,
+    sweep_idle,
+    sweep_idle_drafts,
+    sweep_interval,
+)
+from conversations.booking.recovery import recover_interrupted_bookings
+from conversations.commands.groups import keep_bookings_private
+from conversations.commands.menus import MENU_LANGUAGES, command_menu
+from conversations.commands.outside import CatchAll, build_catch_alls, build_outside_handlers
+from conversations.kit.context import SERVICES_KEY, BotContext, Services
 
 log = logging.getLogger(__name__)
 
-BotApplication = Application[Any, BotContext, dict[str, Any], dict[str, Any], dict[str, Any], Any]
+BotApplication = Application[
+    Any, BookingContext, dict[str, Any], dict[str, Any], dict[str, Any], Any
+]
 
 
 class PatientRateLimiter(AIORateLimiter):
@@ -274,7 +281,7 @@ def build_application(settings: Settings) -> BotApplication:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .context_types(ContextTypes(context=BotContext))
+        .context_types(ContextTypes(context=BookingContext))
         .persistence(persistence)
         .rate_limiter(
             PatientRateLimiter(

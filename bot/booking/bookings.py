@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.booking.availability import AvailabilityService
@@ -28,6 +29,8 @@ class AttendeeDetails:
     language: str
     timezone: str
     telegram_user_id: int
+    # Answers to the meeting type's own questions, by the question's label (attendee.notes).
+    answers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +203,11 @@ def attendee_hash(email: str) -> str:
 def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attendee:
     first, last = split_name(customer.name)
     # Free keys are kept by meetergo as metadata: the team finds the chat, and the agent.
-    notes = {"source": "telegram", "telegramUserId": str(customer.telegram_user_id)}
+    notes = {
+        **customer.answers,
+        "source": "telegram",
+        "telegramUserId": str(customer.telegram_user_id),
+    }
     if agent_id:
         notes["agentTelegramId"] = str(agent_id)
     return Attendee(

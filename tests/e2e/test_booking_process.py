@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, INTRO_QUEUE_ID
 from bot.sandbox.telegram_api import BotApiEmulator
-from conversations.callbacks import SlotChosen
+from conversations.booking.payloads import SlotChosen
 from tests.support import cldr
 from tests.support.harness import BotProcess, Customer
 

@@ -40,7 +40,7 @@ from bot.sandbox.scheduling_defaults import (
 )
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
 from bot.storage.chat_store_sqlite import SqliteStore
-from conversations.context import SERVICES_KEY, Services
+from conversations.kit.context import SERVICES_KEY, Services
 from tests.support import cldr
 from tests.support.harness import Customer, InProcessBot, bot_environment
 

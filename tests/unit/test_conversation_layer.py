@@ -11,8 +11,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.app import add_flow
 from bot.sandbox.telegram_api import BotApiEmulator
-from conversations.callbacks import Callback
-from conversations.context import BotContext
+from conversations.booking.draft import BookingContext
+from conversations.kit.payloads import Callback
 from tests.unit.conftest import (
     SCREEN,
     Chat,
@@ -34,7 +34,7 @@ class ShareLink(Callback):
     code: str
 
 
-async def rename_to_grace(update: Update, context: BotContext) -> None:
+async def rename_to_grace(update: Update, context: BookingContext) -> None:
     """A new handler that changes the draft and saves nothing by hand."""
     context.draft.name = "Grace Hopper"
     assert update.effective_message is not None
@@ -64,7 +64,7 @@ async def test_a_new_command_and_button_kind_beside_the_booking_are_reached(chat
     ada, app = chat.ada, running(chat.bot)
     reached: list[str] = []
 
-    async def report(update: Update, context: BotContext) -> None:
+    async def report(update: Update, context: BookingContext) -> None:
         reached.append("command")
         assert update.effective_message is not None
         markup = InlineKeyboardMarkup(
@@ -72,7 +72,7 @@ async def test_a_new_command_and_button_kind_beside_the_booking_are_reached(chat
         )
         await update.effective_message.reply_text("your link", reply_markup=markup)
 
-    async def share(update: Update, context: BotContext) -> None:
+    async def share(update: Update, context: BookingContext) -> None:
         assert update.callback_query is not None
         payload = ShareLink.unpack(update.callback_query.data or "")
         reached.append(f"button {payload.code}")

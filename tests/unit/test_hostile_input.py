@@ -44,21 +44,15 @@ from bot.language.typed_day import AmbiguousDayError, PastDayError, parse_when
 from bot.sandbox.telegram_html import command_entities, utf16_len
 from bot.sandbox.telegram_markup import validate_reply_markup
 from bot.sandbox.telegram_methods import MAX_TEXT, format_text
-from conversations.booking import NAME_PROBLEMS
-from conversations.context import Ui
-from conversations.draft import Draft, Prefs
-from conversations.menus import COMMANDS as MENU_COMMANDS
-from conversations.screens import (
-    MAX_PAGES,
-    Screen,
-    confirm_screen,
-    email_screen,
-    name_screen,
-    with_notice,
-    zone_screen,
-)
-from conversations.settings import ECHO_LIMIT, _shortened
-from conversations.steps import DAYS_PER_PAGE
+from conversations.booking.draft import Draft
+from conversations.booking.free_times import DAYS_PER_PAGE, MAX_PAGES
+from conversations.booking.steps.confirm import confirm_screen
+from conversations.booking.steps.email import email_screen
+from conversations.booking.steps.name import NAME_PROBLEMS, name_screen
+from conversations.booking.steps.zone import ECHO_LIMIT, shortened, zone_screen
+from conversations.commands.menus import COMMANDS as MENU_COMMANDS
+from conversations.kit.chat import Screen, with_notice
+from conversations.kit.context import Prefs, Ui
 from tests.support.harness import PRIVACY_URL, VISIBLE
 from tests.unit.conftest import (
     BERLIN,
@@ -266,7 +260,7 @@ def place_outcome(text: str) -> Outcome:
     else:
         # The text quoted back: one line, ECHO_LIMIT characters at most, whatever was typed
         # (an over-long place name once made this message longer than Telegram takes).
-        echo = _shortened(query)
+        echo = shortened(query)
         assert len(echo) <= ECHO_LIMIT, echo
         assert "\n" not in echo, echo
         zones = tuple(choice.zone for choice in zones_for_language(UI.prefs.language))

@@ -1,0 +1,45 @@
+"""How a booking or a move ends in the chat: the confirmation with its calendar file and
+reminders, or the day's free times again when the chosen one was just taken."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from telegram import Update
+
+from bot.storage.ledger import BookingRecord
+from conversations.after_booking.my_bookings import arm_reminders, send_calendar
+from conversations.booking.draft import BookingContext
+from conversations.kit.chat import present
+from conversations.kit.outcome import END, Ask, Outcome
+
+
+def slot_taken(context: BookingContext, start: datetime) -> Outcome:
+    """Say the chosen time was just taken and show the day's free times now."""
+    ui = context.ui
+    context.draft.start = None
+    context.draft.notice = ui._(
+        "Sorry, {time} was just taken. Here are the free times now:"
+    ).format(time=escape(ui.fmt.time(start)))
+    return Ask("SLOT")
+
+
+async def confirm_in_chat(
+    update: Update, context: BookingContext, record: BookingRecord | None, text: str
+) -> None:
+    """Put the confirmation in place of the card: with the calendar file and reminders when
+    there is a record, the text alone otherwise (or when Telegram refused the file)."""
+    if record is None:
+        await present(update, context, (text, None))
+        return
+    card = context.draft.menu_message_id
+    if not await send_calendar(context.application, context.services, record, text, replacing=card):
+        await present(update, context, (text, None))
+    await arm_reminders(context.application, record)
+
+
+def done(context: BookingContext) -> Outcome:
+    """The conversation is over: the customer's name and e-mail leave our storage."""
+    context.forget_view()
+    return END

@@ -1,0 +1,124 @@
+"""What a customer has chosen so far, and what the pickers offered; kept JSON-friendly in
+chat_data under the view's key so it survives restarts (see conversations/kit/view.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AliasChoices, AwareDatetime, Field, field_validator
+
+from bot.language.typed_time import TimeWish
+from conversations.kit.context import BotContext
+from conversations.kit.view import View
+
+# The states as numbers, as conversations stored before states were names keep them.
+LEGACY_STATES: Mapping[int, str] = {
+    1: "DAY",
+    2: "SLOT",
+    3: "NAME",
+    4: "EMAIL",
+    5: "CONSENT",
+    6: "CONFIRM",
+    7: "TIMEZONE",
+    8: "MEETING_TYPE",
+    9: "DURATION",
+}
+# How the time step met what the customer typed about the time of day: only the times that
+# fit it, the nearest ones to a time that was not free, or (empty) all of them.
+TimesShown = Literal["fitting", "nearest", ""]
+
+
+class Draft(View):
+    """The booking being put together: the customer's answers, then what the screens offered."""
+
+    # --- the answers ---------------------------------------------------------------------
+    # What is booked: the meeting type's id, its name for the screens, the minutes chosen.
+    meeting_type_id: str | None = None
+    meeting_name: str = ""
+    duration: int | None = None
+    # The support agent whose link brought the customer (checked when the link was read).
+    agent_id: int | None = None
+    # Rescheduling: the id of the appointment being moved (kept as "moving" before), and when
+    # it is now.
+    moving_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("moving_id", "moving")
+    )
+    moving_from: AwareDatetime | None = None
+    day: date | None = None
+    # What the customer typed about the time of day ("afternoon", "after 3"), until a time is
+    # chosen.
+    time_wish: TimeWish | None = None
+    start: AwareDatetime | None = None
+    name: str | None = None
+    email: str | None = None
+    email_checked: bool = False
+    consent: bool = False
+    # The answers to the meeting type's own questions, by question (assign a new mapping: an
+    # in-place change would not be saved).
+    answers: dict[str, str] = Field(default_factory=dict)
+
+    # --- what the screens offered ----------------------------------------------------------
+    # The types and lengths the pickers offered, and their button labels.
+    type_options: tuple[str, ...] = ()
+    type_labels: tuple[str, ...] = ()
+    duration_options: tuple[int, ...] = ()
+    page: int = 0
+    days: tuple[date, ...] = ()
+    # The week the customer typed ("next week"): the day picker shows its days.
+    week: date | None = None
+    slot_page: int = 0
+    times_shown: TimesShown = ""
+    offered: tuple[AwareDatetime, ...] = ()
+    email_suggestion: str | None = None
+    # The domain's ASCII form when it could pass for another domain (asked about, then shown).
+    email_ascii: str | None = None
+    # Where /timezone returns to (the step it was opened from), and the zones its picker offered.
+    resume_step: str | None = None
+    zone_options: tuple[str, ...] = ()
+
+    @field_validator("resume_step", mode="before")
+    @classmethod
+    def _named_state(cls, value: Any) -> Any:
+        # Drafts stored before states were names keep the step's number.
+        return LEGACY_STATES.get(value, value) if isinstance(value, int) else value
+
+    @property
+    def moving(self) -> bool:
+        """Whether this conversation moves an appointment rather than booking a new one."""
+        return self.moving_id is not None
+
+    def chosen_start(self) -> datetime:
+        """The start the customer picked; only called once one was picked."""
+        if self.start is None:
+            raise LookupError("no start chosen yet")
+        return self.start
+
+    def answer(self, question: str, value: str) -> None:
+        """Keep the answer to one of the meeting type's questions."""
+        self.answers = {**self.answers, question: value}
+
+
+class BookingContext(BotContext):
+    """The context of the booking conversation: its view is the Draft."""
+
+    view_model = Draft
+
+    @property
+    def draft(self) -> Draft:
+        """This chat's draft; changes are written back to chat_data as they are made."""
+        view = self.view
+        if not isinstance(view, Draft):
+            raise TypeError("the application was built without the booking context")
+        return view
+
+    def reset_draft(self) -> Draft:
+        """Start over with an empty draft."""
+        self.reset_view()
+        return self.draft
+
+
+async def booking_new(context: BookingContext) -> bool:
+    """Whether the conversation books a new appointment (a move asks only for the new time)."""
+    return not context.draft.moving

@@ -1,0 +1,70 @@
+"""What the booking's steps read from meetergo: the meeting type, and its free days and times
+on the customer's calendar (through the shared, cached availability service)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from bot.booking.slots import group_by_local_day
+from bot.meetergo import MeetingType
+from conversations.booking.draft import BookingContext
+
+DAYS_PER_PAGE = 14
+MAX_PAGES = 13  # about half a year ahead; meetergo's own horizon is usually shorter
+
+
+def today_for(context: BookingContext) -> date:
+    """Today's date on the customer's wall clock."""
+    return context.ui.fmt.local(context.services.availability.now()).date()
+
+
+def page_of(context: BookingContext, day: date) -> int:
+    """Which 14-day page holds `day`."""
+    return (day - today_for(context)).days // DAYS_PER_PAGE
+
+
+async def load_meeting(context: BookingContext) -> MeetingType:
+    """Put the meeting type's name (and its only length) into the draft; read once per process."""
+    draft = context.draft
+    meeting_type = await context.services.availability.meeting_type(draft.meeting_type_id)
+    if draft.meeting_type_id is None:
+        draft.meeting_type_id = meeting_type.id
+    draft.meeting_name = meeting_type.meeting_info.name
+    if draft.duration is None and len(meeting_type.durations()) == 1:
+        draft.duration = meeting_type.duration
+    return meeting_type
+
+
+async def free_days(context: BookingContext, page: int) -> dict[date, list[datetime]]:
+    """Free starts on one page of days, grouped by the customer's local date."""
+    first = today_for(context) + timedelta(days=page * DAYS_PER_PAGE)
+    return await free_days_between(context, first, first + timedelta(days=DAYS_PER_PAGE))
+
+
+async def free_days_between(
+    context: BookingContext, first: date, end_day: date
+) -> dict[date, list[datetime]]:
+    """Free starts from `first` up to (not including) `end_day`, by the customer's local date."""
+    draft = context.draft
+    zone = context.ui.fmt.zone
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(end_day, time(), zone)
+    starts = await context.services.availability.starts(
+        start, end, meeting_type_id=draft.meeting_type_id, duration=draft.duration
+    )
+    return group_by_local_day(starts, zone)
+
+
+async def times_of_day(context: BookingContext, day: date) -> list[datetime]:
+    """The exact starts meetergo lists on one day of the customer's calendar."""
+    draft = context.draft
+    zone = context.ui.fmt.zone
+    start = datetime.combine(day, time(), zone)
+    end = datetime.combine(day + timedelta(days=1), time(), zone)
+    return await context.services.availability.exact_starts(
+        start,
+        end,
+        meeting_type_id=draft.meeting_type_id,
+        duration=draft.duration,
+        moving=draft.moving_id,
+    )

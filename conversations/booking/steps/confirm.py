@@ -1,0 +1,222 @@
+"""CONFIRM: the card with everything chosen; "Confirm" books it on meetergo (or moves the
+appointment) and confirms in the chat, never twice for one card."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from html import escape
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.booking.bookings import AttendeeDetails, Booked, BookingNotMadeError
+from bot.language.i18n import Formatter
+from bot.meetergo import MeetergoError, SlotTakenError
+from conversations.agents.notify import tell_agent
+from conversations.booking.booked import confirm_in_chat, done, slot_taken
+from conversations.booking.draft import BookingContext, Draft
+from conversations.booking.free_times import load_meeting
+from conversations.booking.keyboards import cancel_row, try_again
+from conversations.booking.moving import move_appointment
+from conversations.booking.payloads import Confirm
+from conversations.booking.screens import booked_text
+from conversations.kit.buttons import BOOKED_KEY, one_tap
+from conversations.kit.chat import Screen, chat_id_of, present, typing_while_slow
+from conversations.kit.context import Ui
+from conversations.kit.keyboards import button, rows
+from conversations.kit.outcome import Ask, Outcome
+from conversations.kit.payloads import ChangeAnswer
+from conversations.kit.phrases import booking_when, meeting_line
+from conversations.kit.step import Step
+
+log = logging.getLogger(__name__)
+
+CHANGES_PER_ROW = 3
+
+
+def _card(ui: Ui, draft: Draft) -> InlineKeyboardMarkup:
+    """Confirm, change any one answer the flow allows changing, or cancel."""
+    changes = [
+        button(label, ChangeAnswer(draft.menu, index))
+        for index, (_, label) in enumerate(draft.changes)
+    ]
+    return InlineKeyboardMarkup(
+        [
+            [button(ui._("✅ Confirm"), Confirm(draft.menu))],
+            *rows(changes, CHANGES_PER_ROW),
+            cancel_row(ui, draft.menu),
+        ]
+    )
+
+
+def _team_time(ui: Ui, start: datetime) -> list[str]:
+    """The team's wall clock too, when the customer lives in another zone."""
+    if not ui.team_zone or ui.team_zone == ui.prefs.timezone:
+        return []
+    team = Formatter(ui.prefs.language, ui.team_zone)
+    if team.local(start).utcoffset() == ui.fmt.local(start).utcoffset():
+        return []
+    when = team.time(start)
+    if team.local(start).date() != ui.fmt.local(start).date():
+        when = f"{team.day_label(team.local(start).date())} {when}"
+    return [
+        ui._("    ({time} {zone} for our team)").format(
+            time=escape(when), zone=escape(team.zone_name())
+        )
+    ]
+
+
+def confirm_screen(draft: Draft, ui: Ui) -> Screen:
+    """The card with everything the customer chose (for a move: the old and the new time)."""
+    start = draft.chosen_start()
+    meeting = meeting_line(ui, draft.meeting_name, draft.duration)
+    if draft.moving and draft.moving_from is not None:
+        text = ui._("<b>Move your appointment?</b>\n\n{meeting}\nfrom {old}\nto {new}").format(
+            meeting=meeting,
+            old=booking_when(ui, draft.moving_from),
+            new=booking_when(ui, start),
+        )
+        return text, _card(ui, draft)
+    lines = [
+        ui._("<b>Please check your booking</b>"),
+        "",
+        f"📅 {escape(ui.fmt.full_date(ui.fmt.local(start).date()))}",
+        f"🕒 {escape(ui.fmt.time(start))} · {escape(ui.fmt.zone_name())}",
+        *_team_time(ui, start),
+        f"📝 {meeting}",
+        f"👤 {escape(draft.name or '')}",
+        f"✉️ {escape(draft.email or '')}"
+        + (f" ({escape(draft.email_ascii)})" if draft.email_ascii else ""),
+        *(
+            f"💬 {escape(question)}: {escape(answer)}"
+            for question, answer in draft.answers.items()
+            if answer
+        ),
+    ]
+    return "\n".join(lines), _card(ui, draft)
+
+
+async def _unless_complete(context: BookingContext) -> Outcome:
+    if not await context.flow.complete(context):
+        # An answer went missing (the booking ended meanwhile): ask for what is missing.
+        return Ask()
+    return None
+
+
+async def _load(context: BookingContext) -> Outcome:
+    await load_meeting(context)
+    return None
+
+
+def _attendee(update: Update, context: BookingContext) -> AttendeeDetails:
+    draft, ui = context.draft, context.ui
+    return AttendeeDetails(
+        name=draft.name or "",
+        email=draft.email or "",
+        language=ui.prefs.language,
+        timezone=ui.prefs.timezone,
+        telegram_user_id=update.effective_user.id if update.effective_user else 0,
+        answers=context.flow.notes(draft),
+    )
+
+
+async def _book(update: Update, context: BookingContext, attendee: AttendeeDetails) -> Booked:
+    """POST the booking, saying so while meetergo takes its time."""
+    draft, ui = context.draft, context.ui
+    start = draft.chosen_start()
+    when = booking_when(ui, start)
+    booking = asyncio.ensure_future(
+        context.services.bookings.book(
+            start,
+            attendee,
+            chat_id=chat_id_of(update),
+            meeting_type_id=draft.meeting_type_id,
+            duration=draft.duration,
+            message_id=draft.menu_message_id,
+            agent_id=draft.agent_id,
+            shown_at=draft.touched_at,
+        )
+    )
+    async with typing_while_slow(update, context):
+        patience = context.services.settings.bot_still_booking_after_seconds
+        done_, _ = await asyncio.wait({booking}, timeout=patience)
+        if not done_:
+            still = ui._("⏳ Still booking {when}… the scheduling service is taking a moment.")
+            await present(update, context, (still.format(when=when), None))
+        return await booking
+
+
+@one_tap(Confirm)
+async def confirm_booking(update: Update, context: BookingContext) -> Outcome:
+    """Book the chosen time on meetergo and confirm it in the chat."""
+    draft = context.draft
+    if not await context.flow.complete(context):
+        return Ask()
+    if draft.moving:
+        return await move_appointment(update, context)
+    ui = context.ui
+    start = draft.chosen_start()
+    when = booking_when(ui, start)
+    # Drop the buttons before the POST: a second tap then has nothing to press.
+    await present(update, context, (ui._("⏳ Booking {when}…").format(when=when), None))
+    attendee = _attendee(update, context)
+    try:
+        booked = await _book(update, context, attendee)
+    except SlotTakenError:
+        log.info("slot taken at confirm", extra={"chat": chat_id_of(update), "event": "slot_taken"})
+        return slot_taken(context, start)
+    except BookingNotMadeError:
+        log.warning("booking answer lost, none made", extra={"chat": chat_id_of(update)})
+        draft.new_menu()
+        text = ui._(
+            "The scheduling service did not answer, and it has no booking for you: "
+            "nothing was booked. Tap Try again to book {when}."
+        ).format(when=when)
+        await present(update, context, (text, try_again(ui, draft.menu)))
+        return "CONFIRM"
+    except MeetergoError as error:
+        log.warning("booking failed: %s", type(error).__name__, extra={"chat": chat_id_of(update)})
+        draft.new_menu()
+        await present(update, context, context.flow.failure_screen(context, error))
+        return "CONFIRM"
+    log.info("booked", extra={"chat": chat_id_of(update), "event": "booked"})
+    await _confirmed(update, context, booked, attendee)
+    return done(context)
+
+
+async def _confirmed(
+    update: Update, context: BookingContext, booked: Booked, attendee: AttendeeDetails
+) -> None:
+    """Say so in the chat (with the calendar file once meetergo confirmed it), and tell the
+    agent whose link brought the customer."""
+    draft = context.draft
+    text = booked_text(context.ui, booked, attendee.email)
+    appointment = booked.confirmation.appointment_id
+    ledger = context.services.bookings.ledger
+    record = await ledger.record_of(appointment) if appointment else None
+    # A booking that waits for the customer's e-mail link has nothing to put in a calendar yet.
+    final = None if booked.confirmation.is_provisional else record
+    await confirm_in_chat(update, context, final, text)
+    if draft.agent_id:
+        await tell_agent(
+            context.application,
+            context.services,
+            draft.agent_id,
+            booked,
+            (draft.meeting_name, draft.duration or 0),
+            attendee.name,
+        )
+    if context.chat_data is not None:
+        context.chat_data[BOOKED_KEY] = draft.menu_message_id
+
+
+CONFIRM = Step(
+    name="CONFIRM",
+    before=_unless_complete,
+    load=_load,
+    screen=confirm_screen,
+    presses=(confirm_booking,),
+    # The chosen time was just taken: the day's times again.
+    leads_to=("SLOT",),
+)
