@@ -64,14 +64,20 @@ def clean_name(text: str) -> str:
     """Trim a typed name (runs of whitespace become one space) and refuse an empty or overlong
     one, or one with control characters. Emoji with joiners and variation selectors, soft
     hyphens and the letters of every script are kept as typed."""
-    name = " ".join(text.split())
-    if not name:
+    return clean_answer(text, MAX_NAME_LENGTH)
+
+
+def clean_answer(text: str, max_length: int) -> str:
+    """A typed answer as a name is cleaned: one line, trimmed, not empty, at most
+    `max_length` characters, no control characters (InvalidNameError says which rule)."""
+    answer = " ".join(text.split())
+    if not answer:
         raise InvalidNameError("empty")
-    if any(_refused_in_names(char) for char in name):
+    if any(_refused_in_names(char) for char in answer):
         raise InvalidNameError("control")
-    if len(name) > MAX_NAME_LENGTH:
+    if len(answer) > max_length:
         raise InvalidNameError("too_long")
-    return name
+    return answer
 
 
 def split_name(full_name: str) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from conversations.booking.steps.duration import DURATION
 from conversations.booking.steps.email import EMAIL
 from conversations.booking.steps.meeting_type import MEETING_TYPE
 from conversations.booking.steps.name import NAME
+from conversations.booking.steps.question import Question, question_steps
 from conversations.booking.steps.time import SLOT
 from conversations.booking.steps.zone import TIMEZONE, choose_timezone
 from conversations.commands.help import show_help
@@ -59,9 +60,12 @@ _COMMON = (
     On(refuse_stale_button, pattern=owned_by("booking")),
 )
 
+# The meeting type's own questions, asked after the name (none yet: see the README).
+QUESTIONS: tuple[Question, ...] = ()
+
 BOOKING = Flow(
     "booking",
-    steps=(MEETING_TYPE, DURATION, DAY, SLOT, NAME, EMAIL, CONSENT),
+    steps=(MEETING_TYPE, DURATION, DAY, SLOT, NAME, *question_steps(QUESTIONS), EMAIL, CONSENT),
     final=CONFIRM,
     detours=(TIMEZONE,),
     home="DAY",

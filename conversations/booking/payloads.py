@@ -169,3 +169,10 @@ class DurationChosen(Callback):
 
     prefix: ClassVar[str] = "du"
     minutes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SkipQuestion(Callback):
+    """Leave an optional question of the meeting type unanswered."""
+
+    prefix: ClassVar[str] = "sq"

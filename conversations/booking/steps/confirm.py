@@ -89,7 +89,7 @@ def confirm_screen(draft: Draft, ui: Ui) -> Screen:
         f"✉️ {escape(draft.email or '')}"
         + (f" ({escape(draft.email_ascii)})" if draft.email_ascii else ""),
         *(
-            f"💬 {escape(question)}: {escape(answer)}"
+            f"💬 {escape(ui._(question))}: {escape(answer)}"
             for question, answer in draft.answers.items()
             if answer
         ),

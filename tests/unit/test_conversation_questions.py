@@ -1,0 +1,88 @@
+"""The meeting type's own questions: one step kind repeated over a list, asked after the name
+in the list's order, shown on the card, changeable, and sent in attendee.notes by label."""
+
+from __future__ import annotations
+
+import pytest
+
+from conversations.booking import flow
+from conversations.booking.steps.question import Question, question_steps
+from conversations.kit.flow import Flow
+from tests.unit.conftest import SCREEN, Chat, walk
+
+COMPANY = Question("company", "Company name", "What is the name of your company?")
+TEAM = Question("team", "Team size", "How many people are in your team?", required=False)
+
+
+@pytest.fixture(autouse=True)
+def asks_two_questions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The booking flow as a business would declare it with two questions after the name."""
+    booking = flow.BOOKING
+    order = list(booking.order)
+    at = order.index(booking.steps["NAME"]) + 1
+    order[at:at] = question_steps([COMPANY, TEAM])
+    declared = Flow(
+        booking.name,
+        steps=order,
+        final=booking.final,
+        detours=booking.detours,
+        home=booking.home,
+        entry=booking.entry,
+        anywhere=booking.anywhere,
+        fallbacks=booking.fallbacks,
+        failure=booking._failure,
+        legacy_states=booking.legacy_states,
+    )
+    monkeypatch.setattr(flow, "BOOKING", declared)
+
+
+async def test_questions_are_asked_in_order_and_sent_by_label(chat: Chat) -> None:
+    ada = chat.ada
+    await walk(ada, "name")
+    await ada.tap("Ada Lovelace")
+    assert "What is the name of your company?" in ada.last().text
+    assert ada.labels() == [], "a required question has no Skip"
+    team = await ada.send("  Analytical   Engines Ltd ")
+    assert "How many people are in your team?" in team.text
+    assert ada.labels() == ["Skip"]
+    await ada.tap("Skip")
+    assert SCREEN["email"] in ada.last().text
+    await ada.send("ada@example.org")
+    consent = ada.last().text
+    assert "Company name" in consent, "the consent names the answers passed on"
+    await ada.tap("I agree")
+    card = ada.last().text
+    assert "💬 Company name: Analytical Engines Ltd" in card
+    assert "Team size" not in card, "a skipped question is not on the card"
+    assert "Change Company name" in ada.labels()
+    await ada.tap("✅ Confirm")
+    notes = chat.sandbox.bookings[0].body["attendee"]["notes"]
+    assert notes["Company name"] == "Analytical Engines Ltd"
+    assert "Team size" not in notes
+    assert notes["source"] == "telegram"
+    assert chat.emulator.violations == []
+
+
+async def test_an_empty_answer_is_explained_and_asked_again(chat: Chat) -> None:
+    ada = chat.ada
+    await walk(ada, "name")
+    await ada.tap("Ada Lovelace")
+    again = (await ada.send("\u0007")).text
+    assert "invisible control characters" in again
+    assert "What is the name of your company?" in again
+    assert chat.sandbox.bookings == []
+
+
+async def test_an_answer_is_changed_from_the_card(chat: Chat) -> None:
+    ada = chat.ada
+    await walk(ada, "name")
+    await ada.tap("Ada Lovelace")
+    await ada.send("Engines")
+    await ada.send("3")
+    await ada.send("ada@example.org")
+    await ada.tap("I agree")
+    await ada.tap("Change Company name")
+    assert "What is the name of your company?" in ada.last().text
+    card = (await ada.send("Difference Engines")).text
+    assert "💬 Company name: Difference Engines" in card, "the other answers are kept"
+    assert "💬 Team size: 3" in card
