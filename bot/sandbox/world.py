@@ -85,19 +85,28 @@ def bot_environment(
 class FinishedUpdates:
     """The updates a bot process has finished, read from its log: at DEBUG level the bot
     writes `"event": "handled"` with the update's id once its answer is sent and its state
-    committed (bot/app.py, PerChatUpdateProcessor). A finish line for the emulator."""
+    committed (bot/app.py, PerChatUpdateProcessor). A finish line for the emulator.
+
+    It also reads where each chat's conversation is (`"event": "step"`, written by the flow
+    before the update is finished), for drivers that answer whatever step is shown."""
 
     def __init__(self, log_path: Path) -> None:
         self._path = log_path
         self._offset = 0
         self._partial = b""
         self._done: set[int] = set()
+        self._steps: dict[int, str] = {}
 
     def __call__(self, update_id: int) -> bool:
         """Whether the bot has finished the update (reading what it logged since last time)."""
         if update_id not in self._done:
             self._read()
         return update_id in self._done
+
+    def step_of(self, chat_id: int) -> str | None:
+        """The step the chat was last shown (None: none logged yet)."""
+        self._read()
+        return self._steps.get(chat_id)
 
     def _read(self) -> None:
         try:
@@ -109,7 +118,7 @@ class FinishedUpdates:
         self._offset += len(chunk)
         *lines, self._partial = (self._partial + chunk).split(b"\n")
         for line in lines:
-            if b'"handled"' not in line:
+            if b'"handled"' not in line and b'"step"' not in line:
                 continue
             try:
                 entry = json.loads(line)
@@ -117,6 +126,8 @@ class FinishedUpdates:
                 continue
             if entry.get("event") == "handled" and isinstance(entry.get("update"), int):
                 self._done.add(entry["update"])
+            elif entry.get("event") == "step" and isinstance(entry.get("chat"), int):
+                self._steps[entry["chat"]] = str(entry.get("step"))
 
 
 class BotProcess:
@@ -208,6 +219,18 @@ class ChatDriver:
         emulator.add_user(user_id, **profile)
         # How long to wait for the bot's visible answer (longer where meetergo is made to hang).
         self.patience = 20.0
+        # Where the bot says this chat is; by default read from the bot processes' logs.
+        self.step_reader: Callable[[int], str | None] | None = None
+
+    def step(self) -> str | None:
+        """The step of the booking this chat is at, as the bot logged it (None: unknown)."""
+        if self.step_reader is not None:
+            return self.step_reader(self.user_id)
+        for finished in self.emulator.finish_lines:
+            reader = getattr(finished, "step_of", None)
+            if reader is not None and (step := reader(self.user_id)) is not None:
+                return str(step)
+        return None
 
     async def send(self, text: str) -> ChatMessage:
         """Type a message and wait until the bot has answered."""

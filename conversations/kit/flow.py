@@ -194,7 +194,17 @@ class Flow:
 
         async def handle(update: Update, context: BotContext) -> Next:
             context.enter(self, state)
-            return await self.resolve(await handler(update, context), state, update, context)
+            shown = await self.resolve(await handler(update, context), state, update, context)
+            if shown is not None and update.effective_chat is not None:
+                # Where the customer is now (a step's name, or END): for operators, and for
+                # drivers that answer whatever step is shown (bot/sandbox/follow.py).
+                step = shown if isinstance(shown, str) else "END"
+                log.debug(
+                    "at %s",
+                    step,
+                    extra={"event": "step", "chat": update.effective_chat.id, "step": step},
+                )
+            return shown
 
         handle.__name__ = getattr(handler, "__name__", "handler")
         handle.__doc__ = handler.__doc__

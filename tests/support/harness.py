@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from bot.app import BotApplication, build_application
@@ -12,12 +13,43 @@ from bot.sandbox.world import ChatDriver as Customer
 __all__ = ["PRIVACY_URL", "VISIBLE", "BotProcess", "Customer", "InProcessBot", "bot_environment"]
 
 
+class StepLog(logging.Handler):
+    """Where each chat's conversation is, as the flow logs it (`"event": "step"`): what a
+    process's log tells bot.sandbox.world, for a bot in the test's own process."""
+
+    FLOW_LOGGER = "conversations.kit.flow"
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.steps: dict[int, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        chat, step = getattr(record, "chat", None), getattr(record, "step", None)
+        if getattr(record, "event", None) == "step" and isinstance(chat, int):
+            self.steps[chat] = str(step)
+
+    def step_of(self, chat_id: int) -> str | None:
+        """The step the chat was last shown."""
+        return self.steps.get(chat_id)
+
+    def attach(self) -> None:
+        logger = logging.getLogger(self.FLOW_LOGGER)
+        logger.addHandler(self)
+        logger.setLevel(logging.DEBUG)
+
+    def detach(self) -> None:
+        logger = logging.getLogger(self.FLOW_LOGGER)
+        logger.removeHandler(self)
+        logger.setLevel(logging.NOTSET)
+
+
 class InProcessBot:
     """The same Application, polling the emulator from inside the test's event loop."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = dict(env)
         self.app: BotApplication | None = None
+        self.steps = StepLog()
 
     async def start(self) -> BotApplication:
         """Build, initialize and start polling."""
@@ -29,6 +61,7 @@ class InProcessBot:
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         await app.start()
+        self.steps.attach()
         self.app = app
         return app
 
@@ -37,6 +70,7 @@ class InProcessBot:
         app = self.app
         if app is None:
             return
+        self.steps.detach()
         assert app.updater is not None
         if app.updater.running:
             await app.updater.stop()

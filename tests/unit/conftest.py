@@ -31,6 +31,7 @@ import pytest_asyncio
 
 from bot.app import BotApplication
 from bot.ptb.persistence import StatePersistence
+from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import Host, MeetingType, SandboxScheduling
 from bot.sandbox.scheduling_defaults import (
     BERLIN_HOST_ID,
@@ -209,6 +210,7 @@ class StepCustomer(Customer):
     ) -> None:
         super().__init__(emulator, user_id, **profile)
         self.bot = bot
+        self.step_reader = lambda chat: self.bot.steps.step_of(chat)
 
     async def settle(self, since: int | None = None, update: int | None = None) -> None:
         """Wait until the bot has taken every update and finished handling all of them."""
@@ -257,8 +259,16 @@ class StepCustomer(Customer):
 
 # --- walking the conversation ----------------------------------------------------------------
 
-# The steps in the order a customer meets them, and a phrase only that step's screen shows.
-STEPS = ("day", "slot", "name", "email", "consent", "confirm")
+# The steps a test walks to (by the flow's names), and a phrase only that step's screen shows.
+STEP_OF = {
+    "day": "DAY",
+    "slot": "SLOT",
+    "name": "NAME",
+    "email": "EMAIL",
+    "consent": "CONSENT",
+    "confirm": "CONFIRM",
+}
+STEPS = tuple(STEP_OF)
 SCREEN = {
     "day": "Pick a day",
     "slot": "Tap one:",
@@ -276,23 +286,14 @@ def tomorrow() -> date:
 
 
 async def walk(ada: StepCustomer, upto: str, *, email: str = "ada@example.org") -> None:
-    """Take the usual answers from /start until the step `upto` is on screen."""
+    """Take the usual answers from /start until the step `upto` is on screen: tomorrow, its
+    earliest time, the Telegram name, `email`, "I agree" (in whatever order the flow asks)."""
     await ada.send("/start")
     if upto == "timezone":
         await ada.send("/timezone")
         assert SCREEN[upto] in ada.menu().text
         return
-    reached = STEPS.index(upto)
-    if reached > 0:
-        await ada.tap(day_label(tomorrow()))
-    if reached > 1:
-        await ada.tap(ada.labels()[0])  # the earliest time
-    if reached > 2:
-        await ada.tap("Ada Lovelace")
-    if reached > 3:
-        await ada.send(email)
-    if reached > 4:
-        await ada.tap("I agree")
+    await answer_until(ada, STEP_OF[upto], Answers(email=email, day=day_label(tomorrow())))
     assert SCREEN[upto] in ada.last().text, ada.last().text
 
 

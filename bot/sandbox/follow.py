@@ -1,0 +1,80 @@
+"""Book by following the flow: answer whatever step the bot shows, from a set of answers,
+until a given step is reached. Drivers (tests, scripts, the crowd) say what the customer
+answers, never in which order the bot asks: a step added to the flow is answered too, or
+named in the error.
+
+Buttons are chosen by position, so this works in every language: the first free day and
+time unless a label is given, the customer's Telegram name unless a name is typed, the first
+button of the consent and of the card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.sandbox.world import ChatDriver, WorldError
+
+MOST_STEPS = 30  # a booking never takes this many answers: the flow is going round in circles
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What a customer answers. `day`/`time`: a label to tap (default: the first offered);
+    `name`: typed (default: the Telegram name, tapped); `questions`: the meeting type's
+    questions by key (an answer is typed; a missing or None one is skipped when it may be)."""
+
+    email: str = "ada@example.org"
+    name: str | None = None
+    day: str | None = None
+    time: str | None = None
+    meeting_type: str | None = None
+    duration: str | None = None
+    questions: Mapping[str, str | None] = field(default_factory=dict)
+
+
+async def _tap_or_first(driver: ChatDriver, label: str | None) -> None:
+    await driver.tap(label if label is not None else driver.labels()[0])
+
+
+async def _answer(driver: ChatDriver, step: str, answers: Answers) -> None:
+    """Give this step's answer."""
+    if step in ("MEETING_TYPE", "DURATION"):
+        await _tap_or_first(
+            driver, answers.meeting_type if step == "MEETING_TYPE" else answers.duration
+        )
+    elif step in ("DAY", "SLOT"):
+        await _tap_or_first(driver, answers.day if step == "DAY" else answers.time)
+    elif step == "NAME":
+        await (driver.send(answers.name) if answers.name else _tap_or_first(driver, None))
+    elif step == "EMAIL":
+        await driver.send(answers.email)
+    elif step in ("CONSENT", "CONFIRM"):
+        await _tap_or_first(driver, None)  # "I agree"; "✅ Confirm"
+    elif step.startswith("QUESTION_"):
+        answer = answers.questions.get(step.removeprefix("QUESTION_"))
+        await (driver.send(answer) if answer is not None else _tap_or_first(driver, None))
+    else:
+        raise WorldError(f"no answer for the step {step!r}: add one to bot/sandbox/follow.py")
+
+
+async def answer_until(driver: ChatDriver, stop: str, answers: Answers | None = None) -> None:
+    """Answer the steps the chat is shown until it is at `stop` (a step's name, or END once
+    the booking is confirmed)."""
+    answers = answers or Answers()
+    for _ in range(MOST_STEPS):
+        step = driver.step()
+        if step is None:
+            raise WorldError("the bot logged no step for this chat (is it logging at DEBUG?)")
+        if step == stop:
+            return
+        if step == "END":
+            raise WorldError(f"the conversation ended before reaching {stop}")
+        await _answer(driver, step, answers)
+    raise WorldError(f"{stop} not reached after {MOST_STEPS} answers")
+
+
+async def book(driver: ChatDriver, answers: Answers | None = None, *, stop: str = "END") -> None:
+    """/start, then answer every step until `stop` (by default: booked)."""
+    await driver.send("/start")
+    await answer_until(driver, stop, answers)
