@@ -11,6 +11,13 @@ from bot.sandbox.scheduling_model import Host
 Interval = tuple[datetime, datetime]
 
 
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime is refused, its zone would be a guess."""
+    if moment.tzinfo is None:
+        raise ValueError("datetimes given to the sandbox must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Sort intervals and join those that overlap or touch."""
     merged: list[Interval] = []

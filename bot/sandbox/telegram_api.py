@@ -1,53 +1,53 @@
 """A loopback Bot API server that behaves like Telegram, for driving the real bot in tests.
 
 Point python-telegram-bot at it with ``base_url=f"{emulator.url}/bot"``; play the user with
-``send_text``/``tap``; inspect ``calls``, ``violations`` and the chat transcript.
+``send_text``/``tap``; inspect ``calls``, ``violations`` and the chat transcript. This module
+is the server (lifecycle, requests, waits); the users' side is telegram_users.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import contextlib
-import math
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.telegram_html import command_entities
-from bot.sandbox.telegram_markup import button_rows, is_inline
 from bot.sandbox.telegram_methods import HANDLERS, check_polling_allowed
+from bot.sandbox.telegram_pace import Pace
+from bot.sandbox.telegram_requests import (
+    MAX_BODY,
+    client_gone,
+    failed_call,
+    method_segment,
+    read_raw_params,
+    response_body,
+)
 from bot.sandbox.telegram_schema import (
     ApiError,
     ApiResult,
     UploadedFile,
-    bad_request,
     canonical_method,
     parse_params,
 )
 from bot.sandbox.telegram_state import (
-    CallbackQueryRecord,
     ChatMessage,
     EmulatorState,
     RecordedCall,
 )
 from bot.sandbox.telegram_updates import PollSupersededError, Signal
+from bot.sandbox.telegram_users import EmulatedUsers
 from bot.sandbox.webhook_delivery import WebhookDelivery
 
-__all__ = ["BotApiEmulator", "ChatMessage", "RecordedCall", "UploadedFile"]
+__all__ = ["BotApiEmulator", "ChatMessage", "Pace", "RecordedCall", "UploadedFile"]
 
-# Telegram accepts uploads up to 50 MB; leave room for the other multipart fields.
-_MAX_BODY = 50 * 1024 * 1024 + 64 * 1024
 _MAX_LIMIT = 100
-# How long a superseded long poll waits to learn whether its client already hung up.
-_DISCONNECT_GRACE = 0.05
 _IDLE_CHECK = 0.02
 # How often a finish line is read while waiting on it (a log file has no event to wait on).
 _FINISH_CHECK = 0.005
 
 
-class BotApiEmulator:
+class BotApiEmulator(EmulatedUsers):
     """The emulated Telegram Bot API server plus the emulated users talking to the bot."""
 
     def __init__(
@@ -59,6 +59,7 @@ class BotApiEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        """Set up an emulator for the bot with `token`; start() serves it."""
         bot_id = token.split(":", 1)[0]
         self.token = token
         self.state = EmulatorState(
@@ -93,7 +94,7 @@ class BotApiEmulator:
 
     async def start(self) -> None:
         """Start serving on host:port (port 0 picks a free one)."""
-        app = web.Application(client_max_size=_MAX_BODY)
+        app = web.Application(client_max_size=MAX_BODY)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # Cancelling handlers whose client hung up ends abandoned long polls (PTB cancels its
         # pending getUpdates on shutdown) instead of letting them linger or look like conflicts.
@@ -160,7 +161,8 @@ class BotApiEmulator:
     # --- HTTP side -------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        method = canonical_method(_method_segment(request.path))
+        """Entry point for every request: injected faults, poll counting, then the call."""
+        method = canonical_method(method_segment(request.path))
         fault = self._faults.get(method or "", [])
         if fault:
             kind = fault.pop(0)
@@ -189,23 +191,24 @@ class BotApiEmulator:
         if call is None:
             return web.Response(status=499)  # nobody is listening any more
         self._record(call)
-        return web.json_response(_response_body(call), status=call.status)
+        return web.json_response(response_body(call), status=call.status)
 
     async def _process(self, request: web.Request) -> RecordedCall | None:
-        method = _method_segment(request.path)
+        """Authorize, read and check a call, answer it; None when its client has gone."""
+        method = method_segment(request.path)
         params: dict[str, Any] = {}
         try:
             method = self._authorize(request.path)
-            params = await _read_raw_params(request)
+            params = await read_raw_params(request)
             params = parse_params(method, params)
             self._keep_pace(method, params)
             result = await self._dispatch(method, params)
         except PollSupersededError as exc:
-            if await _client_gone(request):
+            if await client_gone(request):
                 return None
-            return _failed(method, params, exc)
+            return failed_call(method, params, exc)
         except ApiError as exc:
-            return _failed(method, params, exc)
+            return failed_call(method, params, exc)
         if isinstance(result, ApiResult):
             return RecordedCall(method, params, True, 200, result.description, result.result)
         return RecordedCall(method, params, True, 200, None, result)
@@ -216,6 +219,7 @@ class BotApiEmulator:
         self._pace = Pace(messages_per_second)
 
     def _keep_pace(self, method: str, params: dict[str, Any]) -> None:
+        """Refuse a request to a chat beyond the pace enforce_pace() set."""
         if self._pace is None or method == "getUpdates" or "chat_id" not in params:
             return
         wait = self._pace.admit(asyncio.get_running_loop().time())
@@ -235,11 +239,13 @@ class BotApiEmulator:
         return method
 
     async def _dispatch(self, method: str, params: dict[str, Any]) -> Any:
+        """Run a Bot API method: getUpdates waits for updates, the others answer at once."""
         if method == "getUpdates":
             return await self._get_updates(params)
         return HANDLERS[method](self.state, params)
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """getUpdates: updates after `offset`, long-polling up to `timeout` seconds."""
         check_polling_allowed(self.state)
         if "allowed_updates" in params:
             self.state.updates.allowed_updates = list(params["allowed_updates"])
@@ -251,156 +257,17 @@ class BotApiEmulator:
         return updates
 
     def _record(self, call: RecordedCall) -> None:
+        """Keep a call (and a refused one as a violation) and wake those waiting on calls."""
         self.calls.append(call)
         if not call.ok:
             self.violations.append(call)
         self._calls_changed.fire()
 
     def _touch(self) -> None:
+        """Note activity now, for wait_idle."""
         self._last_activity = asyncio.get_running_loop().time()
 
-    # --- the emulated users ----------------------------------------------------------------
-
-    def add_user(
-        self,
-        user_id: int,
-        first_name: str,
-        last_name: str | None = None,
-        language_code: str | None = "en",
-        username: str | None = None,
-    ) -> None:
-        """Create a Telegram user who can then write to the bot."""
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-        optional = {"last_name": last_name, "username": username, "language_code": language_code}
-        user.update({key: value for key, value in optional.items() if value is not None})
-        self.state.users[user_id] = user
-
-    async def send_text(self, user_id: int, text: str) -> ChatMessage:
-        """The user sends a text message; "/cmd args" carries a bot_command entity."""
-        message = self.state.add_message(self.state.open_chat(user_id), from_bot=False, text=text)
-        message.entities = command_entities(text)
-        self._push("message", self.state.message_json(message))
-        return message
-
-    def add_group(self, chat_id: int, title: str, *, kind: str = "group") -> None:
-        """Create a group or supergroup (negative id) that has the bot as a member."""
-        self.state.open_group(chat_id, title, kind)
-
-    async def send_group_text(self, chat_id: int, user_id: int, text: str) -> ChatMessage:
-        """A member writes in a group; "/cmd args" carries a bot_command entity."""
-        if user_id not in self.state.users:
-            raise LookupError(f"unknown user {user_id}; call add_user() first")
-        message = self.state.add_message(self.state.chats[chat_id], from_bot=False, text=text)
-        message.sender_id = user_id
-        message.entities = command_entities(text)
-        self._push("message", self.state.message_json(message))
-        return message
-
-    async def press_in(self, chat_id: int, user_id: int, message_id: int, data: str) -> str:
-        """`user_id` presses a button of a bot message in chat `chat_id` (a group, or someone
-        else's private chat as with a forwarded message)."""
-        chat = self.state.chats.get(chat_id)
-        message = None if chat is None else self.state.find_message(chat, message_id)
-        if message is None or not message.from_bot:
-            raise LookupError(f"no bot message {message_id} in chat {chat_id}")
-        query_id = self.state.next_query_id()
-        self.state.queries[query_id] = CallbackQueryRecord(query_id, user_id, message_id, data)
-        payload = {
-            "id": query_id,
-            "from": dict(self.state.users[user_id]),
-            "message": self.state.message_json(message),
-            "chat_instance": str(-(chat_id * 2654435761 % 10**18)),
-            "data": data,
-        }
-        self._push("callback_query", payload)
-        return query_id
-
-    def enable_inline_mode(self) -> None:
-        """What BotFather's /setinline does: the bot may now receive inline queries."""
-        self.state.inline_mode = True
-
-    async def send_inline_query(self, user_id: int, query: str) -> str:
-        """The user types "@bot query" in any chat; returns the inline query's id."""
-        if not self.state.inline_mode:
-            raise LookupError("inline mode is off for this bot (BotFather /setinline)")
-        query_id = self.state.next_query_id()
-        self.state.inline_queries[query_id] = {}
-        payload = {
-            "id": query_id,
-            "from": dict(self.state.users[user_id]),
-            "query": query,
-            "offset": "",
-            "chat_type": "sender",
-        }
-        self._push("inline_query", payload)
-        return query_id
-
-    def inline_answer(self, query_id: str) -> dict[str, Any] | None:
-        """The bot's answerInlineQuery for a query, once it came."""
-        return self.state.inline_queries.get(query_id) or None
-
-    async def send_location(self, user_id: int, latitude: float, longitude: float) -> ChatMessage:
-        """The user shares a location (as the request_location keyboard button does)."""
-        message = self.state.add_message(self.state.open_chat(user_id), from_bot=False)
-        message.location = {"latitude": latitude, "longitude": longitude}
-        self._push("message", self.state.message_json(message))
-        return message
-
-    async def press(self, user_id: int, message_id: int, callback_data: str) -> str:
-        """The user presses a button of a bot message carrying callback_data (even forged)."""
-        return await self.press_in(user_id, user_id, message_id, callback_data)
-
-    async def tap(self, user_id: int, label: str, *, message_id: int | None = None) -> str:
-        """Press the inline button whose text contains label; exact matches win."""
-        message = self._keyboard_message(user_id, message_id)
-        candidates = [button for row in self.buttons(message) for button in row]
-        exact = [button for button in candidates if button[0] == label]
-        matches = exact or [button for button in candidates if label in button[0]]
-        if not matches:
-            labels = [text for text, _ in candidates]
-            raise LookupError(f"no button containing {label!r}; available: {labels}")
-        text, data = matches[0]
-        if data is None:
-            raise LookupError(f"button {text!r} has no callback_data to press")
-        return await self.press(user_id, message.message_id, data)
-
-    def _keyboard_message(self, user_id: int, message_id: int | None) -> ChatMessage:
-        for message in reversed(self.bot_messages(user_id)):
-            if message.deleted or not is_inline(message.reply_markup):
-                continue
-            if message_id is None or message.message_id == message_id:
-                return message
-        wanted = "" if message_id is None else f" {message_id}"
-        raise LookupError(f"no bot message{wanted} with an inline keyboard in chat {user_id}")
-
-    def _push(self, kind: str, payload: dict[str, Any]) -> None:
-        self.last_update_id = self.state.updates.push(kind, payload)
-        self._touch()
-
-    # --- inspection ------------------------------------------------------------------------
-
-    def messages(self, chat_id: int) -> list[ChatMessage]:
-        """Every message of the chat in order, user and bot, deleted ones flagged."""
-        chat = self.state.chats.get(chat_id)
-        return [] if chat is None else list(chat.messages)
-
-    def bot_messages(self, chat_id: int) -> list[ChatMessage]:
-        """The bot's messages in the chat, in order."""
-        return [message for message in self.messages(chat_id) if message.from_bot]
-
-    def last_bot_message(self, chat_id: int) -> ChatMessage | None:
-        """The newest bot message that has not been deleted."""
-        alive = [message for message in self.bot_messages(chat_id) if not message.deleted]
-        return alive[-1] if alive else None
-
-    def buttons(self, message: ChatMessage) -> list[list[tuple[str, str | None]]]:
-        """(label, callback_data) rows of the message's keyboard."""
-        return button_rows(message.reply_markup)
-
-    def callback_answer(self, query_id: str) -> dict[str, Any] | None:
-        """The answerCallbackQuery parameters for a press, None while unanswered."""
-        query = self.state.queries.get(query_id)
-        return None if query is None or query.answer is None else dict(query.answer)
+    # --- waiting for the bot ---------------------------------------------------------------
 
     async def wait_for_call(
         self,
@@ -484,93 +351,3 @@ class BotApiEmulator:
             if now >= deadline:
                 raise TimeoutError(f"the bot did not go quiet for {quiet}s within {timeout}s")
             await asyncio.sleep(_IDLE_CHECK)
-
-
-class Pace:
-    """Telegram's limit on a bot as a whole: at most `per_second` requests to chats in any
-    second (a sliding window); beyond it, the whole seconds until the oldest leaves it."""
-
-    WINDOW = 1.0
-
-    def __init__(self, per_second: float) -> None:
-        self._per_second = per_second
-        self._admitted: collections.deque[float] = collections.deque()
-
-    def admit(self, now: float) -> int | None:
-        """None when a request at `now` is within the limit (it then counts); else how many
-        seconds to wait (Telegram's retry_after, at least 1)."""
-        while self._admitted and now - self._admitted[0] >= self.WINDOW:
-            self._admitted.popleft()
-        if len(self._admitted) >= self._per_second:
-            return max(1, math.ceil(self.WINDOW - (now - self._admitted[0])))
-        self._admitted.append(now)
-        return None
-
-
-def _method_segment(path: str) -> str:
-    """The method part of /bot<token>/<method>, for labelling calls before authorization."""
-    return path.rsplit("/", 1)[-1] if path.count("/") >= 2 else path.lstrip("/")
-
-
-def _failed(method: str, params: dict[str, Any], error: ApiError) -> RecordedCall:
-    return RecordedCall(
-        method, params, False, error.status, error.description, None, error.retry_after
-    )
-
-
-def _response_body(call: RecordedCall) -> dict[str, Any]:
-    body: dict[str, Any]
-    if not call.ok:
-        body = {"ok": False, "error_code": call.status, "description": call.description}
-        if call.retry_after is not None:
-            body["parameters"] = {"retry_after": call.retry_after}
-        return body
-    body = {"ok": True, "result": call.result}
-    if call.description:
-        body["description"] = call.description
-    return body
-
-
-async def _client_gone(request: web.Request) -> bool:
-    """Whether the client of a request has disconnected (possibly only just now)."""
-    await asyncio.sleep(_DISCONNECT_GRACE)
-    transport = request.transport
-    return transport is None or transport.is_closing()
-
-
-async def _read_raw_params(request: web.Request) -> dict[str, Any]:
-    """Query string merged with a JSON, url-encoded or multipart body, values undecoded."""
-    raw: dict[str, Any] = dict(request.query)
-    if not request.body_exists:
-        return raw
-    if request.content_type == "application/json":
-        raw.update(await _json_body(request))
-    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raw.update(await _form_body(request))
-    return raw
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise bad_request("can't parse JSON encoded request body") from exc
-    if not isinstance(body, dict):
-        raise bad_request("JSON object expected as request body")
-    return body
-
-
-async def _form_body(request: web.Request) -> dict[str, Any]:
-    try:
-        form = await request.post()
-    except web.HTTPRequestEntityTooLarge as exc:
-        raise ApiError(413, "Request Entity Too Large") from exc
-    values: dict[str, Any] = {}
-    for name, value in form.items():
-        if isinstance(value, web.FileField):
-            with contextlib.closing(value.file):
-                data = value.file.read()
-            values[name] = UploadedFile(value.filename, value.content_type, data)
-        else:
-            values[name] = value if isinstance(value, str) else bytes(value).decode("utf-8")
-    return values

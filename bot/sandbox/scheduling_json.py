@@ -1,0 +1,92 @@
+"""The JSON the meetergo sandbox speaks: its error shape, timestamps, bodies and meeting types."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.scheduling_model import Booking, Failure, MeetingType
+from bot.sandbox.scheduling_validation import FieldError
+
+MALFORMED_BODY = '{"appointmentId": "'
+
+
+def error_response(status: int, message: str | list[str], **extra: Any) -> web.Response:
+    """Build a response in meetergo's error shape."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    body = {"statusCode": status, "message": message, "error": phrase, **extra}
+    return web.json_response(body, status=status)
+
+
+def validation_error(errors: list[FieldError]) -> web.Response:
+    """Build the 400 answer that lists every validation problem."""
+    sentences = [e.sentence() for e in errors]
+    details = [{"field": e.field, "message": e.sentence()} for e in errors]
+    return error_response(400, sentences, errors=details)
+
+
+def iso_z(moment: datetime) -> str:
+    """Format an aware datetime as UTC with seconds precision and a Z suffix."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class NotJson:
+    """Marker for a request body that is present but not JSON."""
+
+
+NOT_JSON = NotJson()
+
+
+def parse_json(raw: str) -> tuple[Any, bool]:
+    """Parse a body; an empty body counts as JSON null so GETs pass through."""
+    if not raw.strip():
+        return None, True
+    try:
+        return json.loads(raw), True
+    except ValueError:
+        return None, False
+
+
+def failure_response(failure: Failure) -> web.Response:
+    """Answer for an injected status or malformed failure."""
+    if failure.kind == "malformed":
+        return web.Response(status=200, text=MALFORMED_BODY, content_type="application/json")
+    response = error_response(failure.status, HTTPStatus(failure.status).phrase)
+    if failure.retry_after is not None:
+        # Whole seconds print as an integer, as servers send; fractions only serve fast tests.
+        response.headers["Retry-After"] = f"{failure.retry_after:g}"
+    return response
+
+
+def attendee_id(booking: Booking) -> str:
+    """The id meetergo gives a booking's one attendee."""
+    return f"attendee-{booking.appointment_id[:8]}"
+
+
+def meeting_type_json(meeting_type: MeetingType) -> dict[str, Any]:
+    """Serialise a meeting type, with extra fields clients have to tolerate."""
+    return {
+        "id": meeting_type.id,
+        "slug": meeting_type.slug,
+        "queueId": meeting_type.queue_id,
+        "userId": meeting_type.user_id,
+        "spots": meeting_type.spots,
+        "meetingInfo": {
+            "name": meeting_type.name,
+            "duration": meeting_type.duration,
+            "channel": meeting_type.channel,
+            "bufferBefore": meeting_type.buffer_before,
+            "bufferAfter": meeting_type.buffer_after,
+            "description": "",
+        },
+        "meetingOptions": {"allowedDurations": list(meeting_type.allowed_durations)},
+        "createdAt": "2025-01-15T10:00:00.000Z",
+        "isActive": True,
+    }

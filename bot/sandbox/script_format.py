@@ -1,0 +1,352 @@
+"""What a script file holds and how it is read: sections, steps and their checked values.
+
+The format is documented in the README ("Scripted conversations"): a complete reference of
+every section, step and key. A script names the customer, optionally sets the clock and shapes
+the sandbox (team, failures), then lists steps; each step is one mapping with a single key
+(STEP_KINDS). Scalars are read as they were written: `tap: 10:30` is the text "10:30", not
+YAML 1.1's sexagesimal 630; only whole numbers (`tap: 2`) and true/false are read as values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from bot.sandbox.clock import DURATION, parse_clock
+from bot.sandbox.scheduling_model import Host
+from bot.sandbox.script_text import WEEKDAY_NAMES
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STEP_KINDS = (
+    "send",
+    "tap",
+    "press",
+    "expect",
+    "expect_booking",
+    "expect_no_booking",
+    "restart",
+    "fail",
+    "rival_books_first",
+    "agent_send",
+    "agent_tap",
+    "agent_expect",
+    "open_agent_link",
+    "expect_document",
+    "advance_clock",
+    "location",
+    "capture",
+    "expect_calls",
+)
+EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
+TAP_KEYS = ("button", "in")
+CAPTURE_KEYS = ("button", "match", "in")
+DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
+
+
+class ScriptError(Exception):
+    """The script itself is malformed; the message names file, line and what was expected."""
+
+
+@dataclass
+class Step:
+    """One step of a script: its kind (a STEP_KINDS key), its value as written, its line."""
+
+    kind: str
+    value: Any
+    line: int
+
+
+@dataclass
+class Script:
+    """A script as read: the customer, the agent, the sandbox's team, settings and steps."""
+
+    path: Path
+    name: str
+    customer: dict[str, Any]
+    hosts: list[Host] | None
+    bot_env: dict[str, str]
+    steps: list[Step] = field(default_factory=list)
+    clock: datetime | None = None
+    agent: dict[str, Any] | None = None  # a support agent (another Telegram user), if any
+
+
+_WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")  # "09" stays text, as written
+
+
+def _as_written(node: yaml.Node) -> Any:
+    """A step's value with every scalar as it was written: whole numbers and true/false are
+    values; everything else ("10:30", "1.5", "no") is text."""
+    if isinstance(node, yaml.SequenceNode):
+        return [_as_written(item) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {str(key.value): _as_written(value) for key, value in node.value}
+    text = str(node.value)
+    if isinstance(node, yaml.ScalarNode) and node.style is not None:  # quoted: always text
+        return text
+    if _WHOLE_NUMBER.fullmatch(text):
+        return int(text)
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    return text
+
+
+def _fail(path: Path, node: yaml.Node, message: str) -> ScriptError:
+    """The error for a script's node: file and line, then what is wrong."""
+    return ScriptError(f"{path}:{node.start_mark.line + 1}: {message}")
+
+
+def _mapping_items(node: yaml.Node) -> list[tuple[str, yaml.Node]]:
+    """A mapping node's keys (as text) and value nodes, in the order written."""
+    if not isinstance(node, yaml.MappingNode):
+        raise TypeError("not a mapping")
+    return [(str(key.value), value) for key, value in node.value]
+
+
+def load_script(path: Path) -> Script:
+    """Read and check a script; ScriptError says where and what is wrong."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ScriptError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ScriptError(f"{path}:1: expected a mapping with 'customer' and 'steps'")
+    sections = dict(_mapping_items(root))
+    unknown = set(sections) - {"name", "clock", "customer", "agent", "sandbox", "bot", "steps"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _fail(path, sections[key], f"unknown section {key!r}")
+    if "steps" not in sections:
+        raise ScriptError(f"{path}:1: a script needs 'steps'")
+    # Read as written too: Norwegian's `language: no` is "no", not YAML 1.1's false.
+    customer = _as_written(sections["customer"]) if "customer" in sections else {}
+    if not isinstance(customer, dict):
+        raise _fail(path, sections["customer"], "customer: expected a mapping")
+    bot_env = _as_written(sections["bot"]) if "bot" in sections else {}
+    if not isinstance(bot_env, dict):
+        raise _fail(path, sections["bot"], "bot: expected a mapping of settings")
+    zone = str(bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE))
+    agent = _as_written(sections["agent"]) if "agent" in sections else None
+    if agent is not None and not (isinstance(agent, dict) and isinstance(agent.get("id"), int)):
+        raise _fail(path, sections["agent"], "agent: expected a mapping with a numeric id")
+    return Script(
+        path=path,
+        name=str(_as_written(sections["name"])) if "name" in sections else path.stem,
+        customer=customer,
+        hosts=_load_hosts(path, sections["sandbox"]) if "sandbox" in sections else None,
+        bot_env={str(k): str(v) for k, v in bot_env.items()},
+        steps=_load_steps(path, sections["steps"]),
+        clock=_load_clock(path, sections["clock"], zone) if "clock" in sections else None,
+        agent=agent,
+    )
+
+
+_WEEKDAY_CLOCK = re.compile(
+    rf"(?P<day>{'|'.join(WEEKDAY_NAMES)}) (?P<time>[0-9]{{1,2}}:[0-9]{{2}})(?: (?P<zone>\S+))?",
+    re.IGNORECASE,
+)
+
+
+def _load_clock(path: Path, node: yaml.Node, zone: str) -> datetime:
+    """The `clock:` section as an aware instant: a date and time, or a weekday and time."""
+    # The scalar as written: YAML would turn a bare 2026-12-07T09:00:00 into a naive datetime.
+    if not isinstance(node, yaml.ScalarNode):
+        raise _fail(path, node, "clock: expected a time like 2026-12-07T09:00 Europe/Berlin")
+    text = str(node.value).strip()
+    try:
+        if match := _WEEKDAY_CLOCK.fullmatch(text):
+            return _next_weekday_clock(match, zone)
+        return parse_clock(text, zone)
+    except ValueError as error:
+        raise _fail(path, node, f"clock: {error}") from None
+
+
+def _next_weekday_clock(match: re.Match[str], zone: str) -> datetime:
+    """ "monday 09:00 Europe/Berlin": that time on the next such day (today if it is still to
+    come), so the script always starts on a Monday morning whatever day it runs."""
+    place = ZoneInfo(match["zone"] or zone)
+    now = datetime.now(UTC).astimezone(place)
+    hour, minute = (int(part) for part in match["time"].split(":"))
+    ahead = (WEEKDAY_NAMES.index(match["day"].lower()) - now.weekday()) % 7
+    candidate = datetime.combine(now.date() + timedelta(days=ahead), time(hour, minute), place)
+    if candidate < now:
+        candidate += timedelta(days=7)
+    return candidate.astimezone(UTC)
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
+    """The `steps:` list, each step checked against what its kind expects."""
+    if not isinstance(node, yaml.SequenceNode):
+        raise _fail(path, node, "steps: expected a list")
+    steps = []
+    for item in node.value:
+        if not isinstance(item, yaml.MappingNode) or len(item.value) != 1:
+            raise _fail(path, item, f"a step is one of {', '.join(STEP_KINDS)} with its value")
+        [(kind, value)] = _mapping_items(item)
+        if kind not in STEP_KINDS:
+            raise _fail(
+                path, item, f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}"
+            )
+        written = _as_written(value)
+        if kind in ("send", "agent_send") and isinstance(written, int):
+            written = str(value.value)  # `send: 15` types "15"
+        step = Step(kind, written, item.start_mark.line + 1)
+        _check_step(path, item, step)
+        steps.append(step)
+    return steps
+
+
+# What each kind of step expects, said when a value does not fit.
+_HINTS = {
+    "send": "the text to send",
+    "tap": "a button label (text) or position (1, 2, …), or {button: …, in: …}",
+    "location": "[latitude, longitude], e.g. [52.52, 13.40]",
+    "capture": "names and what to keep: {slot: button 2} or {slot: {match: 'regex'}}",
+    "expect_calls": 'paths and counts, e.g. {"/booking-availability/v2": 2}',
+    "press": "raw callback data to press on the newest menu",
+    "expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
+    "expect_booking": "a mapping of booking fields (e.g. attendee.email) to values",
+    "expect_no_booking": "true",
+    "restart": "true, kill or term",
+    "fail": "a mapping with status (or kind), optional times and path",
+    "rival_books_first": "true",
+    "agent_send": "the text the agent sends",
+    "agent_tap": "a button label (text) or position (1, 2, …) in the agent's chat",
+    "agent_expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
+    "open_agent_link": "true",
+    "expect_document": "a mapping with name and/or contains",
+    "advance_clock": "a duration like 24h, 90m or 2d",
+}
+
+
+def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
+    """Refuse a step whose value does not fit its kind, or whose checks could never pass."""
+    value = step.value
+    problems = {
+        "send": not isinstance(value, str) or not value,
+        "tap": not _target(value),
+        "press": not isinstance(value, str) or not value,
+        "expect": not isinstance(value, dict) or not value or not set(value) <= set(EXPECT_KEYS),
+        "location": not (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(_number(part) is not None for part in value)
+        ),
+        "capture": not isinstance(value, dict)
+        or not value
+        or not all(_capture_spec(spec) for spec in value.values()),
+        "expect_calls": not isinstance(value, dict)
+        or not value
+        or not all(isinstance(count, int) for count in value.values()),
+        "expect_booking": not isinstance(value, dict) or not value,
+        "expect_no_booking": value is not True,
+        "restart": value not in (True, "kill", "term"),
+        "fail": not isinstance(value, dict) or ("status" not in value and "kind" not in value),
+        "rival_books_first": value is not True,
+        "agent_send": not isinstance(value, str) or not value,
+        "agent_tap": not _target(value),
+        "agent_expect": not isinstance(value, dict)
+        or not value
+        or not set(value) <= set(EXPECT_KEYS),
+        "open_agent_link": value is not True,
+        "expect_document": not isinstance(value, dict) or not set(value) <= {"name", "contains"},
+        "advance_clock": not isinstance(value, str) or DURATION.match(value) is None,
+    }
+    if problems[step.kind]:
+        raise _fail(path, node, f"{step.kind}: expected {_HINTS[step.kind]}")
+    if step.kind in ("expect", "agent_expect"):
+        both = set(as_list(value.get("buttons"))) & set(as_list(value.get("no_buttons")))
+        if both:
+            raise _fail(
+                path,
+                node,
+                f"{step.kind}: {sorted(both)[0]!r} is under both buttons and "
+                "no_buttons, so the check could never pass",
+            )
+
+
+def _target(value: Any) -> bool:
+    """A button to tap: a label, a position, or {button: label or position, in: message}."""
+    if isinstance(value, dict):
+        return set(value) <= set(TAP_KEYS) and "button" in value and _target(value["button"])
+    return (isinstance(value, str) and bool(value)) or (
+        isinstance(value, int) and not isinstance(value, bool) and value > 0
+    )
+
+
+def _number(value: Any) -> float | None:
+    """The value as a number, None when it is none (a location's latitude or longitude)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_BUTTON_SPEC = re.compile(r"button (\d+)")
+
+
+def _capture_spec(spec: Any) -> bool:
+    """ "button 2", or {button: 2 or label, in: …}, or {match: regex, in: …}."""
+    if isinstance(spec, str):
+        return _BUTTON_SPEC.fullmatch(spec.strip()) is not None
+    if not isinstance(spec, dict) or not set(spec) <= set(CAPTURE_KEYS):
+        return False
+    return ("button" in spec) != ("match" in spec)
+
+
+# --- the sandbox's team ------------------------------------------------------------------------
+
+
+def _load_hosts(path: Path, node: yaml.Node) -> list[Host] | None:
+    """The `sandbox:` section's hosts, which then book every meeting type."""
+    sandbox = _as_written(node)
+    if not isinstance(sandbox, dict) or set(sandbox) - {"hosts"}:
+        raise _fail(path, node, "sandbox: expected a mapping with 'hosts'")
+    hosts = sandbox.get("hosts")
+    if not isinstance(hosts, list) or not hosts:
+        raise _fail(path, node, "sandbox.hosts: expected a list of hosts")
+    try:
+        return [_host(index, raw) for index, raw in enumerate(hosts)]
+    except (KeyError, TypeError, ValueError) as error:
+        raise _fail(path, node, f"sandbox.hosts: {error}") from None
+
+
+def _host(index: int, raw: dict[str, Any]) -> Host:
+    """One host from its mapping: name, timezone, weekly hours and holidays."""
+    hours: dict[int, list[tuple[time, time]]] = {}
+    for day, spans in (raw.get("hours") or {}).items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
+        hours[WEEKDAYS.index(day)] = [_span(span) for span in str(spans).split(",")]
+    return Host(
+        id=str(raw.get("id") or f"host-{index + 1}"),
+        name=str(raw["name"]),
+        timezone=str(raw.get("timezone") or "Europe/Berlin"),
+        weekly_hours=hours,
+        holidays={date.fromisoformat(str(day)) for day in raw.get("holidays") or []},
+    )
+
+
+def _span(text: str) -> tuple[time, time]:
+    """ "09:00-12:00" as its start and end times."""
+    start, _, end = text.strip().partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def as_list(value: Any) -> list[str]:
+    """A value that may be one text or a list of them, as a list of texts."""
+    if value is None:
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
