@@ -10,7 +10,7 @@ button of the consent and of the card.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.sandbox.world import ChatDriver, WorldError
@@ -20,21 +20,41 @@ MOST_STEPS = 30  # a booking never takes this many answers: the flow is going ro
 
 @dataclass(frozen=True)
 class Answers:
-    """What a customer answers. `day`/`time`: a label to tap (default: the first offered);
-    `name`: typed (default: the Telegram name, tapped); `questions`: the meeting type's
-    questions by key (an answer is typed; a missing or None one is skipped when it may be)."""
+    """What a customer answers. `day`, `time`, `meeting_type`, `duration`: a button to tap,
+    by label or position (1: the first; default: the first offered); `name`: typed (default:
+    the Telegram name, tapped); `questions`: the meeting type's questions by key (an answer
+    is typed; a missing or None one is skipped when it may be)."""
 
     email: str = "ada@example.org"
     name: str | None = None
-    day: str | None = None
-    time: str | None = None
-    meeting_type: str | None = None
-    duration: str | None = None
+    day: str | int | None = None
+    time: str | int | None = None
+    meeting_type: str | int | None = None
+    duration: str | int | None = None
     questions: Mapping[str, str | None] = field(default_factory=dict)
 
 
-async def _tap_or_first(driver: ChatDriver, label: str | None) -> None:
-    await driver.tap(label if label is not None else driver.labels()[0])
+# Where `until` may stop, as scripts and tests name the steps.
+STOPS = {
+    "day": "DAY",
+    "time": "SLOT",
+    "name": "NAME",
+    "email": "EMAIL",
+    "consent": "CONSENT",
+    "confirm": "CONFIRM",
+    "booked": "END",
+}
+
+
+async def _tap_or_first(driver: ChatDriver, target: str | int | None) -> None:
+    if isinstance(target, str):
+        await driver.tap(target)
+        return
+    labels = driver.labels()
+    position = target or 1
+    if not 0 < position <= len(labels):
+        raise WorldError(f"there is no button {position}; the menu has {labels}")
+    await driver.tap(labels[position - 1])
 
 
 async def _answer(driver: ChatDriver, step: str, answers: Answers) -> None:
@@ -58,9 +78,15 @@ async def _answer(driver: ChatDriver, step: str, answers: Answers) -> None:
         raise WorldError(f"no answer for the step {step!r}: add one to bot/sandbox/follow.py")
 
 
-async def answer_until(driver: ChatDriver, stop: str, answers: Answers | None = None) -> None:
+async def answer_until(
+    driver: ChatDriver,
+    stop: str,
+    answers: Answers | None = None,
+    *,
+    answered: Callable[[str], None] | None = None,
+) -> None:
     """Answer the steps the chat is shown until it is at `stop` (a step's name, or END once
-    the booking is confirmed)."""
+    the booking is confirmed); `answered` hears of each step answered."""
     answers = answers or Answers()
     for _ in range(MOST_STEPS):
         step = driver.step()
@@ -71,6 +97,8 @@ async def answer_until(driver: ChatDriver, stop: str, answers: Answers | None = 
         if step == "END":
             raise WorldError(f"the conversation ended before reaching {stop}")
         await _answer(driver, step, answers)
+        if answered is not None:
+            answered(step)
     raise WorldError(f"{stop} not reached after {MOST_STEPS} answers")
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.sandbox.clock import DURATION, parse_clock
+from bot.sandbox.follow import STOPS
 from bot.sandbox.scheduling_model import Host
 from bot.sandbox.script_text import WEEKDAY_NAMES
 
@@ -42,7 +43,10 @@ STEP_KINDS = (
     "location",
     "capture",
     "expect_calls",
+    "book",
 )
+BOOK_KEYS = ("day", "time", "name", "email", "meeting_type", "duration", "questions", "until")
+BUTTON_ANSWERS = ("day", "time", "meeting_type", "duration")
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
 TAP_KEYS = ("button", "in")
 CAPTURE_KEYS = ("button", "match", "in")
@@ -228,6 +232,8 @@ _HINTS = {
     "open_agent_link": "true",
     "expect_document": "a mapping with name and/or contains",
     "advance_clock": "a duration like 24h, 90m or 2d",
+    "book": f"true, or a mapping with some of {', '.join(BOOK_KEYS)}; until is one of "
+    f"{', '.join(STOPS)}",
 }
 
 
@@ -263,6 +269,7 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         "open_agent_link": value is not True,
         "expect_document": not isinstance(value, dict) or not set(value) <= {"name", "contains"},
         "advance_clock": not isinstance(value, str) or DURATION.match(value) is None,
+        "book": not _book_spec(value),
     }
     if problems[step.kind]:
         raise _fail(path, node, f"{step.kind}: expected {_HINTS[step.kind]}")
@@ -283,6 +290,22 @@ def _target(value: Any) -> bool:
         return set(value) <= set(TAP_KEYS) and "button" in value and _target(value["button"])
     return (isinstance(value, str) and bool(value)) or (
         isinstance(value, int) and not isinstance(value, bool) and value > 0
+    )
+
+
+def _book_spec(value: Any) -> bool:
+    """`book:` true, or answers by step and where to stop."""
+    if value is True:
+        return True
+    if not isinstance(value, dict) or not set(value) <= set(BOOK_KEYS):
+        return False
+    buttons_ok = all(value.get(key) is None or _target(value[key]) for key in BUTTON_ANSWERS)
+    questions = value.get("questions", {})
+    return (
+        buttons_ok
+        and value.get("until", "booked") in STOPS
+        and isinstance(questions, dict)
+        and all(isinstance(key, str) for key in questions)
     )
 
 

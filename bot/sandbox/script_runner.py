@@ -16,6 +16,7 @@ from typing import Any
 from bot.language.i18n import Formatter, negotiate_language
 from bot.sandbox.clock import parse_duration
 from bot.sandbox.console import Console
+from bot.sandbox.follow import STOPS, Answers, answer_until
 from bot.sandbox.script_format import DEFAULT_ZONE, Script, as_list
 from bot.sandbox.script_text import PlaceholderError, Placeholders, spaced
 from bot.sandbox.telegram_state import ChatMessage
@@ -208,6 +209,29 @@ class Runner:
             raise StepFailed(f"no button {str(target)!r}; buttons: {[b[0] for b in buttons]}")
         label, data = matches[0]
         return label, data or ""
+
+    async def _book(self, spec: bool | dict[str, Any]) -> None:
+        """`book:` answer whatever step is shown, from the answers given, until `until`."""
+        given = spec if isinstance(spec, dict) else {}
+        questions = {
+            str(key): None if v is None else str(v) for key, v in given.get("questions", {}).items()
+        }
+        answers = Answers(
+            email=str(given.get("email", "ada@example.org")),
+            name=None if given.get("name") is None else str(given["name"]),
+            day=given.get("day"),
+            time=given.get("time"),
+            meeting_type=given.get("meeting_type"),
+            duration=given.get("duration"),
+            questions=questions,
+        )
+
+        def answered(step: str) -> None:
+            self._say(f"[book: answers {step}]")
+            self.console.print_new()
+
+        stop = STOPS[str(given.get("until", "booked"))]
+        await answer_until(self.driver, stop, answers, answered=answered)
 
     async def _location(self, position: list[Any]) -> None:
         """`location:` the customer shares a position."""

@@ -72,6 +72,9 @@ def test_a_label_under_both_buttons_and_no_buttons_is_refused(tmp_path: Path) ->
         ("expect_calls: {/booking: two}", "expect_calls: expected paths and counts"),
         ("tap: {in: 2}", "tap: expected a button label"),
         ("expect: {in: 2, txt: x}", "expect: expected a mapping with some of"),
+        ("book: {until: payment}", "book: expected true, or a mapping with some of"),
+        ("book: {day: 0}", "book: expected true, or a mapping"),
+        ("book: {mail: a@b.c}", "book: expected true, or a mapping"),
     ],
 )
 def test_new_steps_are_checked_when_the_script_is_read(
