@@ -120,6 +120,31 @@ def _grammar(language: str) -> _Grammar:
     parts.sort(key=lambda item: len(item[0]), reverse=True)
     hours = {" ".join(fold(str(k)).split()): int(v) for k, v in words.get("hours", {}).items()}
     noon = frozenset(_folded(words.get("noon", ())))
+    idioms = _idioms(words, hours)
+    return _Grammar(
+        parts=dict(parts),
+        fuzzy_parts=tuple(
+            phrase for phrase, _ in parts if " " not in phrase and len(phrase) >= _FUZZY_MIN
+        ),
+        part_pattern=whole_words(phrase for phrase, _ in parts),
+        relations=_relations(words, _clock_pattern(words, hours, noon, idioms)),
+        hours=hours,
+        idioms=tuple(idioms),
+        noon=noon,
+        fillers=whole_words(_folded(words.get("fillers", ()))),
+        known=frozenset(
+            word
+            for entry in words.values()
+            for phrase in (entry if isinstance(entry, list | dict) else ())
+            for word in fold(str(phrase)).split()
+        )
+        | frozenset(word for phrase, _ in parts for word in phrase.split()),
+    )
+
+
+def _idioms(words: Mapping[str, Any], hours: Iterable[str]) -> list[tuple[re.Pattern[str], int]]:
+    """The language's idioms ("halb H", "kvart över H") as patterns whose group "h" is the hour,
+    each with its offset in minutes from that hour."""
     hour = rf"(?:[0-9]{{1,2}}|{_alternatives(hours)})"
     idioms = []
     for pattern, offset in words.get("idioms", {}).items():
@@ -132,13 +157,29 @@ def _grammar(language: str) -> _Grammar:
             + r"\b"
         )
         idioms.append((re.compile(rx), int(offset)))
+    return idioms
+
+
+def _clock_pattern(
+    words: Mapping[str, Any],
+    hours: Iterable[str],
+    noon: Iterable[str],
+    idioms: Iterable[tuple[re.Pattern[str], int]],
+) -> str:
+    """A regex for any one clock expression: an idiom, digits, an hour word, or noon."""
     units = _alternatives(words.get("units", ()))
+    # The idioms' named groups would clash when the clock appears twice in "between" patterns.
     idiom_rx = "|".join(rx.pattern.replace("(?P<h>", "(?:") for rx, _ in idioms) or "(?!)"
-    clock = (
+    return (
         rf"(?:(?:{idiom_rx})|(?:{_NUMERIC}){_ORDINAL_HOUR}?{_MERIDIEM}?{_SUFFIX}?"
         rf"(?: ?(?:{units})\b)?{_SUFFIX}?|(?:{_alternatives(hours)})(?: (?:{units})\b)?"
         rf"|{_alternatives(noon)})"
     )
+
+
+def _relations(words: Mapping[str, Any], clock: str) -> tuple[tuple[Kind, re.Pattern[str]], ...]:
+    """The patterns of "between a and b", "after a", "before a", "around a" and "at a", in the
+    order they are tried: the first that takes the whole text says what it means."""
 
     def group(name: str) -> str:
         return rf"(?P<{name}>{clock})"
@@ -168,25 +209,7 @@ def _grammar(language: str) -> _Grammar:
         ("around", rf"(?:(?:{around}|{at}) )?{group('a')}(?: |-)?(?:{around_post})"),
         ("at", rf"{marker}{group('a')}"),
     ]
-    return _Grammar(
-        parts=dict(parts),
-        fuzzy_parts=tuple(
-            phrase for phrase, _ in parts if " " not in phrase and len(phrase) >= _FUZZY_MIN
-        ),
-        part_pattern=whole_words(phrase for phrase, _ in parts),
-        relations=tuple((kind, re.compile(rx)) for kind, rx in relations),
-        hours=hours,
-        idioms=tuple(idioms),
-        noon=noon,
-        fillers=whole_words(_folded(words.get("fillers", ()))),
-        known=frozenset(
-            word
-            for entry in words.values()
-            for phrase in (entry if isinstance(entry, list | dict) else ())
-            for word in fold(str(phrase)).split()
-        )
-        | frozenset(word for phrase, _ in parts for word in phrase.split()),
-    )
+    return tuple((kind, re.compile(rx)) for kind, rx in relations)
 
 
 def whole_words(phrases: Iterable[str]) -> re.Pattern[str]:
