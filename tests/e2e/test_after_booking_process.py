@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from bot.sandbox.follow import Answers, book
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage, RecordedCall
 from bot.sandbox.world import OFFLINE_WAITS
@@ -135,13 +136,7 @@ async def book_the_first_time_tomorrow(
 ) -> tuple[Customer, datetime]:
     """Ada books tomorrow's first free time; returns her and the booked start."""
     ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
-    await ada.send("/start")
-    await ada.tap(ada.labels()[1])  # tomorrow
-    await ada.tap(ada.labels()[0])
-    await ada.tap("Ada Lovelace")
-    await ada.send("ada@example.org")
-    await ada.tap("I agree")
-    await ada.tap("Confirm")
+    await book(ada, Answers(day=2))  # tomorrow: the second day
     return ada, sandbox.bookings[-1].start
 
 

@@ -6,6 +6,7 @@ import signal
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, INTRO_QUEUE_ID
 from bot.sandbox.telegram_api import BotApiEmulator
@@ -27,10 +28,7 @@ async def reach_confirm_card(ada: Customer, *, email: str = "ada@example.org") -
             break
         await ada.tap("◀ other day")
     time_label = ada.labels()[0]
-    await ada.tap(time_label)
-    await ada.tap("Ada Lovelace")
-    await ada.send(email)
-    await ada.tap("I agree")
+    await answer_until(ada, "CONFIRM", Answers(email=email))
     assert "Please check your booking" in ada.last().text
     return time_label
 

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
 from tests.support import cldr
@@ -20,13 +21,12 @@ BERLIN_IN_GERMAN = cldr.zone_name("Europe/Berlin", "de")  # Mitteleuropäische Z
 async def book_first_free_time(
     customer: Customer, *, email: str, agree: str, confirm: str
 ) -> list[str]:
-    """Walk to a booking tapping by position; returns the time labels the customer saw."""
+    """Book the first free time, tapping by position where the label is the customer's
+    language's own; returns the time labels the customer saw."""
     await customer.send("/start")
-    await customer.tap(customer.labels()[0])
+    await answer_until(customer, "SLOT")
     times = customer.labels()[:-1]
-    await customer.tap(times[0])
-    await customer.tap(customer.labels()[0])  # the Telegram name
-    await customer.send(email)
+    await answer_until(customer, "CONSENT", Answers(email=email))
     await customer.tap(agree)
     await customer.tap(confirm)
     return times

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest_asyncio
 
 from bot.booking.links import AgentLink, LinkSigner
+from bot.sandbox.follow import answer_until
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator
@@ -37,11 +38,8 @@ def signed(link: AgentLink) -> str:
 
 
 async def book_first_time(ada: StepCustomer) -> None:
-    await ada.tap(ada.labels()[0])  # the first free day
-    await ada.tap(ada.labels()[0])  # its first time
-    await ada.tap("Ada Lovelace")
-    await ada.send("ada@example.org")
-    await ada.tap("I agree")
+    """The first free day, its first time, the Telegram name, until the card."""
+    await answer_until(ada, "CONFIRM")
 
 
 async def test_the_customer_chooses_the_type_then_its_length(
