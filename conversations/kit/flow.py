@@ -37,6 +37,7 @@ from conversations.kit.view import View
 log = logging.getLogger(__name__)
 
 Failure = Callable[[View, Ui, MeetergoError], Screen]
+ENTRY = "[*]"  # where an entry point starts: outside the conversation
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Next]]
 Route = BaseHandler[Update, BotContext, object]
 
@@ -188,9 +189,12 @@ class Flow:
 
     # --- the graph ----------------------------------------------------------------------
 
-    def bound(self, state: str | None, handler: Handler) -> Callback:
+    def bound(self, state: str | None, handler: Handler, *, origin: str | None = None) -> Callback:
         """`handler` as python-telegram-bot calls it in `state`: told where the customer is,
-        and its outcome carried out."""
+        and its outcome carried out. `origin` names where the route starts for the log (an
+        entry point starts outside the flow, though it acts as if at `home`)."""
+        name = getattr(handler, "__name__", "handler")
+        came_from = origin or state or "*"
 
         async def handle(update: Update, context: BotContext) -> Next:
             context.enter(self, state)
@@ -200,22 +204,32 @@ class Flow:
                 # drivers that answer whatever step is shown (bot/sandbox/follow.py).
                 step = shown if isinstance(shown, str) else "END"
                 log.debug(
-                    "at %s",
+                    "%s: %s -> %s",
+                    name,
+                    came_from,
                     step,
-                    extra={"event": "step", "chat": update.effective_chat.id, "step": step},
+                    extra={
+                        "event": "step",
+                        "chat": update.effective_chat.id,
+                        "step": step,
+                        "handler": name,
+                        "origin": came_from,
+                    },
                 )
             return shown
 
-        handle.__name__ = getattr(handler, "__name__", "handler")
+        handle.__name__ = name
         handle.__doc__ = handler.__doc__
         handle.__wrapped__ = handler  # type: ignore[attr-defined]
         return handle
 
-    def routes(self, state: str | None, ons: Sequence[On]) -> list[Route]:
+    def routes(
+        self, state: str | None, ons: Sequence[On], *, origin: str | None = None
+    ) -> list[Route]:
         """python-telegram-bot handlers for `ons`, in `state`."""
         routes: list[Route] = []
         for on in ons:
-            callback = self.bound(state, on.handler)
+            callback = self.bound(state, on.handler, origin=origin)
             if on.command is not None:
                 routes.append(CommandHandler(on.command, callback))
             elif on.pattern is not None:
@@ -250,7 +264,7 @@ class Flow:
                 name=self.name,
                 persistent=True,
                 # Outside a conversation the customer is where a new booking begins.
-                entry_points=self.routes(self.home, self.entry),
+                entry_points=self.routes(self.home, self.entry, origin=ENTRY),
                 states=self.states(),  # type: ignore[arg-type]
                 fallbacks=self.routes(None, self.fallbacks),
             )

@@ -22,11 +22,15 @@ class StepLog(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.steps: dict[int, str] = {}
+        # Every move the flow made: (where it started, where it led, the handler).
+        self.moves: set[tuple[str, str, str]] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
         chat, step = getattr(record, "chat", None), getattr(record, "step", None)
         if getattr(record, "event", None) == "step" and isinstance(chat, int):
             self.steps[chat] = str(step)
+            origin, handler = getattr(record, "origin", "?"), getattr(record, "handler", "?")
+            self.moves.add((str(origin), str(step), str(handler)))
 
     def step_of(self, chat_id: int) -> str | None:
         """The step the chat was last shown."""

@@ -41,7 +41,9 @@ from bot.sandbox.scheduling_defaults import (
 )
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
 from bot.storage.chat_store_sqlite import SqliteStore
+from conversations.booking import flow
 from conversations.kit.context import SERVICES_KEY, Services
+from conversations.kit.picture import edges
 from tests.support import cldr
 from tests.support.harness import Customer, InProcessBot, bot_environment
 
@@ -364,6 +366,20 @@ async def launch(
     yield start
     for bot in reversed(bots):
         await bot.stop()
+    for bot in bots:
+        assert undrawn(bot.steps.moves) == set(), "the bot made a move booking.mmd does not draw"
+
+
+def undrawn(moves: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    """The moves (from, to, handler) of the booking flow that its picture has no edge for;
+    what every step answers (the picture's note) may lead anywhere."""
+    booking = flow.BOOKING
+    drawn = {(origin, to, name) for origin, to, names in edges(booking) for name in names}
+    everywhere = {
+        getattr(on.handler, "__name__", "") for on in (*booking.anywhere, *booking.fallbacks)
+    }
+    made = {(origin, "[*]" if to == "END" else to, name) for origin, to, name in moves}
+    return {move for move in made if move[2] not in everywhere} - drawn
 
 
 @pytest_asyncio.fixture
