@@ -107,22 +107,8 @@ class Confirm(Callback):
 
 
 @dataclasses.dataclass(frozen=True)
-class ChangeTime(Callback):
-    """Choose another time from the confirm card."""
-
-    prefix: ClassVar[str] = "ct"
-
-
-@dataclasses.dataclass(frozen=True)
-class ChangeName(Callback):
-    """Give another name from the confirm card."""
-
-    prefix: ClassVar[str] = "cn"
-
-
-@dataclasses.dataclass(frozen=True)
 class ChangeEmail(Callback):
-    """Give another e-mail address from the confirm card."""
+    """Type the e-mail address again (its domain could pass for another one)."""
 
     prefix: ClassVar[str] = "ce"
 
