@@ -192,6 +192,8 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
         settings.meeting_type_ids,
         grid_zone=settings.bot_default_timezone,
         step_minutes=settings.bot_slot_step_minutes,
+        # A customer waits for a meeting type no longer than the start did.
+        type_patience=settings.bot_startup_patience_seconds,
     )
     ledger = storage.ledger
     links = LinkSigner(link_secret(settings))
@@ -265,6 +267,7 @@ def build_application(settings: Settings) -> BotApplication:
     async def close_services(app: BotApplication) -> None:
         for task in warm_up:
             task.cancel()
+        await services.availability.aclose()
         await client.aclose()
         await storage.close()
 
@@ -319,7 +322,7 @@ async def _keep_trying(app: BotApplication, services: Services, first_wait: floa
         await asyncio.sleep(wait)
         try:
             for meeting_type_id in services.availability.meeting_type_ids:
-                await services.availability.meeting_type(meeting_type_id)
+                await services.availability.meeting_type(meeting_type_id, patient=True)
             await recover_interrupted_bookings(app)
         except (AuthenticationError, NotFoundError) as error:
             log.error("meetergo refused the meeting type: %s", error)

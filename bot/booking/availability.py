@@ -4,13 +4,17 @@ coalesced."""
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.booking.slots import FreeWindow, bookable_starts
-from bot.meetergo import MeetergoClient, MeetingType, NotFoundError
+from bot.meetergo import MeetergoClient, MeetingType, NotFoundError, UnavailableError
 from bot.meetergo.models import Timeframe
 
 Window = tuple[datetime, datetime]
@@ -22,6 +26,16 @@ AskKey = tuple[str, str, int, datetime, datetime]
 def utc_now() -> datetime:
     """The current moment, aware, in UTC."""
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeRead:
+    """A meeting type's read on its way, shared by everyone who asks for it meanwhile."""
+
+    task: asyncio.Task[MeetingType]
+    answer_by: float  # monotonic time after which askers are told meetergo is not answering
+    # The askers (each update's task) told so: asking again, one update waits no second time.
+    told: weakref.WeakSet[asyncio.Task[Any]] = field(default_factory=weakref.WeakSet)
 
 
 class AvailabilityService:
@@ -41,6 +55,7 @@ class AvailabilityService:
         step_minutes: int | None = None,
         ttl: float = 30.0,
         clock: Callable[[], datetime] = utc_now,
+        type_patience: float | None = None,
     ) -> None:
         if isinstance(meeting_type_ids, str):
             raise TypeError("meeting_type_ids is a list of ids, not one id")
@@ -53,8 +68,12 @@ class AvailabilityService:
         self._ttl = ttl
         self._clock = clock
         self._meeting_types: dict[str, MeetingType] = {}
+        # Seconds a meeting type's read (all its tries) has to answer those who ask for it;
+        # None: they wait for the read to end.
+        self._type_patience = type_patience
+        self._type_reads: dict[str, _TypeRead] = {}  # the newest read of each meeting type
+        self._reading: set[asyncio.Task[MeetingType]] = set()  # every read on its way
         self._spots_missing = False
-        self._type_lock = asyncio.Lock()
         self._answers: dict[AskKey, tuple[float, list[datetime]]] = {}
         self._in_flight: dict[AskKey, asyncio.Task[list[datetime]]] = {}
 
@@ -62,15 +81,64 @@ class AvailabilityService:
         """The service's clock (UTC)."""
         return self._clock()
 
-    async def meeting_type(self, meeting_type_id: str | None = None) -> MeetingType:
-        """A configured meeting type (the first when None), read once and kept."""
+    async def meeting_type(
+        self, meeting_type_id: str | None = None, *, patient: bool = False
+    ) -> MeetingType:
+        """A configured meeting type (the first when None), read once and kept.
+
+        A read is shared by everyone who asks meanwhile, and goes on to its end (its answer
+        kept) even when they stop waiting. Unless `patient`, an asker waits at most until the
+        read is `type_patience` seconds old and then gets UnavailableError: a meetergo that
+        hangs (each try of the read waiting out its timeout) must not keep a customer in
+        silence. The same asker (task) asking again is told at once, so one answer to a
+        customer waits once however many of its steps need the type; anyone else asking
+        after that starts a new read, so a meetergo that is back is noticed at once, not when
+        the hanging try gives up.
+        """
         wanted = meeting_type_id or self.meeting_type_ids[0]
         if wanted not in self.meeting_type_ids:
             raise LookupError(f"meeting type {wanted} is not configured")
-        async with self._type_lock:
-            if wanted not in self._meeting_types:
-                self._meeting_types[wanted] = await self._client.meeting_type(wanted)
-            return self._meeting_types[wanted]
+        known = self._meeting_types.get(wanted)
+        if known is not None:
+            return known
+        read = self._type_reads.get(wanted)
+        if patient:
+            return await asyncio.shield((read or self._read_type(wanted)).task)
+        asker = asyncio.current_task()
+        if read is not None and read.answer_by <= time.monotonic() and not read.task.done():
+            if asker in read.told:
+                raise UnavailableError(f"meetergo has not answered meeting type {wanted}")
+            read = None
+        read = read or self._read_type(wanted)
+        try:
+            left = read.answer_by - time.monotonic()
+            return await asyncio.wait_for(asyncio.shield(read.task), left)
+        except TimeoutError:
+            if asker is not None:
+                read.told.add(asker)
+            raise UnavailableError(f"meetergo has not answered meeting type {wanted}") from None
+
+    def _read_type(self, wanted: str) -> _TypeRead:
+        async def read() -> MeetingType:
+            found = await self._client.meeting_type(wanted)
+            self._meeting_types[wanted] = found
+            return found
+
+        task = asyncio.ensure_future(read())
+        patience = self._type_patience
+        started = _TypeRead(task, time.monotonic() + patience if patience else math.inf)
+
+        def done(_: object) -> None:
+            self._reading.discard(task)
+            if self._type_reads.get(wanted) is started:
+                del self._type_reads[wanted]
+            if not task.cancelled():
+                task.exception()  # retrieved here: everyone may have stopped waiting for it
+
+        task.add_done_callback(done)
+        self._reading.add(task)
+        self._type_reads[wanted] = started
+        return started
 
     async def starts(
         self,
@@ -110,6 +178,13 @@ class AvailabilityService:
             key, lambda: self._listed(meeting_type, minutes, start, end, moving)
         )
         return self._upcoming(found, start, end)
+
+    async def aclose(self) -> None:
+        """Stop the meeting type reads still on their way (before the client is closed)."""
+        reads = list(self._reading)
+        for task in reads:
+            task.cancel()
+        await asyncio.gather(*reads, return_exceptions=True)
 
     def invalidate(self) -> None:
         """Forget cached answers, e.g. after a booking or a slot-taken answer."""

@@ -174,3 +174,52 @@ async def test_meetergo_failing_at_start_up_leaves_the_bot_up_and_it_recovers(
     finally:
         assert await process.stop() == 0
     assert emulator.violations == []
+
+
+async def test_a_start_while_meetergo_hangs_answers_the_customer_within_seconds(
+    sandbox: SandboxScheduling, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    sandbox.fail_next(1000, kind="timeout")  # connections accepted, nothing ever answered
+    process = BotProcess(
+        bot_environment(emulator, sandbox, tmp_path / "data"),
+        tmp_path / "bot.log",
+        clock=follow(sandbox),
+    )
+    await process.start(emulator)
+    try:
+        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
+        ada.patience = 60.0  # the answer's deadline is the one below, not the driver's
+        before = len(emulator.calls)
+        await emulator.send_text(ada.user_id, "/start")
+        # A few seconds, not the meeting type's read with all its retries (behind the start's).
+        await emulator.wait_for_call(
+            None, after=before, predicate=shows("not answering", ada.user_id), timeout=5
+        )
+        await ada.settle(before, emulator.last_update_id)
+        assert "Try again" in ada.labels()
+        sandbox.clear_failures()  # meetergo answers again; the bot notices by itself
+        await until(lambda: "meetergo answers again" in process.log(), seconds=20)
+        await ada.tap("Try again")
+        assert "Pick a day" in ada.last().text
+        assert "Traceback" not in process.log()
+    finally:
+        assert await process.stop() == 0, process.log()
+    assert emulator.violations == []
+
+
+async def test_a_bot_stopped_while_meetergo_hangs_stops_cleanly(
+    sandbox: SandboxScheduling, emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    sandbox.fail_next(1000, kind="timeout")
+    process = BotProcess(
+        bot_environment(emulator, sandbox, tmp_path / "data"),
+        tmp_path / "bot.log",
+        clock=follow(sandbox),
+    )
+    await process.start(emulator)
+    ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
+    await ada.send("/start")  # a read of the meeting type still hangs, shared and unfinished
+    assert "not answering" in ada.last().text
+    assert await process.stop() == 0, process.log()
+    assert "Task was destroyed" not in process.log(), "no read left behind, half done"
+    assert "Traceback" not in process.log()

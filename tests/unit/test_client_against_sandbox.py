@@ -296,3 +296,38 @@ async def test_a_reschedule_is_read_in_both_answer_shapes_and_frees_the_old_slot
     assert moved.reschedule_count == 1
     booking = next(b for b in sandbox.bookings if b.appointment_id == appointment_id)
     assert booking.start == later
+
+
+async def test_a_hanging_meeting_type_read_answers_askers_within_its_patience(
+    sandbox: SandboxScheduling,
+) -> None:
+    # Each try of a read waits 0.5 s for an answer that never comes; askers wait 0.2 s.
+    hanging = MeetergoClient(
+        base_url=sandbox.url, api_key=SecretStr(sandbox.credential), timeout=httpx.Timeout(0.5)
+    )
+    service = AvailabilityService(
+        hanging, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW, type_patience=0.2
+    )
+    sandbox.fail_next(1000, kind="timeout", path="/meeting-type")
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    told = await asyncio.gather(*(service.meeting_type() for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(answer, UnavailableError) for answer in told)
+    assert loop.time() - began < 0.45, "told before the read's first try gives up"
+    assert len(sandbox.calls) == 1, "one read, shared"
+    with pytest.raises(UnavailableError):
+        await service.meeting_type()  # a new asker of a late read: a new read, one more wait
+    assert len(sandbox.calls) == 2
+    began = loop.time()
+    with pytest.raises(UnavailableError):
+        await service.meeting_type()  # the same asker again (its next step): told at once
+    assert loop.time() - began < 0.1
+    assert len(sandbox.calls) == 2
+    sandbox.clear_failures()  # meetergo is back while the late reads' first tries still hang
+    began = loop.time()
+    meeting_type = await asyncio.create_task(service.meeting_type())  # another asker
+    assert loop.time() - began < 0.2, "a new read answers, not the late ones"
+    assert meeting_type.id == INTRO_CALL_ID
+    assert len(sandbox.calls) == 3
+    await service.aclose()  # the late reads are stopped, not left behind
+    await hanging.aclose()
