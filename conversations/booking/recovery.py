@@ -1,21 +1,22 @@
 """After a restart: tell each customer whose booking was cut short how it ended.
 
 A booking the bot was killed in the middle of is still in the ledger. It is looked up on
-meetergo: found, the "Booking…" message becomes the confirmation; not found, it becomes the
-confirm card again, so one tap books it. Either way nobody books twice by accident.
+meetergo: found, the confirmation comes as an uninterrupted one does (with the calendar file,
+in place of the "Booking…" message, and its reminders armed); not found, that message becomes
+the confirm card again, so one tap books it. Either way nobody books twice by accident.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram.error import TelegramError
 
 from bot.booking.bookings import Booked
-from bot.meetergo import BookingOutcomeUnknownError
+from bot.meetergo import BookingConfirmation, BookingOutcomeUnknownError
 from bot.ptb.chat_turns import ChatStates
 from bot.storage.ledger import Attempt
+from conversations.after_booking.my_bookings import arm_reminders, send_calendar
 from conversations.booking.draft import Draft
 from conversations.booking.screens import booked_text
 from conversations.booking.steps.confirm import confirm_screen
@@ -46,7 +47,9 @@ async def recover_interrupted_bookings(app: App) -> None:
             app.mark_data_for_update_persistence(chat_ids=attempt.chat_id)
 
 
-async def _tell(app: App, services: Services, attempt: Attempt, found: Any) -> None:
+async def _tell(
+    app: App, services: Services, attempt: Attempt, found: BookingConfirmation | None
+) -> None:
     ui = ui_for(services.settings, Prefs(language=attempt.language, timezone=attempt.timezone))
     chat_data = app.chat_data[attempt.chat_id]
     draft = Draft.bound_to(chat_data)
@@ -56,6 +59,8 @@ async def _tell(app: App, services: Services, attempt: Attempt, found: Any) -> N
         chat_data[BOOKED_KEY] = attempt.message_id
         draft.unbind()  # booked: the name and e-mail leave our storage
         log.info("interrupted booking found", extra={"chat": attempt.chat_id, "event": "booked"})
+        if await _confirm_with_calendar(app, services, found, text, attempt.message_id):
+            return
     else:
         draft.new_menu()
         draft.notice = ui._(
@@ -73,3 +78,17 @@ async def _tell(app: App, services: Services, attempt: Attempt, found: Any) -> N
             await app.bot.send_message(attempt.chat_id, text, reply_markup=markup)
     except TelegramError as error:
         log.warning("could not tell a customer about their booking: %s", type(error).__name__)
+
+
+async def _confirm_with_calendar(
+    app: App, services: Services, found: BookingConfirmation, text: str, card: int | None
+) -> bool:
+    """As an uninterrupted booking ends: the confirmation as the calendar file's caption in
+    place of the card, and the reminders armed. False when the confirmation is still to be
+    written on the card (no record of the booking, or Telegram refused the file)."""
+    record = await services.bookings.ledger.record_of(found.appointment_id or "")
+    if record is None:
+        return False
+    sent = await send_calendar(app, services, record, text, replacing=card)
+    await arm_reminders(app, record)
+    return sent

@@ -11,8 +11,9 @@ import pytest
 
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
-from bot.sandbox.telegram_api import BotApiEmulator, RecordedCall
+from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage, RecordedCall
 from bot.sandbox.world import OFFLINE_WAITS, follow
+from tests.e2e.test_after_booking_process import calendar_of, event_of
 from tests.e2e.test_booking_process import card_start, reach_confirm_card
 from tests.support.harness import BotProcess, Customer, bot_environment
 from tests.support.waiting import until
@@ -26,6 +27,11 @@ STILL_BOOKING_AFTER = float(OFFLINE_WAITS["BOT_STILL_BOOKING_AFTER_SECONDS"])
 def customer_bookings(sandbox: SandboxScheduling) -> list[str]:
     """The attendee e-mails of the bookings meetergo holds (not pre-occupied slots)."""
     return [b.body["attendee"]["email"] for b in sandbox.bookings if b.body]
+
+
+def shown(emulator: BotApiEmulator, ada: Customer, message_id: int) -> ChatMessage:
+    """The bot's message `message_id` in the chat as it is now."""
+    return next(m for m in emulator.bot_messages(ada.user_id) if m.message_id == message_id)
 
 
 def shows(fragment: str, chat_id: int) -> Callable[[RecordedCall], bool]:
@@ -75,7 +81,7 @@ async def test_a_kill_while_meetergo_books_ends_with_one_booking_after_the_resta
     bot: BotProcess, ada: Customer, sandbox: SandboxScheduling, emulator: BotApiEmulator
 ) -> None:
     await reach_confirm_card(ada)
-    card = ada.last()
+    card, start = ada.last(), card_start(ada)
     sandbox.fail_next(1, kind="lost", path="/booking")  # booked, and the answer never comes
     confirm = next(
         data for row in emulator.buttons(card) for label, data in row if "Confirm" in label
@@ -85,7 +91,15 @@ async def test_a_kill_while_meetergo_books_ends_with_one_booking_after_the_resta
     await bot.stop(signal.SIGKILL)  # meetergo has booked; the bot never hears of it
     await bot.start(emulator)
     text = await wait_for_text(emulator, ada, BOOKED)
-    assert emulator.bot_messages(ada.user_id)[-1].message_id == card.message_id
+    # As an uninterrupted booking ends: the confirmation is the calendar file's caption, and
+    # it takes the card's place.
+    [document] = [m for m in emulator.bot_messages(ada.user_id) if m.document is not None]
+    assert BOOKED in document.text
+    event = event_of(calendar_of(emulator, document))
+    assert event.uid == f"{sandbox.bookings[-1].appointment_id}@meetergo-telegram-bot"
+    assert event.start == start
+    assert emulator.bot_messages(ada.user_id)[-1].message_id == document.message_id
+    await until(lambda: shown(emulator, ada, card.message_id).deleted, seconds=5)
     assert "ada@example.org" in text
     assert customer_bookings(sandbox) == ["ada@example.org"]
     await ada.send("hello")  # whatever comes next starts afresh; nothing books again
