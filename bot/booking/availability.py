@@ -147,12 +147,20 @@ class AvailabilityService:
         *,
         meeting_type_id: str | None = None,
         duration: int | None = None,
+        moving: str | None = None,
     ) -> list[datetime]:
         """Bookable starts (UTC) between start and end from meetergo's free windows (the
         recipe's availability), on the grid of the team's wall clock; never in the past.
 
         `duration` (minutes) defaults to the meeting type's own; a meeting must fit whole.
+        With `moving` (an appointment being rescheduled) they are the starts meetergo lists
+        for moving it, its own slot counted as free (see exact_starts): the recipe's windows
+        know nothing of a move, and a day free only in that slot would not be offered.
         """
+        if moving is not None:
+            return await self.exact_starts(
+                start, end, meeting_type_id=meeting_type_id, duration=duration, moving=moving
+            )
         meeting_type = await self.meeting_type(meeting_type_id)
         minutes = duration or meeting_type.duration
         key = ("windows", meeting_type.id, minutes, start, end)

@@ -50,7 +50,11 @@ async def free_days_between(
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(end_day, time(), zone)
     starts = await context.services.availability.starts(
-        start, end, meeting_type_id=draft.meeting_type_id, duration=draft.duration
+        start,
+        end,
+        meeting_type_id=draft.meeting_type_id,
+        duration=draft.duration,
+        moving=draft.moving_id,
     )
     return group_by_local_day(starts, zone)
 
