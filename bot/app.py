@@ -196,9 +196,10 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
         type_patience=settings.bot_startup_patience_seconds,
     )
     ledger = storage.ledger
-    links = LinkSigner(link_secret(settings))
-    bookings = BookingService(client, availability, ledger)
-    appointments = AppointmentService(client, ledger)
+    secret = link_secret(settings)
+    links = LinkSigner(secret)
+    bookings = BookingService(client, availability, ledger, attendee_key=secret)
+    appointments = AppointmentService(client, ledger, attendee_key=secret)
     return Services(settings, availability, bookings, links, appointments)
 
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.booking.bookings import attendee_hash
+from bot.booking.bookings import attendee_matches
 from bot.meetergo import MeetergoClient, NotFoundError
 from bot.storage.ledger import BookingLedger, BookingRecord
 
@@ -35,10 +35,13 @@ class AppointmentService:
         client: MeetergoClient,
         ledger: BookingLedger,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        attendee_key: bytes,
     ) -> None:
         self._client = client
         self._ledger = ledger
         self._clock = clock
+        self._attendee_key = attendee_key  # the records' attendee hashes are keyed with it
 
     async def upcoming(self, chat_id: int) -> list[Upcoming]:
         """The chat's appointments that have not started, earliest first; each one checked
@@ -83,7 +86,7 @@ class AppointmentService:
             (
                 a.id
                 for a in appointment.attendees
-                if a.id and record.attendee_hash and attendee_hash(a.email) == record.attendee_hash
+                if a.id and attendee_matches(record.attendee_hash, a.email, self._attendee_key)
             ),
             None,
         )

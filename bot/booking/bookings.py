@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,11 +56,17 @@ class BookingService:
     """
 
     def __init__(
-        self, client: MeetergoClient, availability: AvailabilityService, ledger: BookingLedger
+        self,
+        client: MeetergoClient,
+        availability: AvailabilityService,
+        ledger: BookingLedger,
+        *,
+        attendee_key: bytes,
     ) -> None:
         self._client = client
         self._availability = availability
         self.ledger = ledger
+        self._attendee_key = attendee_key  # keys the records' attendee hashes (attendee_hash)
 
     async def book(
         self,
@@ -141,14 +148,13 @@ class BookingService:
         restart) must find the booking, not post a second one. A booking made before the card
         was shown is an earlier confirmation's, and a new card asks for a new booking.
         """
-        attendee = attendee_hash(email)
         for record in await self.ledger.records_of_chat(chat_id):
             if (
                 not record.cancelled
                 and record.booked_at >= shown_at
                 and record.meeting_type_id == meeting_type_id
                 and record.start == start
-                and record.attendee_hash == attendee
+                and attendee_matches(record.attendee_hash, email, self._attendee_key)
             ):
                 return Booked(BookingConfirmation(appointment_id=record.appointment_id), start)
         return None
@@ -169,7 +175,7 @@ class BookingService:
                     timezone=attempt.timezone,
                     booked_at=datetime.now(UTC),
                     duration=attempt.duration,
-                    attendee_hash=attendee_hash(attempt.email),
+                    attendee_hash=attendee_hash(attempt.email, self._attendee_key),
                 )
             )
         return booked
@@ -195,9 +201,38 @@ class BookingService:
         return confirmation
 
 
-def attendee_hash(email: str) -> str:
-    """A stand-in for an e-mail address that finds its attendee again but does not reveal it."""
-    return hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+# Marks a keyed attendee hash. Records written before hashes were keyed hold a bare SHA-256
+# of the address (64 hex digits, no mark); they are still recognised (attendee_matches) and
+# matter only until their appointment has passed.
+KEYED_HASH = "hmac-sha256:"
+# The link secret also signs agents' start links: hashing addresses as a message of their own
+# kind keeps either MAC from ever standing for the other.
+_ATTENDEE_DOMAIN = b"attendee-email\x00"
+
+
+def _normal(email: str) -> bytes:
+    return email.strip().casefold().encode()
+
+
+def attendee_hash(email: str, key: bytes) -> str:
+    """A stand-in for an e-mail address that finds its attendee again but does not reveal it.
+
+    Keyed (HMAC-SHA256 with the link secret): a bare hash of an address is as good as the
+    address to anyone holding a list of addresses to try, such as a copy of the records.
+    """
+    digest = hmac.new(key, _ATTENDEE_DOMAIN + _normal(email), hashlib.sha256).hexdigest()
+    return KEYED_HASH + digest
+
+
+def attendee_matches(stored: str, email: str, key: bytes) -> bool:
+    """Whether a record's attendee hash (keyed, or bare from an older record) is `email`'s."""
+    if not stored:
+        return False
+    if stored.startswith(KEYED_HASH):
+        expected = attendee_hash(email, key)
+    else:
+        expected = hashlib.sha256(_normal(email)).hexdigest()
+    return hmac.compare_digest(stored, expected)
 
 
 def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attendee:

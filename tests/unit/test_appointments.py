@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +14,12 @@ from pydantic import SecretStr
 
 from bot.booking.appointments import AppointmentService
 from bot.booking.availability import AvailabilityService
-from bot.booking.bookings import AttendeeDetails, BookingService
+from bot.booking.bookings import (
+    AttendeeDetails,
+    BookingService,
+    attendee_hash,
+    attendee_matches,
+)
 from bot.meetergo import MeetergoClient
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
@@ -19,6 +27,7 @@ from bot.storage.ledger_sqlite import SqliteLedger
 
 NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
 CHAT = 42
+KEY = b"a link secret of sixteen bytes or more"
 
 
 @pytest_asyncio.fixture
@@ -31,8 +40,12 @@ async def world(
             client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
         )
         ledger = SqliteLedger(tmp_path / "bookings.sqlite3")
-        bookings = BookingService(client, availability, ledger)
-        yield sandbox, bookings, AppointmentService(client, ledger, clock=lambda: NOW)
+        bookings = BookingService(client, availability, ledger, attendee_key=KEY)
+        yield (
+            sandbox,
+            bookings,
+            AppointmentService(client, ledger, clock=lambda: NOW, attendee_key=KEY),
+        )
         await ledger.close()
         await client.aclose()
 
@@ -70,3 +83,48 @@ async def test_a_cancel_here_is_for_this_attendee_and_is_kept(
     assert sandbox.bookings[-1].cancel is not None
     assert sandbox.bookings[-1].cancel["actionSource"] == "attendee"
     assert await appointments.upcoming(CHAT) == []
+
+
+def test_the_attendee_hash_is_keyed_with_the_link_secret() -> None:
+    kept = attendee_hash("Ada@Example.org ", KEY)
+    bare = hashlib.sha256(b"ada@example.org").hexdigest()
+    assert bare not in kept, "a list of addresses alone cannot find her"
+    assert kept == attendee_hash("ada@example.org", KEY), "the address as meetergo writes it"
+    assert kept != attendee_hash("ada@example.org", b"another secret, sixteen bytes")
+    mac = hmac.new(KEY, b"attendee-email\x00ada@example.org", hashlib.sha256).hexdigest()
+    assert kept == f"hmac-sha256:{mac}", "HMAC-SHA256 with the link secret"
+    assert attendee_matches(kept, "ada@example.org", KEY)
+    assert not attendee_matches(kept, "bob@example.org", KEY)
+    assert not attendee_matches(kept, "ada@example.org", b"another secret, sixteen bytes")
+    assert not attendee_matches("", "ada@example.org", KEY)
+
+
+async def test_a_booking_is_recorded_with_the_keyed_hash(
+    world: tuple[SandboxScheduling, BookingService, AppointmentService],
+) -> None:
+    _, bookings, appointments = world
+    starts = await bookings._availability.exact_starts(NOW, NOW + timedelta(days=7))
+    ada = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", CHAT)
+    await bookings.book(starts[0], ada, chat_id=CHAT)
+    [item] = await appointments.upcoming(CHAT)
+    assert item.record.attendee_hash == attendee_hash("ada@example.org", KEY)
+
+
+async def test_a_group_booking_recorded_with_a_bare_hash_is_still_cancelled_for_its_attendee(
+    world: tuple[SandboxScheduling, BookingService, AppointmentService],
+) -> None:
+    # Records written before the hashes were keyed hold a bare SHA-256 of the address.
+    sandbox, bookings, appointments = world
+    sandbox.meeting_types[INTRO_CALL_ID].spots = 2
+    starts = await bookings._availability.exact_starts(NOW, NOW + timedelta(days=7))
+    ada = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", CHAT)
+    await bookings.book(starts[0], ada, chat_id=CHAT)
+    [item] = await appointments.upcoming(CHAT)
+    older = dataclasses.replace(
+        item.record, attendee_hash=hashlib.sha256(b"ada@example.org").hexdigest()
+    )
+    await bookings.ledger.record(older)
+    cancelled = await appointments.cancel(older)
+    assert cancelled.cancelled
+    assert sandbox.bookings[-1].cancel is not None
+    assert sandbox.bookings[-1].cancel["actionSource"] == "attendee", "hers alone, not all"

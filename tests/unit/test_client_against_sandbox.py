@@ -29,6 +29,7 @@ from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.storage.ledger_sqlite import SqliteLedger
 
 NOW = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # a Monday morning before anyone works
+KEY = b"a link secret of sixteen bytes or more"
 
 
 @pytest_asyncio.fixture
@@ -116,7 +117,8 @@ async def test_services_offer_only_bookable_starts_and_book_them(
     starts = await service.starts(NOW, NOW + timedelta(days=14))
     assert starts
     assert all(start.astimezone(ZoneInfo("Europe/Berlin")).minute in (0, 30) for start in starts)
-    bookings = BookingService(client, service, SqliteLedger(tmp_path / "ledger.sqlite3"))
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    bookings = BookingService(client, service, ledger, attendee_key=KEY)
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "de", "America/New_York", 42)
     await bookings.book(starts[-1], customer, chat_id=42)
     body = sandbox.bookings[0].body
@@ -136,7 +138,8 @@ async def test_a_confirmation_handled_again_after_its_booking_finds_it_and_books
         client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: NOW
     )
     start = (await service.starts(NOW, NOW + timedelta(days=14)))[0]
-    bookings = BookingService(client, service, SqliteLedger(tmp_path / "ledger.sqlite3"))
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    bookings = BookingService(client, service, ledger, attendee_key=KEY)
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
     card_shown = datetime.now(UTC)
     first = await bookings.book(start, customer, chat_id=42, shown_at=card_shown)
@@ -212,7 +215,7 @@ async def test_booking_sends_the_chosen_meeting_type_and_duration(
     )
     customer = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", 42)
     ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
-    await BookingService(client, service, ledger).book(
+    await BookingService(client, service, ledger, attendee_key=KEY).book(
         starts[0], customer, chat_id=42, meeting_type_id=PRODUCT_DEMO_ID, duration=60
     )
     body = sandbox.bookings[0].body
