@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 
@@ -140,6 +140,26 @@ def record_from_row(row: Sequence[object]) -> BookingRecord:
     )
 
 
+def record_row(booking: BookingRecord) -> tuple[object, ...]:
+    """A booking record's columns, in RECORD_COLUMNS order; its moments in UTC (a store keeps
+    them as it keeps moments: SQLite as ISO text, PostgreSQL as they are)."""
+    return (
+        booking.appointment_id,
+        booking.meeting_type_id,
+        booking.start.astimezone(UTC),
+        booking.agent_id,
+        booking.chat_id,
+        booking.language,
+        booking.timezone,
+        booking.booked_at.astimezone(UTC),
+        booking.duration,
+        booking.sequence,
+        booking.cancelled,
+        ",".join(booking.reminded),
+        booking.attendee_hash,
+    )
+
+
 def attempt_from_row(row: Sequence[object]) -> Attempt:
     """An attempt from its columns, in ATTEMPT_COLUMNS order."""
     return Attempt(
@@ -153,6 +173,22 @@ def attempt_from_row(row: Sequence[object]) -> Attempt:
         timezone=str(row[7]),
         message_id=None if row[8] is None else int(str(row[8])),
         agent_id=None if row[9] is None else int(str(row[9])),
+    )
+
+
+def attempt_row(attempt: Attempt) -> tuple[object, ...]:
+    """An attempt's columns, in ATTEMPT_COLUMNS order (its start in the zone it was given)."""
+    return (
+        attempt.chat_id,
+        attempt.user_id,
+        attempt.meeting_type_id,
+        attempt.start,
+        attempt.duration,
+        attempt.email,
+        attempt.language,
+        attempt.timezone,
+        attempt.message_id,
+        attempt.agent_id,
     )
 
 

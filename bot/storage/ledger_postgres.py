@@ -18,7 +18,9 @@ from bot.storage.ledger import (
     BookingLedger,
     BookingRecord,
     attempt_from_row,
+    attempt_row,
     record_from_row,
+    record_row,
 )
 from bot.storage.postgres import Database
 
@@ -49,16 +51,7 @@ class PostgresLedger(BookingLedger):
             "duration = excluded.duration, email = excluded.email, "
             "language = excluded.language, timezone = excluded.timezone, "
             "message_id = excluded.message_id, agent_id = excluded.agent_id",
-            attempt.chat_id,
-            attempt.user_id,
-            attempt.meeting_type_id,
-            attempt.start,
-            attempt.duration,
-            attempt.email,
-            attempt.language,
-            attempt.timezone,
-            attempt.message_id,
-            attempt.agent_id,
+            *attempt_row(attempt),
         )
 
     async def settle(self, chat_id: int) -> None:
@@ -86,19 +79,7 @@ class PostgresLedger(BookingLedger):
             "booked_at = excluded.booked_at, duration = excluded.duration, "
             "sequence = excluded.sequence, cancelled = excluded.cancelled, "
             "reminded = excluded.reminded, attendee_hash = excluded.attendee_hash",
-            booking.appointment_id,
-            booking.meeting_type_id,
-            booking.start,
-            booking.agent_id,
-            booking.chat_id,
-            booking.language,
-            booking.timezone,
-            booking.booked_at,
-            booking.duration,
-            booking.sequence,
-            booking.cancelled,
-            ",".join(booking.reminded),
-            booking.attendee_hash,
+            *record_row(booking),
         )
 
     async def records_of_chat(self, chat_id: int) -> list[BookingRecord]:

@@ -18,7 +18,9 @@ from bot.storage.ledger import (
     BookingLedger,
     BookingRecord,
     attempt_from_row,
+    attempt_row,
     record_from_row,
+    record_row,
 )
 
 _SCHEMA_VERSION: Final = 3
@@ -164,18 +166,7 @@ class SqliteLedger(BookingLedger):
             self._conn.execute(
                 f"INSERT OR REPLACE INTO attempts ({ATTEMPT_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    attempt.chat_id,
-                    attempt.user_id,
-                    attempt.meeting_type_id,
-                    attempt.start.isoformat(),
-                    attempt.duration,
-                    attempt.email,
-                    attempt.language,
-                    attempt.timezone,
-                    attempt.message_id,
-                    attempt.agent_id,
-                ),
+                _stored(attempt_row(attempt)),
             )
 
     def _insert_record(self, booking: BookingRecord) -> None:
@@ -183,21 +174,7 @@ class SqliteLedger(BookingLedger):
             self._conn.execute(
                 f"INSERT OR REPLACE INTO bookings ({RECORD_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    booking.appointment_id,
-                    booking.meeting_type_id,
-                    booking.start.astimezone(UTC).isoformat(),
-                    booking.agent_id,
-                    booking.chat_id,
-                    booking.language,
-                    booking.timezone,
-                    booking.booked_at.astimezone(UTC).isoformat(),
-                    booking.duration,
-                    booking.sequence,
-                    int(booking.cancelled),
-                    ",".join(booking.reminded),
-                    booking.attendee_hash,
-                ),
+                _stored(record_row(booking)),
             )
 
     def _records(self, where: str, args: tuple[object, ...]) -> list[BookingRecord]:
@@ -230,3 +207,16 @@ class SqliteLedger(BookingLedger):
                 args,
             ).fetchall()
         return [attempt_from_row(row) for row in rows]
+
+
+def _stored(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A row as this file keeps it: moments as ISO text, flags as 0 and 1."""
+    return tuple(_stored_value(value) for value in row)
+
+
+def _stored_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
