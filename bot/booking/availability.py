@@ -126,7 +126,7 @@ class AvailabilityService:
 
         task = asyncio.ensure_future(read())
         patience = self._type_patience
-        started = _TypeRead(task, time.monotonic() + patience if patience else math.inf)
+        started = _TypeRead(task, math.inf if patience is None else time.monotonic() + patience)
 
         def done(_: object) -> None:
             self._reading.discard(task)
