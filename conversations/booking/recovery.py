@@ -17,6 +17,7 @@ from bot.meetergo import BookingConfirmation, BookingOutcomeUnknownError
 from bot.ptb.chat_turns import ChatStates
 from bot.storage.ledger import Attempt
 from conversations.after_booking.my_bookings import arm_reminders, send_calendar
+from conversations.agents.notify import tell_agent
 from conversations.booking.draft import Draft
 from conversations.booking.screens import booked_text
 from conversations.booking.steps.confirm import confirm_screen
@@ -57,6 +58,11 @@ async def _tell(
         text = booked_text(ui, Booked(found, attempt.start), attempt.email)
         markup = None
         chat_data[BOOKED_KEY] = attempt.message_id
+        if attempt.agent_id:
+            # As after an uninterrupted booking: the agent whose link brought the customer hears.
+            meeting = (draft.meeting_name, draft.duration or attempt.duration)
+            booked = Booked(found, attempt.start)
+            await tell_agent(app, services, attempt.agent_id, booked, meeting, draft.name or "")
         draft.unbind()  # booked: the name and e-mail leave our storage
         log.info("interrupted booking found", extra={"chat": attempt.chat_id, "event": "booked"})
         if await _confirm_with_calendar(app, services, found, text, attempt.message_id):

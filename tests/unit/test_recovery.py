@@ -10,15 +10,17 @@ from bot.meetergo import Attendee, BookingRequest, MeetergoClient
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from bot.storage.ledger import Attempt
 from conversations.booking.recovery import recover_interrupted_bookings
+from tests.support.harness import Customer
 from tests.unit.conftest import ADA, Chat, berlin_today, free_starts, running, services, walk
 
+GRACE = 777  # the agent whose link Ada followed
 
-async def test_a_booking_found_after_a_restart_comes_with_its_calendar_file_and_reminders(
-    chat: Chat,
-) -> None:
-    ada, sandbox = chat.ada, chat.sandbox
-    await walk(ada, "confirm")
-    card = ada.last()
+
+async def interrupted_booking(chat: Chat, *, agent_id: int | None = None) -> str:
+    """What a bot killed during the POST leaves: its attempt in the ledger, the booking made
+    on meetergo; returns the appointment's id."""
+    sandbox = chat.sandbox
+    card = chat.ada.last()
     # What a bot killed during the POST leaves: its attempt in the ledger, the booking made.
     start = free_starts(sandbox, berlin_today() + timedelta(days=3))[0]
     ledger = services(chat.bot).bookings.ledger
@@ -33,6 +35,7 @@ async def test_a_booking_found_after_a_restart_comes_with_its_calendar_file_and_
             language="en",
             timezone="Europe/Berlin",
             message_id=card.message_id,
+            agent_id=agent_id,
         )
     )
     client = MeetergoClient(base_url=sandbox.url, api_key=SecretStr(sandbox.credential))
@@ -44,8 +47,17 @@ async def test_a_booking_found_after_a_restart_comes_with_its_calendar_file_and_
         )
     finally:
         await client.aclose()
-    appointment = sandbox.bookings[-1].appointment_id
+    return sandbox.bookings[-1].appointment_id
 
+
+async def test_a_booking_found_after_a_restart_comes_with_its_calendar_file_and_reminders(
+    chat: Chat,
+) -> None:
+    ada = chat.ada
+    await walk(ada, "confirm")
+    card = ada.last()
+    ledger = services(chat.bot).bookings.ledger
+    appointment = await interrupted_booking(chat)
     app = running(chat.bot)
     await recover_interrupted_bookings(app)
 
@@ -65,4 +77,17 @@ async def test_a_booking_found_after_a_restart_comes_with_its_calendar_file_and_
         f"remind:{appointment}:1d",
         f"remind:{appointment}:1h",
     ]
+    assert chat.emulator.violations == []
+
+
+async def test_the_agent_whose_link_brought_a_recovered_booking_hears_of_it(chat: Chat) -> None:
+    grace = Customer(chat.emulator, GRACE, first_name="Grace", language_code="en")
+    await grace.send("/help")  # the agent has a chat with the bot
+    await walk(chat.ada, "confirm")
+    await interrupted_booking(chat, agent_id=GRACE)
+    await recover_interrupted_bookings(running(chat.bot))
+    told = grace.last().text
+    assert told.startswith("📅 New booking through your link: Intro call · 30 min")
+    assert told.endswith("for Ada Lovelace.")
+    assert "ada@example.org" not in told, "the agent gets the name, never the e-mail"
     assert chat.emulator.violations == []
