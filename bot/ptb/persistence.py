@@ -23,7 +23,14 @@ from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.storage.chat_store import Changes, ConversationChange, RowChange, RowKind, StateStore
+from bot.storage.chat_store import (
+    DRAFT_KEY,
+    Changes,
+    ConversationChange,
+    RowChange,
+    RowKind,
+    StateStore,
+)
 from bot.storage.chat_store_sqlite import SqliteStore
 
 __all__ = ["LoadedChat", "SqlitePersistence", "StatePersistence"]
@@ -70,7 +77,7 @@ class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         store: StateStore,
         *,
         update_interval: float = SAFETY_NET_INTERVAL,
-        private_keys: tuple[str, ...] = ("draft",),
+        private_keys: tuple[str, ...] = (DRAFT_KEY,),
         touched_of: TouchedOf = _never_touched,
     ) -> None:
         super().__init__(
@@ -87,7 +94,7 @@ class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         self._touched_of = touched_of
         # Top-level chat_data keys holding personal data (the draft's name and e-mail): once a
         # row loses one, no older copy of it may stay readable.
-        self._private_keys = tuple(f'"{key}":' for key in private_keys)
+        self._private_keys = private_keys
         # The rows loaded and not evicted, with the JSON text last read or written (None: no
         # row stored). Presence here is what allows a write.
         self._known: dict[tuple[RowKind, int], str | None] = {}
@@ -218,9 +225,7 @@ class StatePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         before = self._known[(kind, row_id)]
         if before == text or (before is None and not data):
             return None  # unchanged, or still nothing worth a row
-        erase_old = before is not None and any(
-            key in before and key not in text for key in self._private_keys
-        )
+        erase_old = before is not None and _lost_any(before, data, self._private_keys)
         touched = self._touched_of(data) if kind is RowKind.CHAT else None
         return RowChange(kind, row_id, text, touched=touched, erase_old=erase_old)
 
@@ -350,6 +355,15 @@ def _encode_key(name: str, key: ConversationKey) -> str:
                 "only int and str parts can be stored"
             )
     return json.dumps(list(key), ensure_ascii=False, separators=(",", ":"))
+
+
+def _lost_any(before: str, now: JsonDict, keys: tuple[str, ...]) -> bool:
+    """Whether a stored row (JSON text) had one of the top-level `keys` that `now` lacks."""
+    missing = [key for key in keys if key not in now]
+    if not missing:
+        return False  # the usual case: nothing to read
+    stored = _decode_dict(before, "stored row") or {}
+    return any(key in stored for key in missing)
 
 
 def _decode_dict(text: str | None, where: str) -> JsonDict | None:

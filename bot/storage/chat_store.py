@@ -16,8 +16,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 __all__ = [
+    "DRAFT_KEY",
     "Changes",
     "ChatRows",
     "ConversationChange",
@@ -26,6 +28,12 @@ __all__ = [
     "StaleUpdate",
     "StateStore",
 ]
+
+
+# The chat_data key under which a chat keeps its booking's draft. The store knows it because the
+# draft is special twice over: it holds the customer's name and e-mail (once a row loses it, no
+# older copy of the row may stay readable), and its `touched_at` orders the idle sweep.
+DRAFT_KEY: Final = "draft"
 
 
 class RowKind(StrEnum):

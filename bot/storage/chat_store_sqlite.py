@@ -19,7 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from bot.storage.chat_store import Changes, ChatRows, RowChange, RowKind, StateStore
+from bot.storage.chat_store import (
+    DRAFT_KEY,
+    Changes,
+    ChatRows,
+    RowChange,
+    RowKind,
+    StateStore,
+)
 
 __all__ = ["SqliteStore"]
 
@@ -58,11 +65,11 @@ CREATE INDEX IF NOT EXISTS chat_data_by_touch ON chat_data (touched_at)
     WHERE touched_at IS NOT NULL;
 """
 # Version 1 files lack these; filled from the JSON they already hold.
-_MIGRATE_FROM_1: Final = """
+_MIGRATE_FROM_1: Final = f"""
 ALTER TABLE chat_data ADD COLUMN touched_at TEXT;
 ALTER TABLE conversations ADD COLUMN chat_id INTEGER;
 UPDATE conversations SET chat_id = json_extract(key, '$[0]');
-UPDATE chat_data SET touched_at = json_extract(data, '$.draft.touched_at');
+UPDATE chat_data SET touched_at = json_extract(data, '$.{DRAFT_KEY}.touched_at');
 """
 
 # The id column of each kind of row; names come from here only, so formatting them into SQL

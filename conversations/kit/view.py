@@ -17,7 +17,9 @@ from typing import Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, PrivateAttr
 
-VIEW_KEY = "draft"  # the chat_data key a flow's view is kept under (its answers are personal)
+from bot.storage.chat_store import DRAFT_KEY
+
+VIEW_KEY = DRAFT_KEY  # the chat_data key a flow's view is kept under (its answers are personal)
 
 
 class View(BaseModel):
