@@ -37,6 +37,7 @@ from bot.meetergo import (
     MeetergoError,
     NotFoundError,
 )
+from bot.ptb import ptb_internals
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import StatePersistence
 from bot.storage.backends import Storage, storage_for
@@ -340,15 +341,7 @@ def add_flow(application: BotApplication, *handlers: BaseHandler[Any, Any, Any])
     """Register a flow's handlers after the flows already there and before the catch-alls
     (which answer only what no flow claims, so they must come last in their group)."""
     for handler in handlers:
-        # add_handler first: it also wires persistent conversations to the persistence.
-        application.add_handler(handler)
-        group = application.handlers[0]
-        group.remove(handler)
-        position = next(
-            (index for index, other in enumerate(group) if isinstance(other, CatchAll)),
-            len(group),
-        )
-        group.insert(position, handler)
+        ptb_internals.insert_before(application, handler, lambda other: isinstance(other, CatchAll))
 
 
 async def publish_command_menus(app: BotApplication, default_language: str) -> None:

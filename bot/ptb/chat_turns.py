@@ -18,12 +18,13 @@ import contextlib
 import json
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 from telegram import Update
 from telegram.ext import Application
 
+from bot.ptb import ptb_internals
 from bot.ptb.persistence import LoadedChat, StatePersistence
 from bot.storage.chat_store import RowKind
 
@@ -57,7 +58,8 @@ class ChatStates:
         return states
 
     def attach(self, app: App) -> None:
-        """Work on this application's mappings."""
+        """Work on this application's mappings (failing now if this PTB lacks one)."""
+        ptb_internals.check(app)
         self._app = app
         app.bot_data[STATES_KEY] = self
 
@@ -135,9 +137,7 @@ class ChatStates:
 
     def end_conversations(self, chat_id: int) -> None:
         """End every conversation the chat is in (written at the end of its turn)."""
-        for states in conversation_mappings(self._application()).values():
-            for key in [key for key in states if key and key[0] == chat_id]:
-                del states[key]
+        ptb_internals.end_conversations(self._application(), chat_id)
 
     # -- inside --------------------------------------------------------------------------------
 
@@ -166,93 +166,41 @@ class ChatStates:
     ) -> None:
         """Write what the turn changed, in one transaction with the note that its update was
         answered; PTB's own later write then has nothing left to do for this chat."""
-        chat_data = app_chat_data(app)
-        user_data = app_user_data(app)
-        mappings = conversation_mappings(app)
-        conversations = {
-            name: {key: state for key, state in states.items() if key and key[0] == chat_id}
-            for name, states in mappings.items()
-        }
+        chat_data = ptb_internals.chat_data_of(app)
+        user_data = ptb_internals.user_data_of(app)
         # Dropped by the turn (/forget), as PTB has it: deleted, whatever was written after.
-        dropped_chat = chat_id in app._chat_ids_to_be_deleted_in_persistence
-        dropped_user = user_id in app._user_ids_to_be_deleted_in_persistence
+        dropped_chat = ptb_internals.dropped_chat(app, chat_id)
+        dropped_user = user_id is not None and ptb_internals.dropped_user(app, user_id)
         changes = self._persistence.changes(
             chat=(chat_id, None if dropped_chat else chat_data.get(chat_id)),
             user=(user_id, None if dropped_user else user_data.get(user_id))
             if user_id is not None
             else None,
-            conversations=conversations,
+            conversations=ptb_internals.conversations_of(app, chat_id),
         )
         await self._persistence.store.commit(changes, turn=turn)
         self._persistence.committed(changes)
-        forget_pending(app, chat_id, user_id)
+        ptb_internals.mark_written(app, chat_id, user_id)
 
     @staticmethod
     def _install(app: App, chat_id: int, user_id: int | None, loaded: LoadedChat) -> None:
-        _replace(app_chat_data(app), chat_id, loaded.chat_data)
+        ptb_internals.chat_data_of(app)[chat_id] = loaded.chat_data or {}
         if user_id is not None:
-            _replace(app_user_data(app), user_id, loaded.user_data)
-        for name, states in conversation_mappings(app).items():
-            # Untracked: what was just read is not a change to write back.
-            for key in [key for key in states if key and key[0] == chat_id]:
-                states.data.pop(key, None)
-            states.update_no_track(loaded.conversations.get(name, {}))
+            ptb_internals.user_data_of(app)[user_id] = loaded.user_data or {}
+        ptb_internals.install_conversations(app, chat_id, loaded.conversations)
 
     def _evict(self, app: App) -> None:
         """Forget the least recently used chats beyond the cache size, unless busy."""
         while len(self._cached) > self._cache_size:
             chat_id, user_id = next(iter(self._cached.items()))
-            if self._busy[chat_id] or chat_id in pending_chats(app):
+            if self._busy[chat_id] or ptb_internals.unwritten_chat(app, chat_id):
                 break  # the oldest is still in a turn (or unsaved): try after the next turn
             del self._cached[chat_id]
-            app_chat_data(app).pop(chat_id, None)
+            ptb_internals.chat_data_of(app).pop(chat_id, None)
             if user_id is not None:
-                app_user_data(app).pop(user_id, None)
-            for states in conversation_mappings(app).values():
-                for key in [key for key in states if key and key[0] == chat_id]:
-                    states.data.pop(key, None)
+                ptb_internals.user_data_of(app).pop(user_id, None)
+            ptb_internals.forget_conversations(app, chat_id)
             self._persistence.forget_loaded(chat_id, user_id)
-
-
-# PTB keeps these mappings private: its persistence model has no hook for loading or writing
-# a single chat. Reaching them is confined to the helpers below.
-
-
-def app_chat_data(app: App) -> MutableMapping[int, Any]:
-    """PTB's chat_data mapping (a defaultdict) of the application."""
-    return app._chat_data
-
-
-def app_user_data(app: App) -> MutableMapping[int, Any]:
-    """PTB's user_data mapping (a defaultdict) of the application."""
-    return app._user_data
-
-
-def conversation_mappings(app: App) -> dict[str, Any]:
-    """Name -> the TrackingDict of states of each persistent conversation handler."""
-    return app._conversation_handler_conversations
-
-
-def pending_chats(app: App) -> set[int]:
-    """Chats whose changed data PTB has not written yet."""
-    return app._chat_ids_to_be_updated_in_persistence
-
-
-def forget_pending(app: App, chat_id: int, user_id: int | None) -> None:
-    """Tell PTB the chat's and user's changes are written (so its periodic write skips them)."""
-    app._chat_ids_to_be_updated_in_persistence.discard(chat_id)
-    app._chat_ids_to_be_deleted_in_persistence.discard(chat_id)
-    if user_id is not None:
-        app._user_ids_to_be_updated_in_persistence.discard(user_id)
-        app._user_ids_to_be_deleted_in_persistence.discard(user_id)
-    for states in conversation_mappings(app).values():
-        written = states._write_access_keys
-        for key in [key for key in written if key and key[0] == chat_id]:
-            written.discard(key)
-
-
-def _replace(mapping: MutableMapping[int, Any], row_id: int, data: dict[str, Any] | None) -> None:
-    mapping[row_id] = data if data is not None else {}
 
 
 def _typed_again(left: str, payload: str | None) -> bool:
