@@ -181,6 +181,12 @@ class ChatStates:
         await self._persistence.store.commit(changes, turn=turn)
         self._persistence.committed(changes)
         ptb_internals.mark_written(app, chat_id, user_id)
+        # What the turn wrote to a dropped mapping after dropping it is gone from the store, so
+        # it goes from memory too: else the chat's next turn would write it back.
+        if dropped_chat:
+            chat_data.pop(chat_id, None)
+        if dropped_user and user_id is not None:
+            user_data.pop(user_id, None)
 
     @staticmethod
     def _install(app: App, chat_id: int, user_id: int | None, loaded: LoadedChat) -> None:

@@ -19,13 +19,11 @@ from typing import Any
 
 import asyncpg
 import pytest
-from telegram import Update, User
+from telegram import Update
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     ContextTypes,
     ConversationHandler,
-    ExtBot,
     MessageHandler,
     filters,
 )
@@ -37,11 +35,9 @@ from bot.storage.chat_store import StaleUpdate, StateStore
 from bot.storage.chat_store_postgres import PostgresStore
 from bot.storage.chat_store_sqlite import SqliteStore
 from bot.storage.postgres import Database
+from tests.support.offline_app import CHAT_ID, USER_ID, App, OfflineBot, handle, message_update
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHAT_ID = 42
-USER_ID = 7
-App = Application[Any, Any, Any, Any, Any, Any]
 
 
 class Step(IntEnum):
@@ -433,14 +429,6 @@ async def test_a_dead_replica_frees_its_chats_at_once(database_url: str) -> None
 # -- with a real PTB Application ----------------------------------------------------------------
 
 
-class OfflineBot(ExtBot[None]):
-    """ExtBot that knows itself without asking Telegram, so initialize() needs no network."""
-
-    async def get_me(self, *args: Any, **kwargs: Any) -> User:
-        self._bot_user = User(id=123, first_name="Test", is_bot=True, username="test_bot")
-        return self._bot_user
-
-
 async def ask_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     assert context.chat_data is not None
     assert context.user_data is not None
@@ -489,30 +477,6 @@ def build_app(store: StateStore, cache_size: int = 1024) -> tuple[App, ChatState
         )
     )
     return application, states
-
-
-_update_ids = iter(range(1, 10**9))
-
-
-def message_update(app: App, text: str, chat: int = CHAT_ID, user: int = USER_ID) -> Update:
-    """An incoming private text message, decoded the way PTB decodes real updates."""
-    update_id = next(_update_ids)
-    payload = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "chat": {"id": chat, "type": "private"},
-            "from": {"id": user, "is_bot": False, "first_name": "Ada"},
-            "text": text,
-        },
-    }
-    return Update.de_json(payload, app.bot)
-
-
-async def handle(app: App, update: Update) -> None:
-    """Process one update the way the running bot does: through its update processor."""
-    await app.update_processor.process_update(update, app.process_update(update))
 
 
 async def test_conversation_continues_after_a_restart_or_on_the_other_replica(
