@@ -35,6 +35,7 @@ from bot.meetergo import (
     AuthenticationError,
     MeetergoClient,
     MeetergoError,
+    MeetingType,
     NotFoundError,
 )
 from bot.ptb import ptb_internals
@@ -206,14 +207,7 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
 
 def build_application(settings: Settings) -> BotApplication:
     """The Application: handlers, persistence, rate limiter, and the meetergo client lifecycle."""
-    client = MeetergoClient(
-        base_url=settings.meetergo_base_url,
-        api_key=settings.meetergo_api_key,
-        user_id=settings.meetergo_user_id,
-        timeout=timeout_of(settings.meetergo_read_timeout_seconds),
-        booking_timeout=timeout_of(settings.meetergo_booking_timeout_seconds),
-        backoff=settings.meetergo_retry_backoff_seconds,
-    )
+    client = meetergo_client(settings)
     database_url = settings.bot_database_url
     storage = storage_for(
         settings.bot_data_dir, database_url.get_secret_value() if database_url else None
@@ -221,58 +215,31 @@ def build_application(settings: Settings) -> BotApplication:
     services = build_services(settings, client, storage)
     persistence = StatePersistence(storage.store, touched_of=draft_touched_at)
     states = ChatStates(persistence, cache_size=settings.bot_state_cache_size)
+    lifecycle = Lifecycle(settings, services, storage, client)
+    application = telegram_application(settings, persistence, states, lifecycle)
+    application.bot_data[SERVICES_KEY] = services
+    states.attach(application)
+    add_handlers(application)
+    return application
 
-    warm_up: list[asyncio.Task[None]] = []
 
-    async def open_services(app: BotApplication) -> None:
-        await storage.open()
-        try:
-            meeting_type = await asyncio.wait_for(
-                services.availability.meeting_type(), settings.bot_startup_patience_seconds
-            )
-        except (AuthenticationError, NotFoundError) as error:
-            raise StartupError(
-                f"meetergo refused meeting type {settings.meeting_type_ids[0]}: {error}"
-            ) from None
-        except (MeetergoError, TimeoutError) as error:
-            # Down, slow, overloaded or rate limited: serve customers ("try again in a moment")
-            # and keep asking in the background instead of dying.
-            log.warning("meetergo not answering at start (%s); retrying", type(error).__name__)
-            first_wait = settings.bot_startup_retry_seconds
-            warm_up.append(asyncio.create_task(_keep_trying(app, services, first_wait)))
-            meeting_type = None
-        await publish_command_menus(app, settings.bot_default_language)
-        if app.job_queue is None:
-            raise RuntimeError("the bot needs python-telegram-bot's job queue")
-        # Drafts left idle and reminders fallen due while the bot was down are dealt with
-        # before it takes a new message: a customer's first answer after a restart comes
-        # after them, never beside them.
-        try:
-            await sweep_idle(app)
-        except Exception:  # a locked chat, a database hiccup: the repeating sweep goes on
-            log.exception("the idle sweep at start failed; the next one tries again")
-        interval = sweep_interval(services)
-        app.job_queue.run_repeating(
-            sweep_idle_drafts, interval=interval, first=interval, name="idle-sweep"
-        )
-        # Only while meetergo answers: a reminder names its meeting type, and a start must not
-        # wait on a meetergo that does not answer (then they come as jobs, right after it).
-        await rearm_all_reminders(app, send_due_now=meeting_type is not None)
-        if meeting_type is not None:
-            await recover_interrupted_bookings(app)
-        log.info(
-            "bot @%s serving meeting type %r",
-            app.bot.username,
-            meeting_type.name if meeting_type else settings.meeting_type_ids[0],
-        )
+def meetergo_client(settings: Settings) -> MeetergoClient:
+    """The one meetergo client every service shares."""
+    return MeetergoClient(
+        base_url=settings.meetergo_base_url,
+        api_key=settings.meetergo_api_key,
+        user_id=settings.meetergo_user_id,
+        timeout=timeout_of(settings.meetergo_read_timeout_seconds),
+        booking_timeout=timeout_of(settings.meetergo_booking_timeout_seconds),
+        backoff=settings.meetergo_retry_backoff_seconds,
+    )
 
-    async def close_services(app: BotApplication) -> None:
-        for task in warm_up:
-            task.cancel()
-        await services.availability.aclose()
-        await client.aclose()
-        await storage.close()
 
+def telegram_application(
+    settings: Settings, persistence: StatePersistence, states: ChatStates, lifecycle: Lifecycle
+) -> BotApplication:
+    """PTB's Application for the bot's token and API, with the bot's persistence, pace and
+    per-chat turns; `lifecycle` opens the services at start and closes them at the end."""
     token = settings.telegram_bot_token.get_secret_value()
     base = settings.telegram_base_url
     application: BotApplication = (
@@ -296,12 +263,15 @@ def build_application(settings: Settings) -> BotApplication:
             )
         )
         .concurrent_updates(PerChatUpdateProcessor(states))
-        .post_init(open_services)
-        .post_shutdown(close_services)
+        .post_init(lifecycle.open)
+        .post_shutdown(lifecycle.close)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = services
-    states.attach(application)
+    return application
+
+
+def add_handlers(application: BotApplication) -> None:
+    """Every flow, the guards before them, the catch-alls after them, and the error handler."""
     # Before every flow: groups get a link to a private chat, foreign presses a pop-up.
     application.add_handler(TypeHandler(Update, keep_bookings_private), group=-1)
     application.add_handler(TypeHandler(Update, greet_agent), group=-2)
@@ -311,7 +281,79 @@ def build_application(settings: Settings) -> BotApplication:
     for handler in build_catch_alls():
         application.add_handler(handler)
     application.add_error_handler(report_error)
-    return application
+
+
+class Lifecycle:
+    """What the bot does when PTB has started it (before serving) and after it stopped."""
+
+    def __init__(
+        self, settings: Settings, services: Services, storage: Storage, client: MeetergoClient
+    ) -> None:
+        self._settings = settings
+        self._services = services
+        self._storage = storage
+        self._client = client
+        self._warm_up: list[asyncio.Task[None]] = []
+
+    async def open(self, app: BotApplication) -> None:
+        """Open the stores, read the meeting type, and finish what the last run left."""
+        await self._storage.open()
+        meeting_type = await self._meeting_type(app)
+        await publish_command_menus(app, self._settings.bot_default_language)
+        await self._catch_up(app, meeting_type)
+        log.info(
+            "bot @%s serving meeting type %r",
+            app.bot.username,
+            meeting_type.name if meeting_type else self._settings.meeting_type_ids[0],
+        )
+
+    async def close(self, app: BotApplication) -> None:
+        """Stop asking meetergo, and close the client and the stores."""
+        for task in self._warm_up:
+            task.cancel()
+        await self._services.availability.aclose()
+        await self._client.aclose()
+        await self._storage.close()
+
+    async def _meeting_type(self, app: BotApplication) -> MeetingType | None:
+        """The first meeting type, or None while meetergo does not answer (then it is asked
+        again in the background); StartupError when meetergo refuses it."""
+        settings = self._settings
+        try:
+            return await asyncio.wait_for(
+                self._services.availability.meeting_type(), settings.bot_startup_patience_seconds
+            )
+        except (AuthenticationError, NotFoundError) as error:
+            raise StartupError(
+                f"meetergo refused meeting type {settings.meeting_type_ids[0]}: {error}"
+            ) from None
+        except (MeetergoError, TimeoutError) as error:
+            # Down, slow, overloaded or rate limited: serve customers ("try again in a moment")
+            # and keep asking in the background instead of dying.
+            log.warning("meetergo not answering at start (%s); retrying", type(error).__name__)
+            first_wait = settings.bot_startup_retry_seconds
+            self._warm_up.append(asyncio.create_task(_keep_trying(app, self._services, first_wait)))
+            return None
+
+    async def _catch_up(self, app: BotApplication, meeting_type: MeetingType | None) -> None:
+        """Drafts left idle and reminders fallen due while the bot was down are dealt with
+        before it takes a new message: a customer's first answer after a restart comes after
+        them, never beside them."""
+        if app.job_queue is None:
+            raise RuntimeError("the bot needs python-telegram-bot's job queue")
+        try:
+            await sweep_idle(app)
+        except Exception:  # a locked chat, a database hiccup: the repeating sweep goes on
+            log.exception("the idle sweep at start failed; the next one tries again")
+        interval = sweep_interval(self._services)
+        app.job_queue.run_repeating(
+            sweep_idle_drafts, interval=interval, first=interval, name="idle-sweep"
+        )
+        # Only while meetergo answers: a reminder names its meeting type, and a start must not
+        # wait on a meetergo that does not answer (then they come as jobs, right after it).
+        await rearm_all_reminders(app, send_due_now=meeting_type is not None)
+        if meeting_type is not None:
+            await recover_interrupted_bookings(app)
 
 
 WARM_UP_LONGEST_WAIT = 60.0  # seconds between attempts at most, however long meetergo is away
