@@ -38,7 +38,7 @@ from bot.meetergo import (
     MeetingType,
     NotFoundError,
 )
-from bot.ptb import ptb_internals
+from bot.ptb import ptb_internals, shown_screens
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import StatePersistence
 from bot.storage.backends import Storage, storage_for
@@ -92,7 +92,23 @@ class PatientRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        """Send one Bot API request, retrying network failures (never refusals) a few times."""
+        """Send one Bot API request as the chat's turn has it sent (bot/ptb/shown_screens.py),
+        retrying network failures (never refusals) a few times."""
+
+        async def send() -> Any:
+            return await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+        return await shown_screens.through(endpoint, data, send)
+
+    async def _send(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
         attempt = 0
         while True:
             attempt += 1
@@ -159,13 +175,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if chat_id is None:
             await coroutine
             return
-        # Kept by a shared store until the turn commits, for the other replica to finish it:
+        # Kept by the store until the turn commits, to be finished if the process dies:
         # presses and typed messages (see ChatStates.turn for when one is handled again).
         kept = update.callback_query is not None or update.message is not None
-        payload = json.dumps(update.to_dict()) if self._states.shared and kept else None
+        payload = json.dumps(update.to_dict()) if self._states.keeps_updates and kept else None
         try:
-            async with self._states.turn(chat_id, user_id, update.update_id, payload):
-                await coroutine
+            async with self._states.turn(chat_id, user_id, update.update_id, payload) as turn:
+                await turn.handle(update, coroutine)
         except StaleUpdate:
             log.info("update older than the chat's last answer dropped", extra={"chat": chat_id})
             if inspect.iscoroutine(coroutine):

@@ -9,26 +9,34 @@ keeps at most `cache_size` chats in memory, forgetting the least recently used.
 With a store this process alone writes (SQLite), a chat still in memory is not read again.
 With a shared store (PostgreSQL) every turn reads it again: the other replica may have
 answered the chat's previous update.
+
+A turn cut short (its process died after it may have answered, before it committed) leaves
+its update to the chat's next one, which handles it again first (`_take_over`): on PostgreSQL
+another replica does, on SQLite the restarted process, where the turn had shown the customer
+something; what it showed is then recognised rather than shown twice (shown_screens.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import inspect
 import json
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, Final
 
 from telegram import Update
 from telegram.ext import Application
 
-from bot.ptb import ptb_internals
+from bot.ptb import ptb_internals, shown_screens
 from bot.ptb.persistence import LoadedChat, StatePersistence
-from bot.storage.chat_store import RowKind
+from bot.ptb.shown_screens import Recorder, Replay
+from bot.storage.chat_store import RowKind, Unfinished
 
-__all__ = ["ChatStates"]
+__all__ = ["ChatStates", "Turn"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +56,8 @@ class ChatStates:
         self._cached: OrderedDict[int, int | None] = OrderedDict()
         self._locks: dict[int, asyncio.Lock] = {}
         self._busy: Counter[int] = Counter()
+        # Chats whose conversations their turn ended: no unfinished update of theirs comes back.
+        self._ended: set[int] = set()
 
     @classmethod
     def of(cls, app: App) -> ChatStates:
@@ -74,9 +84,12 @@ class ChatStates:
         return len(self._cached)
 
     @property
-    def shared(self) -> bool:
-        """Whether other processes share the store (and need each update's JSON kept)."""
-        return self._persistence.store.shared
+    def keeps_updates(self) -> bool:
+        """Whether a turn needs its update's JSON (`turn`'s payload): to be handed over if the
+        process dies, by a store shared with other processes or one that records what the turn
+        shows."""
+        store = self._persistence.store
+        return store.shared or store.records_shown
 
     @contextlib.asynccontextmanager
     async def turn(
@@ -85,26 +98,29 @@ class ChatStates:
         user_id: int | None,
         update_id: int | None = None,
         payload: str | None = None,
-    ) -> AsyncIterator[None]:
+    ) -> AsyncIterator[Turn]:
         """Hold the chat, with its rows in PTB's mappings, for one update or job; commit what
         it changed before letting go.
 
         Raises StaleUpdate (before anything is read) for an update the chat has already moved
-        past on another replica. An update a dead replica left half done is handled first,
-        against the state it found (nothing of its turn was written), unless both are typed
-        messages: a customer who saw no answer and typed again meant the new text instead; read
-        after the old one, it would be taken for the next step's answer.
+        past on another replica. An update whose turn was cut short is handled first (see
+        `_take_over`), against the state it found: nothing of its turn was written.
         """
         app = self._application()
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._busy[chat_id] += 1
         try:
-            async with lock, self._persistence.store.turn(chat_id, update_id, payload) as left:
+            store = self._persistence.store
+            async with lock, store.hold(chat_id, update_id, payload) as left:
                 await self._read(app, chat_id, user_id)
-                if left is not None and not _typed_again(left, payload):
-                    await self._handle_again(app, chat_id, user_id, left)
+                recorder = self._recorder(chat_id, update_id, payload)
+                current = Turn(app, recorder)
+                if left is not None:
+                    now = (update_id, payload)
+                    current = await self._take_over(app, (chat_id, user_id), left, now, recorder)
                 try:
-                    yield
+                    with current.requests():
+                        yield current
                 finally:
                     turn = (chat_id, update_id) if update_id is not None else None
                     await self._commit(app, chat_id, user_id, turn)
@@ -116,16 +132,64 @@ class ChatStates:
                 self._locks.pop(chat_id, None)
             self._evict(app)
 
-    async def _handle_again(self, app: App, chat_id: int, user_id: int | None, left: str) -> None:
-        """Handle an update whose turn was cut short, against the state it found."""
+    async def _take_over(
+        self,
+        app: App,
+        ids: tuple[int, int | None],
+        left: Unfinished,
+        now: tuple[int | None, str | None],
+        recorder: Recorder | None,
+    ) -> Turn:
+        """Handle the update whose turn was cut short, before the one now handled (`now`: its
+        update id and JSON).
+
+        Where the store kept every unfinished update (PostgreSQL: a replica died) it is handled
+        again as it comes, unless both are typed messages: a customer who saw no answer and
+        typed again meant the new text instead; read after the old one, it would be taken for
+        the next step's answer. Where the store kept it because its turn had shown something
+        (SQLite), the customer has seen that: it is handled again with what it showed
+        recognised (bot/ptb/shown_screens.py), and a press on its screen moved onto the redrawn
+        one; delivered again itself, it is handled so, once.
+        """
+        chat_id = ids[0]
+        update_id, payload = now
         try:
-            update = Update.de_json(json.loads(left), app.bot)
+            update = Update.de_json(json.loads(left.payload), app.bot)
         except (ValueError, TypeError):
             log.warning("an unfinished update could not be read again", extra={"chat": chat_id})
-            return
-        log.info("update left unfinished by another replica handled again", extra={"chat": chat_id})
-        await app.process_update(update)
+            return Turn(app, recorder)
+        if left.shown is None:
+            if not _typed_again(left.payload, payload):
+                await self._handle_again(app, ids, update, None)
+            return Turn(app, recorder)
+        replay = _replay_of(app, chat_id, update, left.shown)
+        if update.update_id == update_id:
+            return Turn(app, replay)
+        if payload is not None:
+            pressing = Update.de_json(json.loads(payload), app.bot)
+            replay.pressed, replay.pressed_data = shown_screens.pressed_in(pressing)
+        await self._handle_again(app, ids, update, replay)
+        return Turn(app, recorder, moved_by=replay)
+
+    async def _handle_again(
+        self, app: App, ids: tuple[int, int | None], update: Update, replay: Replay | None
+    ) -> None:
+        """Handle an update whose turn was cut short, against the state it found."""
+        chat_id, user_id = ids
+        log.info("an unfinished update handled again", extra={"chat": chat_id})
+        with shown_screens.replaying(replay):
+            await app.process_update(update)
         await self._commit(app, chat_id, user_id, None)
+
+    def _recorder(
+        self, chat_id: int, update_id: int | None, payload: str | None
+    ) -> Recorder | None:
+        """What writes down what the update's turn shows (None for a job's turn, and where the
+        store keeps every update anyway)."""
+        store = self._persistence.store
+        if update_id is None or payload is None or not store.records_shown:
+            return None
+        return Recorder(store, chat_id, update_id, payload)
 
     async def peek_user(self, user_id: int) -> dict[str, Any]:
         """A copy of a user's data, read without holding their chat (an agent's preferences)."""
@@ -136,8 +200,10 @@ class ChatStates:
         return dict(StatePersistence.decode(rows.user_data) or {})
 
     def end_conversations(self, chat_id: int) -> None:
-        """End every conversation the chat is in (written at the end of its turn)."""
+        """End every conversation the chat is in (written at the end of its turn), and with
+        them an update of theirs left unfinished."""
         ptb_internals.end_conversations(self._application(), chat_id)
+        self._ended.add(chat_id)
 
     # -- inside --------------------------------------------------------------------------------
 
@@ -178,9 +244,12 @@ class ChatStates:
             else None,
             conversations=ptb_internals.conversations_of(app, chat_id),
         )
+        if chat_id in self._ended:
+            changes = dataclasses.replace(changes, forget_unfinished=(chat_id,))
         await self._persistence.store.commit(changes, turn=turn)
         self._persistence.committed(changes)
         ptb_internals.mark_written(app, chat_id, user_id)
+        self._ended.discard(chat_id)
         # What the turn wrote to a dropped mapping after dropping it is gone from the store, so
         # it goes from memory too: else the chat's next turn would write it back.
         if dropped_chat:
@@ -207,6 +276,55 @@ class ChatStates:
                 ptb_internals.user_data_of(app).pop(user_id, None)
             ptb_internals.forget_conversations(app, chat_id)
             self._persistence.forget_loaded(chat_id, user_id)
+
+
+class Turn:
+    """One turn of a chat: the requests its update makes go through `screens` (written down,
+    or recognised), and a press the hand-over moved is handled where it moved."""
+
+    def __init__(
+        self,
+        app: App,
+        screens: Recorder | Replay | None,
+        *,
+        moved_by: Replay | None = None,
+    ) -> None:
+        self._app = app
+        self._screens = screens
+        self._moved_by = moved_by
+
+    @contextlib.contextmanager
+    def requests(self) -> Iterator[None]:
+        """The block in which the update is handled."""
+        if isinstance(self._screens, Replay):
+            with shown_screens.replaying(self._screens):
+                yield
+        else:
+            with shown_screens.recording(self._screens):
+                yield
+
+    async def handle(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        """Handle the update: PTB's `coroutine` for it, unless its press was moved."""
+        moved = shown_screens.moved_press(update, self._moved_by)
+        if moved is update:
+            await coroutine
+            return
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()  # never started: the moved press is handled instead
+        await self._app.process_update(moved)
+
+
+def _replay_of(app: App, chat_id: int, update: Update, shown: tuple[str, ...]) -> Replay:
+    """How the update is handled again, its first run having shown `shown`."""
+    query = update.callback_query
+    chat = update.effective_chat
+    return Replay(
+        app.bot,
+        chat_id,
+        shown,
+        answered=query.id if query is not None else None,
+        chat_type=chat.type if chat is not None else "private",
+    )
 
 
 def _typed_again(left: str, payload: str | None) -> bool:

@@ -7,11 +7,19 @@ bot asks for one chat's rows when an update of that chat arrives (see bot/ptb/ch
 Two stores implement this: SQLite under BOT_DATA_DIR (the default, one process) and PostgreSQL
 (BOT_DATABASE_URL; several processes may share it, so `shared` is true and every turn reads the
 chat again and holds a lock on it in the database).
+
+Both hand an update whose turn was cut short (its process died before committing it) to the
+chat's next turn. PostgreSQL keeps every update until its turn commits, for another replica to
+take over. SQLite keeps only those whose turn has shown the customer something, and what it
+showed, each written down before it is sent (`records_shown`): after a restart the update is
+handled again and what the customer already has on screen is recognised, not sent twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +35,7 @@ __all__ = [
     "RowKind",
     "StaleUpdate",
     "StateStore",
+    "Unfinished",
 ]
 
 
@@ -84,9 +93,23 @@ class Changes:
 
     rows: tuple[RowChange, ...] = ()
     conversations: tuple[ConversationChange, ...] = ()
+    # Chats whose unfinished update must not be handed over any more: the conversation it
+    # belonged to was ended (an idle booking closed), and with it what the customer sent.
+    forget_unfinished: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.rows or self.conversations)
+        return bool(self.rows or self.conversations or self.forget_unfinished)
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """An update of the chat whose turn was cut short, to be handled again first."""
+
+    payload: str  # the update's JSON
+    # What its turn had shown the customer before it was cut short: digests of its requests
+    # that change the chat (bot/ptb/shown_screens.py), in order, each written down before it
+    # was sent. None where the store does not record them.
+    shown: tuple[str, ...] | None = None
 
 
 class StaleUpdate(Exception):
@@ -99,6 +122,8 @@ class StateStore(ABC):
 
     # True when another process may write the same rows: each turn then reads them afresh.
     shared: bool = False
+    # True when the store writes down what a turn shows before it is sent (`showing`).
+    records_shown: bool = False
 
     @abstractmethod
     async def open(self) -> None:
@@ -133,6 +158,22 @@ class StateStore(ABC):
         committed. Raises StaleUpdate when `update_id` is not newer than the chat's last.
         Within one process the caller already serialises a chat's turns.
         """
+
+    @contextlib.asynccontextmanager
+    async def hold(
+        self, chat_id: int, update_id: int | None, payload: str | None
+    ) -> AsyncIterator[Unfinished | None]:
+        """`turn`, handing the unfinished update over as an `Unfinished`."""
+        async with self.turn(chat_id, update_id, payload) as left:
+            yield None if left is None else Unfinished(left)
+
+    @abstractmethod
+    async def showing(
+        self, chat_id: int, update_id: int, payload: str, shown: tuple[str, ...]
+    ) -> None:
+        """Write down durably that the update's turn shows the customer `shown` (the last of
+        them about to be sent), so that a kill from now on hands the update to the chat's next
+        turn with it. Only called where `records_shown` is true."""
 
     @abstractmethod
     async def count(self, kind: RowKind) -> int:

@@ -34,6 +34,8 @@ _ID_COLUMN = {RowKind.USER: "user_id", RowKind.CHAT: "chat_id"}
 _FINISH_TURN = (
     "UPDATE chat_turns SET done = TRUE, payload = NULL WHERE chat_id = $1 AND update_id = $2"
 )
+# The chat's last update is not to be handed over any more (its conversation was ended).
+_FORGET_UNFINISHED = "UPDATE chat_turns SET done = TRUE, payload = NULL WHERE chat_id = $1"
 
 
 async def _write_row(conn: PoolConnectionProxy[asyncpg.Record], row: RowChange) -> None:
@@ -121,6 +123,8 @@ class PostgresStore(StateStore):
                     )
             if turn is not None:
                 await conn.execute(_FINISH_TURN, *turn)
+            for chat_id in changes.forget_unfinished:
+                await conn.execute(_FORGET_UNFINISHED, chat_id)
 
     async def idle_chats(self, touched_before: datetime, limit: int) -> list[int]:
         """Chats whose draft was last touched before `touched_before`, oldest first."""
@@ -152,6 +156,11 @@ class PostgresStore(StateStore):
                     await pool.execute(_FINISH_TURN, chat_id, update_id)
         finally:
             await self._db.unlock_chat(chat_id)
+
+    async def showing(
+        self, chat_id: int, update_id: int, payload: str, shown: tuple[str, ...]
+    ) -> None:
+        """Nothing to add: every update's JSON is kept from the start of its turn."""
 
     async def _begin(self, chat_id: int, update_id: int, payload: str | None) -> str | None:
         pool = await self._db.pool()

@@ -1,5 +1,9 @@
 """The embedded state store: one SQLite file under BOT_DATA_DIR, for a single bot process.
 
+A turn that shows the customer something is written down (`unfinished_turns`: its update and
+digests of what it showed) before each thing it shows is sent, and crossed out in the
+transaction that commits it: a kill in between hands the update to the chat's next turn.
+
 Every write is its own committed transaction (autocommit) in a WAL journal with
 ``synchronous=FULL``: once a write coroutine has returned, the change survives a SIGKILL of the
 process and even a power cut. Blocking sqlite calls run in a worker thread; one connection is
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sqlite3
 import threading
@@ -26,6 +31,7 @@ from bot.storage.chat_store import (
     RowChange,
     RowKind,
     StateStore,
+    Unfinished,
 )
 
 __all__ = ["SqliteStore"]
@@ -34,7 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # Bumped whenever the layout changes, so a newer file is refused instead of misread.
 # 2: chat_data.touched_at (the idle sweep) and conversations.chat_id (read per chat).
-_SCHEMA_VERSION: Final = 2
+# 3: unfinished_turns (a turn cut short after it showed something).
+_SCHEMA_VERSION: Final = 3
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS user_data (
@@ -57,6 +64,12 @@ CREATE TABLE IF NOT EXISTS conversations (
     chat_id INTEGER,
     PRIMARY KEY (name, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unfinished_turns (
+    chat_id   INTEGER PRIMARY KEY,
+    update_id INTEGER NOT NULL,
+    payload   TEXT NOT NULL,
+    shown     TEXT NOT NULL
+);
 """
 # Created after the migration, which may first have to add the columns they index.
 _INDEXES: Final = """
@@ -86,11 +99,15 @@ class SqliteStore(StateStore):
     """State rows in one SQLite file; this process must be its only writer."""
 
     shared = False
+    records_shown = True
 
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        # The chats with a row in unfinished_turns (read when the file is opened), so a turn
+        # reads or deletes one only where there is one.
+        self._unfinished: set[int] = set()
 
     @property
     def path(self) -> Path:
@@ -110,9 +127,11 @@ class SqliteStore(StateStore):
         return await asyncio.to_thread(self._read, chat_id, user_id)
 
     async def commit(self, changes: Changes, *, turn: tuple[int, int] | None = None) -> None:
-        """Write the changes in one transaction, committed before this returns."""
-        if changes:
-            await asyncio.to_thread(self._commit, changes)
+        """Write the changes in one transaction, committed before this returns; `turn`'s update
+        is no longer unfinished from then on."""
+        finishes = turn is not None and turn[0] in self._unfinished
+        if changes or finishes:
+            await asyncio.to_thread(self._commit, changes, turn if finishes else None)
 
     async def idle_chats(self, touched_before: datetime, limit: int) -> list[int]:
         """Chats whose draft was last touched before `touched_before`, oldest first."""
@@ -128,8 +147,29 @@ class SqliteStore(StateStore):
     async def turn(
         self, chat_id: int, update_id: int | None, payload: str | None
     ) -> AsyncIterator[str | None]:
-        """Nothing to hold: this process is the only one, and it orders each chat's updates."""
-        yield None
+        """Nothing to hold (this process is the only one, and it orders each chat's updates);
+        hands over the JSON of an update whose turn was cut short after it showed something."""
+        async with self.hold(chat_id, update_id, payload) as left:
+            yield None if left is None else left.payload
+
+    @contextlib.asynccontextmanager
+    async def hold(
+        self, chat_id: int, update_id: int | None, payload: str | None
+    ) -> AsyncIterator[Unfinished | None]:
+        """Hand over (once: it is crossed out at once) the chat's unfinished update with what
+        its turn had shown; None for a job's turn, which is no update's."""
+        if self._conn is None:
+            await self.open()  # the unfinished chats are read with the file
+        left = None
+        if update_id is not None and chat_id in self._unfinished:
+            left = await asyncio.to_thread(self._take_unfinished, chat_id)
+        yield left
+
+    async def showing(
+        self, chat_id: int, update_id: int, payload: str, shown: tuple[str, ...]
+    ) -> None:
+        """Write the update and what its turn shows down, committed before this returns."""
+        await asyncio.to_thread(self._write_unfinished, chat_id, update_id, payload, shown)
 
     async def count(self, kind: RowKind) -> int:
         """How many rows of a kind are stored."""
@@ -164,6 +204,8 @@ class SqliteStore(StateStore):
                 conn.executescript(f"BEGIN; {_MIGRATE_FROM_1} COMMIT;")
             conn.executescript(_INDEXES)
             conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+            rows = conn.execute("SELECT chat_id FROM unfinished_turns").fetchall()
+            self._unfinished = {int(row[0]) for row in rows}
         except BaseException:
             conn.close()
             raise
@@ -211,12 +253,15 @@ class SqliteStore(StateStore):
                 user = row[0] if row else None
         return ChatRows(chat_data=chat, user_data=user, conversations=conversations)
 
-    def _commit(self, changes: Changes) -> None:
+    def _commit(self, changes: Changes, turn: tuple[int, int] | None) -> None:
         with self._lock:
             conn = self._connection()
             erase = False
             conn.execute("BEGIN IMMEDIATE")
             try:
+                finished = self._finish_unfinished(conn, changes, turn)
+                # What the customer sent in a turn that will not come back is personal data.
+                erase = bool(set(changes.forget_unfinished) & finished)
                 for row in changes.rows:
                     erase |= row.erase_old or row.text is None
                     self._write_row(conn, row)
@@ -237,8 +282,53 @@ class SqliteStore(StateStore):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            self._unfinished -= finished
             if erase:
                 self._erase_old_copies(conn)
+
+    def _finish_unfinished(
+        self, conn: sqlite3.Connection, changes: Changes, turn: tuple[int, int] | None
+    ) -> set[int]:
+        """Cross out the turn's own update and the unfinished updates `changes` forgets (in
+        the caller's transaction); returns the chats whose row went."""
+        finished: set[int] = set()
+        if turn is not None:
+            deleted = conn.execute(
+                "DELETE FROM unfinished_turns WHERE chat_id = ? AND update_id = ?", turn
+            )
+            if deleted.rowcount:
+                finished.add(turn[0])
+        for chat_id in changes.forget_unfinished:
+            if chat_id in self._unfinished:
+                conn.execute("DELETE FROM unfinished_turns WHERE chat_id = ?", (chat_id,))
+                finished.add(chat_id)
+        return finished
+
+    def _take_unfinished(self, chat_id: int) -> Unfinished | None:
+        with self._lock:
+            conn = self._connection()
+            row = conn.execute(
+                "SELECT payload, shown FROM unfinished_turns WHERE chat_id = ?", (chat_id,)
+            ).fetchone()
+            conn.execute("DELETE FROM unfinished_turns WHERE chat_id = ?", (chat_id,))
+            self._unfinished.discard(chat_id)
+        if row is None:
+            return None
+        payload, shown = row
+        return Unfinished(str(payload), tuple(str(digest) for digest in json.loads(shown)))
+
+    def _write_unfinished(
+        self, chat_id: int, update_id: int, payload: str, shown: tuple[str, ...]
+    ) -> None:
+        with self._lock:
+            self._connection().execute(
+                "INSERT INTO unfinished_turns (chat_id, update_id, payload, shown) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET "
+                "update_id = excluded.update_id, payload = excluded.payload, "
+                "shown = excluded.shown",
+                (chat_id, update_id, payload, json.dumps(list(shown))),
+            )
+            self._unfinished.add(chat_id)
 
     @staticmethod
     def _write_row(conn: sqlite3.Connection, row: RowChange) -> None:
