@@ -260,8 +260,6 @@ class SqliteStore(StateStore):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 finished = self._finish_unfinished(conn, changes, turn)
-                # What the customer sent in a turn that will not come back is personal data.
-                erase = bool(set(changes.forget_unfinished) & finished)
                 for row in changes.rows:
                     erase |= row.erase_old or row.text is None
                     self._write_row(conn, row)
@@ -278,6 +276,10 @@ class SqliteStore(StateStore):
                             "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
                             (change.name, change.key_text, change.state_text, change.chat_id),
                         )
+                # An update's JSON holds what the customer typed and their Telegram name: once
+                # crossed out, no copy of it stays, unless a booking is open (its data is in
+                # the store anyway, and leaves with its draft: erase_old).
+                erase |= any(self._no_booking_open(conn, chat) for chat in finished)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -285,6 +287,14 @@ class SqliteStore(StateStore):
             self._unfinished -= finished
             if erase:
                 self._erase_old_copies(conn)
+
+    @staticmethod
+    def _no_booking_open(conn: sqlite3.Connection, chat_id: int) -> bool:
+        """Whether the chat has no draft (none touched), as committed."""
+        row = conn.execute(
+            "SELECT touched_at FROM chat_data WHERE chat_id = ?", (chat_id,)
+        ).fetchone()
+        return row is None or row[0] is None
 
     def _finish_unfinished(
         self, conn: sqlite3.Connection, changes: Changes, turn: tuple[int, int] | None
@@ -312,6 +322,8 @@ class SqliteStore(StateStore):
             ).fetchone()
             conn.execute("DELETE FROM unfinished_turns WHERE chat_id = ?", (chat_id,))
             self._unfinished.discard(chat_id)
+            if self._no_booking_open(conn, chat_id):
+                self._erase_old_copies(conn)  # as at a commit (see _commit)
         if row is None:
             return None
         payload, shown = row

@@ -95,6 +95,19 @@ async def test_an_ended_conversation_forgets_its_unfinished_update_and_what_it_h
     assert await left_for_next_turn(state_file) is None
 
 
+async def test_outside_a_booking_no_copy_of_a_finished_turns_update_stays(
+    state_file: Path,
+) -> None:
+    store = SqliteStore(state_file)
+    await store.showing(CHAT_ID, 20, PAYLOAD, ("screen",))
+    await store.commit(Changes(), turn=(CHAT_ID, 20))
+    assert files_holding(state_file.parent, "ada@example.org") == []
+    await store.showing(CHAT_ID, 22, PAYLOAD, ("screen",))
+    await store.close()
+    assert await left_for_next_turn(state_file) is not None  # handed over, and gone
+    assert files_holding(state_file.parent, "ada@example.org") == []
+
+
 _DYING_TURN = textwrap.dedent(
     """
     import asyncio, os, signal, sys
