@@ -24,9 +24,12 @@ from bot.ptb.shown_screens import Recorder, Replay, digest
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
 from bot.storage.chat_store import Changes, StateStore, Unfinished
+from bot.storage.chat_store_postgres import PostgresStore
 from bot.storage.chat_store_sqlite import SqliteStore
+from bot.storage.postgres import Database
 from tests.support.storage import files_holding
 from tests.unit.conftest import ADA, SCREEN, Launcher, StepCustomer, walk
+from tests.unit.test_persistence import _DYING_REPLICA as DYING_REPLICA
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHAT_ID = 4242
@@ -106,6 +109,23 @@ async def test_outside_a_booking_no_copy_of_a_finished_turns_update_stays(
     await store.close()
     assert await left_for_next_turn(state_file) is not None  # handed over, and gone
     assert files_holding(state_file.parent, "ada@example.org") == []
+
+
+async def test_on_postgres_too_an_ended_conversation_forgets_its_unfinished_update(
+    database_url: str,
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", DYING_REPLICA, database_url, cwd=PROJECT_ROOT, env=env
+    )
+    assert await child.wait() == -signal.SIGKILL
+    database = Database(database_url, pool_size=2)
+    store = PostgresStore(database)
+    async with store.turn(42, None, None):  # the idle sweep's turn closes the booking
+        await store.commit(Changes(forget_unfinished=(42,)))
+    async with store.turn(42, 21, "{}") as left:
+        assert left is None
+    await database.close()
 
 
 _DYING_TURN = textwrap.dedent(
