@@ -29,10 +29,10 @@ from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, Final
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.ptb import ptb_internals, shown_screens
 from bot.ptb.persistence import LoadedChat, StatePersistence
+from bot.ptb.ptb_internals import App
 from bot.ptb.shown_screens import Recorder, Replay
 from bot.storage.chat_store import RowKind, Unfinished
 
@@ -40,7 +40,6 @@ __all__ = ["ChatStates", "Turn"]
 
 log = logging.getLogger(__name__)
 
-App = Application[Any, Any, Any, Any, Any, Any]
 STATES_KEY: Final = "chat_states"
 DEFAULT_CACHE_SIZE: Final = 1024
 

@@ -59,6 +59,7 @@ __all__ = [
     "user_data_of",
 ]
 
+# Any python-telegram-bot Application (jobs and start-up work get one without a context).
 App = Application[Any, Any, Any, Any, Any, Any]
 ConversationKey = tuple[int | str, ...]
 # Conversation name -> {conversation key: state}, for one chat.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.booking.appointments import AppointmentService
 from bot.booking.availability import AvailabilityService
@@ -19,6 +19,7 @@ from bot.booking.bookings import BookingService
 from bot.booking.links import LinkSigner
 from bot.config import Settings
 from bot.language.i18n import Formatter, negotiate_language, translations
+from bot.ptb.ptb_internals import App as App  # re-exported: the flows name it from here
 from conversations.kit.view import VIEW_KEY, View
 
 if TYPE_CHECKING:
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
 
 SERVICES_KEY = "services"
 PREFS_KEY = "prefs"
-
-# Any python-telegram-bot Application: jobs and start-up work get one without a context.
-App = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass(frozen=True, slots=True)
