@@ -88,8 +88,10 @@ class SchedulingEndpoints(SchedulingBook):
             return error_response(404, "Meeting type not found")
         return web.json_response(meeting_type_json(meeting_type))
 
-    async def _availability(self, request: web.Request, _: re.Match[str], __: Any) -> web.Response:
-        """GET /booking-availability/v2."""
+    def _availability_asked(
+        self, request: web.Request
+    ) -> tuple[AvailabilityQuery, MeetingType, list[str]] | web.Response:
+        """What an availability request asks for (both versions), or why it is refused."""
         host_ids = split_host_ids(request.query.getall("hostIds", []))
         if not request.query.get("queueId") and not host_ids:
             return error_response(400, "Expected hostIds or queueId")
@@ -102,6 +104,14 @@ class SchedulingEndpoints(SchedulingBook):
         hosts = _availability_hosts(meeting_type, query)
         if isinstance(hosts, web.Response):
             return hosts
+        return query, meeting_type, hosts
+
+    async def _availability(self, request: web.Request, _: re.Match[str], __: Any) -> web.Response:
+        """GET /booking-availability/v2."""
+        asked = self._availability_asked(request)
+        if isinstance(asked, web.Response):
+            return asked
+        query, meeting_type, hosts = asked
         windows = self.free_windows(meeting_type.id, query.start, query.end, hosts)
         frames = [{"start": iso_z(s), "end": iso_z(e)} for s, e in windows]
         return web.json_response({"timezone": "utc", "timeframes": frames})
@@ -166,18 +176,10 @@ class SchedulingEndpoints(SchedulingBook):
         """GET /v4/booking-availability: windows plus dates[].spots[] (exact starts)."""
         if "from" in request.query or "to" in request.query:
             return validation_error([FieldError("start", "use start and end, not from and to")])
-        host_ids = split_host_ids(request.query.getall("hostIds", []))
-        if not request.query.get("queueId") and not host_ids:
-            return error_response(400, "Expected hostIds or queueId")
-        query = parse_availability_query(request.query, host_ids)
-        if isinstance(query, list):
-            return validation_error(query)
-        meeting_type = self.meeting_types.get(query.meeting_type_id)
-        if meeting_type is None:
-            return error_response(404, "Meeting type not found")
-        hosts = _availability_hosts(meeting_type, query)
-        if isinstance(hosts, web.Response):
-            return hosts
+        asked = self._availability_asked(request)
+        if isinstance(asked, web.Response):
+            return asked
+        query, meeting_type, hosts = asked
         raw_minutes = request.query.get("meetingDuration")
         minutes = meeting_type.duration
         if raw_minutes is not None:
