@@ -19,6 +19,10 @@ def appointment_key(appointment_id: str) -> str:
     return "".join(char for char in appointment_id if char.isalnum())[:KEY_LENGTH]
 
 
+class NotThisAttendeeError(LookupError):
+    """A group appointment in which this chat's attendee cannot be told apart from the others."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Upcoming:
     """An appointment still ahead, as meetergo has it now."""
@@ -80,7 +84,8 @@ class AppointmentService:
         return matches[0] if len(matches) == 1 else None
 
     async def cancel(self, record: BookingRecord) -> BookingRecord:
-        """Cancel the appointment on meetergo (for this customer only, in a group booking)."""
+        """Cancel the appointment on meetergo (for this customer only, in a group booking);
+        NotThisAttendeeError when a group appointment has no attendee the record recognises."""
         appointment = await self._client.appointment(record.appointment_id)
         attendee = next(
             (
@@ -90,6 +95,11 @@ class AppointmentService:
             ),
             None,
         )
+        if attendee is None and len(appointment.attendees) > 1:
+            # A group appointment with no attendee this chat's record recognises (a record
+            # from before the hash, or a changed BOT_LINK_SECRET): cancelling it would cancel
+            # everyone's, so nothing is cancelled here.
+            raise NotThisAttendeeError(record.appointment_id)
         if not appointment.is_cancelled:
             await self._client.cancel_appointment(
                 record.appointment_id, reason=CANCEL_REASON, attendee_id=attendee

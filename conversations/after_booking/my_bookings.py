@@ -23,7 +23,7 @@ from telegram.ext import (
     CommandHandler,
 )
 
-from bot.booking.appointments import appointment_key
+from bot.booking.appointments import NotThisAttendeeError, appointment_key
 from bot.booking.calendar_file import CalendarEntry, google_link, ics, outlook_link
 from bot.config import reminder_label
 from bot.meetergo import MeetergoError
@@ -268,6 +268,9 @@ async def cancel_appointment(update: Update, context: BotContext) -> None:
         cancelled = await context.services.appointments.cancel(found)
     except MeetergoError as error:
         await _edit(update, context, failure_text(ui, error), None)
+        return
+    except NotThisAttendeeError:
+        await _edit(update, context, ui._("This appointment can no longer be changed here."), None)
         return
     drop_reminders(context.application, cancelled)
     when = booking_when(ui_of(context.services, found), found.start)

@@ -97,7 +97,7 @@ class Flow:
         shown with "Try again" (which asks the step again)."""
         step = self.steps[name]
         if step.before is not None and (instead := await step.before(context)) is not None:
-            return await self.resolve(instead, name, update, context)
+            return await self.resolve(instead, name, update, context, fresh=fresh)
         view = context.view
         view.new_menu()
         if step is self.final:

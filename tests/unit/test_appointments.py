@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from bot.booking.appointments import AppointmentService
+from bot.booking.appointments import AppointmentService, NotThisAttendeeError
 from bot.booking.availability import AvailabilityService
 from bot.booking.bookings import (
     AttendeeDetails,
@@ -21,6 +22,7 @@ from bot.booking.bookings import (
     attendee_matches,
 )
 from bot.meetergo import MeetergoClient
+from bot.meetergo.models import Appointment, AppointmentAttendee
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from bot.storage.ledger_sqlite import SqliteLedger
@@ -128,3 +130,31 @@ async def test_a_group_booking_recorded_with_a_bare_hash_is_still_cancelled_for_
     assert cancelled.cancelled
     assert sandbox.bookings[-1].cancel is not None
     assert sandbox.bookings[-1].cancel["actionSource"] == "attendee", "hers alone, not all"
+
+
+async def test_a_group_appointment_that_does_not_recognise_this_attendee_is_not_cancelled(
+    world: tuple[SandboxScheduling, BookingService, AppointmentService],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A record whose hash no attendee matches (say, BOT_LINK_SECRET changed since): a cancel
+    # for everyone would cancel the other attendees' appointment too.
+    sandbox, bookings, appointments = world
+    starts = await bookings._availability.exact_starts(NOW, NOW + timedelta(days=7))
+    ada = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", CHAT)
+    await bookings.book(starts[0], ada, chat_id=CHAT)
+    record = (await appointments.upcoming(CHAT))[0].record
+    client = appointments._client
+    # The sandbox keeps one attendee per appointment; meetergo's group has two.
+    shown = await client.appointment(record.appointment_id)
+    group = shown.model_copy(
+        update={"attendees": [*shown.attendees, AppointmentAttendee(id="b2", email="bob@x.org")]}
+    )
+
+    async def appointment(_: str) -> Appointment:
+        return group
+
+    monkeypatch.setattr(client, "appointment", appointment)
+    unknown = dataclasses.replace(record, attendee_hash=attendee_hash("ada@example.org", b"old"))
+    with pytest.raises(NotThisAttendeeError):
+        await appointments.cancel(unknown)
+    assert not sandbox.bookings[-1].cancelled, "nothing was cancelled for anyone"
