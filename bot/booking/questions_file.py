@@ -77,11 +77,11 @@ def read_entries(text: str) -> dict[str, list[dict[str, Any]]]:
 
 def entry_field(entry: Mapping[str, Any], data_fields: Mapping[str, DataField]) -> DataField:
     """The data field an entry declares or names, with its `required` as the entry says."""
-    field = _definition(entry) if "fieldType" in entry else _reference(entry, data_fields)
-    required = entry.get("required", field.required)
-    if not isinstance(required, bool):
+    required = entry.get("required")
+    if required is not None and not isinstance(required, bool):
         raise FileProblem("required must be true or false")
-    return field.model_copy(update={"required": required})
+    field = _definition(entry) if "fieldType" in entry else _reference(entry, data_fields)
+    return field if required is None else field.model_copy(update={"required": required})
 
 
 def _reference(entry: Mapping[str, Any], data_fields: Mapping[str, DataField]) -> DataField:
