@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     bot_database_url: SecretStr | None = None
     # How many chats' state one process keeps in memory between their updates.
     bot_state_cache_size: int = Field(default=1024, ge=1, le=1_000_000)
+    # The meeting types' own questions, a YAML file (bot/booking/questions.py); unset: none.
+    bot_questions: Path | None = None
 
     # --- waits: every pause the bot makes, in seconds (the offline world sets them small) ---
     # How long one read from meetergo may take (connecting included) before it is retried.
@@ -125,6 +127,18 @@ class Settings(BaseSettings):
             scheme = value.partition("://")[0].lower()
             if scheme not in ("postgresql", "postgres"):
                 raise ValueError("must be a postgresql://user:password@host:port/database URL")
+        return value
+
+    @field_validator("bot_questions", mode="before")
+    @classmethod
+    def _blank_questions_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_questions")
+    @classmethod
+    def _questions_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
         return value
 
     @field_validator("meetergo_api_key")

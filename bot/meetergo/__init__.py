@@ -16,6 +16,9 @@ from bot.meetergo.models import (
     Availability,
     BookingConfirmation,
     BookingRequest,
+    DataField,
+    FieldLocale,
+    FieldOption,
     MeetingType,
 )
 
@@ -27,6 +30,9 @@ __all__ = [
     "BookingOutcomeUnknownError",
     "BookingRequest",
     "BookingValidationError",
+    "DataField",
+    "FieldLocale",
+    "FieldOption",
     "MeetergoClient",
     "MeetergoError",
     "MeetingType",

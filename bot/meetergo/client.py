@@ -28,6 +28,7 @@ from bot.meetergo.models import (
     Availability,
     BookingConfirmation,
     BookingRequest,
+    DataField,
     MeetingType,
     SpotAvailability,
 )
@@ -42,6 +43,11 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # for a lost one. meetergo's own clients wait 30 seconds.
 BOOKING_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
+
+# `GET /v4/data-field` pages: meetergo's own default size, and a bound on how many are read.
+DATA_FIELD_PAGE = 50
+MAX_DATA_FIELD_PAGES = 100
+_DATA_FIELD_LISTS = ("data", "items", "dataFields", "results")
 
 # How far around a start the appointment list is asked for when looking a booking up.
 LOOKUP_MARGIN = timedelta(minutes=1)
@@ -90,6 +96,37 @@ class MeetergoClient:
         """Read a meeting type: its name, duration, channel and round-robin queue."""
         body = await self._get(f"/meeting-type/{meeting_type_id}", params={})
         return self._parse(MeetingType, body, "meeting type")
+
+    async def data_fields(self) -> list[DataField]:
+        """Every one of the company's data fields (the questions forms ask), page by page.
+
+        Pages of DATA_FIELD_PAGE are read (`limit`/`offset`, each read retried like any GET)
+        until one comes back short, or one brings nothing new (a server ignoring `offset`).
+        """
+        found: dict[int | str | tuple[str, str], DataField] = {}
+        for page in range(MAX_DATA_FIELD_PAGES):
+            params = {"limit": str(DATA_FIELD_PAGE), "offset": str(page * DATA_FIELD_PAGE)}
+            body = await self._get("/v4/data-field", params=params)
+            fields = self._parse_data_fields(body)
+            fresh: dict[int | str | tuple[str, str], DataField] = {
+                (field.id if field.id is not None else ("name", field.name)): field
+                for field in fields
+            }
+            if page and not fresh.keys() - found.keys():
+                break
+            found.update(fresh)
+            if len(fields) < DATA_FIELD_PAGE:
+                break
+        return list(found.values())
+
+    @classmethod
+    def _parse_data_fields(cls, body: Any) -> list[DataField]:
+        """A page: a bare array, or an object holding the array (its key is not documented)."""
+        if isinstance(body, Mapping):
+            body = next((body[key] for key in _DATA_FIELD_LISTS if key in body), body)
+        if not isinstance(body, list):
+            raise UnavailableError("meetergo sent an unexpected data field list")
+        return [cls._parse(DataField, item, "data field") for item in body]
 
     async def availability(
         self, meeting_type: MeetingType, start: datetime, end: datetime

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -196,3 +204,105 @@ class SpotAvailability(_Wire):
         if self.dates is None:
             return None
         return sorted({spot.start_time for day in self.dates for spot in day.spots})
+
+
+# --- the company's data fields (`GET /v4/data-field`): the questions a form may ask ----------
+
+# Every fieldType meetergo names; a field of another type is kept, with its type as sent.
+FIELD_TYPES: Final = (
+    "text-single",
+    "text-multi",
+    "email",
+    "phone",
+    "number",
+    "select",
+    "checkbox-single",
+    "checkbox-multi",
+    "radio",
+    "slide",
+    "url",
+    "file",
+    "date",
+    "date-of-birth",
+    "time",
+    "yes-no",
+    "rating",
+    "scale",
+    "signature",
+)
+
+OptionValue = str | int | float | bool
+
+
+class _Tolerant(_Wire):
+    """A wire shape whose unknown fields are dropped and whose nulls mean "not set"."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+
+class FieldLocale(_Tolerant):
+    """A field's (or an option's) label in one language."""
+
+    locale: str
+    label: str
+
+
+class FieldOption(_Tolerant):
+    """One choice of a select, radio, checkbox-multi, rating or scale field."""
+
+    label: str
+    value: OptionValue
+    locales: list[FieldLocale] = Field(default_factory=list)
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _label_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) else value
+
+
+def _number_or_none(value: Any) -> Any:
+    """A bound as meetergo may send it: a number, a numeric string, or nothing."""
+    if isinstance(value, str):
+        try:
+            return float(value) if value.strip() else None
+        except ValueError:
+            return None
+    return value
+
+
+class DataField(_Tolerant):
+    """One of the company's data fields, as `GET /v4/data-field` lists them."""
+
+    id: int | str | None = None
+    label: str = ""
+    name: str = ""
+    field_type: str = "text-single"
+    required: bool = False
+    hidden: bool = False
+    placeholder: str | None = None
+    default_value: Any = None
+    help_text: str | None = None
+    min: float | None = None
+    max: float | None = None
+    default_country_code: str | None = None
+    locales: list[FieldLocale] = Field(default_factory=list)
+    options: list[FieldOption] = Field(default_factory=list)
+    target: str | None = None
+    conditions: Any = None
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _bound(cls, value: Any) -> Any:
+        return _number_or_none(value)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_kept(cls, value: Any) -> Any:
+        return value if isinstance(value, int | str) and not isinstance(value, bool) else None

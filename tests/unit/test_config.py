@@ -32,6 +32,7 @@ ALL_NAMES = [
     "BOT_AGENT_IDS",
     "BOT_SLOT_STEP_MINUTES",
     "BOT_LOG_LEVEL",
+    "BOT_QUESTIONS",
     *(
         "MEETERGO_READ_TIMEOUT_SECONDS",
         "MEETERGO_BOOKING_TIMEOUT_SECONDS",
@@ -217,3 +218,21 @@ def test_start_with_bad_config_exits_2_with_one_line(tmp_path: Path) -> None:
     assert "MEETERGO_MEETING_TYPE_ID is not set" in lines[0]
     assert "BOT_DEFAULT_TIMEZONE is invalid" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_questions_file_is_optional_and_must_exist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    set_env(monkeypatch)
+    assert load_settings().bot_questions is None
+    monkeypatch.setenv("BOT_QUESTIONS", " ")
+    assert load_settings().bot_questions is None
+    (tmp_path / "questions.yaml").write_text("mt-1: []\n")
+    monkeypatch.setenv("BOT_QUESTIONS", "questions.yaml")
+    assert load_settings().bot_questions == Path("questions.yaml")
+    monkeypatch.setenv("BOT_QUESTIONS", "missing.yaml")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert str(error.value) == (
+        "configuration error: BOT_QUESTIONS is invalid: no such file: missing.yaml"
+    )
