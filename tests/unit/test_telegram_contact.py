@@ -3,6 +3,7 @@ else's contact, and reply keyboards ask for it only where Telegram lets them."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest_asyncio
 from telegram import Bot, KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from bot.sandbox.console import DEMO_PHONE, Console
 from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.world import ChatDriver
 
@@ -184,3 +186,37 @@ async def test_a_chat_driver_shares_a_contact_with_a_real_ptb_bot(
     assert other.text == "other +1 555 0100"
     assert driver.labels() == ["📱 Share"]
     assert emulator.violations == []
+
+
+async def test_the_terminal_shares_a_phone_number_by_command_or_button(
+    emulator: BotApiEmulator,
+) -> None:
+    driver = ChatDriver(emulator, 5151, first_name="Jonas")
+    out = io.StringIO()
+    console = Console(driver, out, color=False)
+    app = _application(emulator)
+    bot = Bot(emulator.token, base_url=f"{emulator.url}/bot")
+    async with app:
+        await app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
+        await app.start()
+        try:
+            await console.handle(":contact")
+            await console.handle(":contact +1 555 0100")
+            async with bot:
+                await bot.send_message(
+                    driver.user_id,
+                    "Phone?",
+                    reply_markup=ReplyKeyboardMarkup(
+                        [[KeyboardButton("📱 Share", request_contact=True)]]
+                    ),
+                )
+            console.print_new()
+            await console.handle("1")
+        finally:
+            await app.updater.stop()  # type: ignore[union-attr]
+            await app.stop()
+    shown = out.getvalue()
+    assert f"bot: own {DEMO_PHONE}" in shown
+    assert "bot: own +1 555 0100" in shown
+    assert "[1] 📱 Share" in shown
+    assert driver.last().text == f"own {DEMO_PHONE}"
