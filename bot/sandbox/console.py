@@ -12,8 +12,12 @@ from bot.sandbox.world import ChatDriver, WorldError
 
 HELP = (
     "Type a message and press Enter. A number picks a button. "
-    "/commands go to the bot. ':location LAT LON' shares a location, ':quit' ends."
+    "/commands go to the bot. ':location LAT LON' shares a location, ':contact [PHONE]' "
+    "your phone number, ':quit' ends."
 )
+# The customer's phone number in the terminal: what ':contact' and a "share my phone number"
+# button share unless another number is typed.
+DEMO_PHONE = "+49 30 1234567"
 _STYLE = {"bold": "\x1b[1m", "italic": "\x1b[3m", "underline": "\x1b[4m", "code": "\x1b[2m"}
 _RESET = "\x1b[0m"
 
@@ -110,6 +114,8 @@ class Console:
             return True
         if line.startswith(":location"):
             await self._share_location(line)
+        elif line.startswith(":contact"):
+            await self.driver.share_contact(line.removeprefix(":contact").strip() or DEMO_PHONE)
         elif line.isdigit() and self._choices:
             await self._choose(int(line))
         else:
@@ -135,6 +141,8 @@ class Console:
             await self.driver.press(self._keyboard_message.message_id, button["callback_data"])
         elif "url" in button:
             self.out.write(f"(opens {button['url']})\n")
+        elif button.get("request_contact") is True:
+            await self.driver.share_contact(DEMO_PHONE)
         else:
             await self.driver.send(button["text"])
 

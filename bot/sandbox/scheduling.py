@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.scheduling_endpoints import Handler, SchedulingEndpoints
+from bot.sandbox.scheduling_fields import DataField
 from bot.sandbox.scheduling_json import (
     MALFORMED_BODY,
     NOT_JSON,
@@ -43,6 +44,7 @@ from bot.sandbox.scheduling_model import (
 __all__ = [
     "DEFAULT_CREDENTIAL",
     "Booking",
+    "DataField",
     "Failure",
     "Host",
     "MeetingType",
@@ -69,11 +71,14 @@ class SandboxScheduling(SchedulingEndpoints):
         hosts: list[Host] | None = None,
         meeting_types: list[MeetingType] | None = None,
         clock: Callable[[], datetime] | None = None,
+        data_fields: list[DataField] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         """Set up state; defaults give a two-host round-robin team and a single-host type."""
-        super().__init__(hosts=hosts, meeting_types=meeting_types, clock=clock)
+        super().__init__(
+            hosts=hosts, meeting_types=meeting_types, clock=clock, data_fields=data_fields
+        )
         self.credential = credential
         self.latency = 0.0
         self.calls: list[RecordedCall] = []

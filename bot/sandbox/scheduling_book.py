@@ -22,7 +22,13 @@ from bot.sandbox.scheduling_calendar import (
     utc,
     working_intervals,
 )
-from bot.sandbox.scheduling_defaults import default_hosts, default_meeting_types
+from bot.sandbox.scheduling_defaults import (
+    attach_questions,
+    default_data_fields,
+    default_hosts,
+    default_meeting_types,
+)
+from bot.sandbox.scheduling_fields import DataField
 from bot.sandbox.scheduling_model import Booking, Host, MeetingType
 
 
@@ -35,8 +41,10 @@ class SchedulingBook:
         hosts: list[Host] | None = None,
         meeting_types: list[MeetingType] | None = None,
         clock: Callable[[], datetime] | None = None,
+        data_fields: list[DataField] | None = None,
     ) -> None:
-        """Set up the book; defaults give a two-host round-robin team and a single-host type."""
+        """Set up the book; defaults give a two-host round-robin team and a single-host type,
+        and the company's sample data fields (which no default type asks)."""
         # Frozen at construction unless told otherwise: minimum notice, horizon and holidays
         # must not move under a running conversation (a time offered stays bookable).
         started = datetime.now(UTC)
@@ -45,6 +53,10 @@ class SchedulingBook:
         type_list = meeting_types if meeting_types is not None else default_meeting_types()
         self.hosts: dict[str, Host] = {h.id: h for h in host_list}
         self.meeting_types: dict[str, MeetingType] = {t.id: t for t in type_list}
+        # The company's data fields, in the order `GET /v4/data-field` lists them.
+        self.data_fields: list[DataField] = (
+            list(data_fields) if data_fields is not None else default_data_fields()
+        )
         self._check_references()
         self.bookings: list[Booking] = []
 
@@ -55,6 +67,42 @@ class SchedulingBook:
             unknown = [h for h in meeting_type.team() if h not in self.hosts]
             if unknown or not meeting_type.team():
                 raise ValueError(f"meeting type {meeting_type.id} has unknown hosts {unknown}")
+            self.questions_of(meeting_type)
+
+    def questions_of(self, meeting_type: MeetingType) -> list[DataField]:
+        """The data fields a meeting type asks, its names looked up among the company's;
+        LookupError names one the company does not have."""
+        by_name = {f.name: f for f in self.data_fields}
+        asked: list[DataField] = []
+        for question in meeting_type.questions:
+            if isinstance(question, DataField):
+                asked.append(question)
+            elif question in by_name:
+                asked.append(by_name[question])
+            else:
+                raise LookupError(
+                    f"meeting type {meeting_type.id} asks {question!r}, which is none of the "
+                    f"company's data fields ({', '.join(by_name)})"
+                )
+        return asked
+
+    def set_questions(
+        self,
+        meeting_type_id: str,
+        questions: Sequence[str | DataField],
+        *,
+        allow_phone_only_booking: bool | None = None,
+    ) -> list[DataField]:
+        """Let a meeting type ask `questions` (data field names or fields; they replace what
+        it asked), and allow or forbid phone-only bookings when given; returns the fields."""
+        meeting_type = self.meeting_types[meeting_type_id]
+        before = (meeting_type.questions, meeting_type.allow_phone_only_booking)
+        attach_questions(meeting_type, questions, allow_phone_only_booking=allow_phone_only_booking)
+        try:
+            return self.questions_of(meeting_type)
+        except LookupError:
+            meeting_type.questions, meeting_type.allow_phone_only_booking = before
+            raise
 
     def now(self) -> datetime:
         """Return the sandbox's current time (aware, UTC) from its clock."""

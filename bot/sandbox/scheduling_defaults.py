@@ -1,10 +1,13 @@
-"""The sample team the sandbox serves when it is given no hosts or meeting types."""
+"""The sample team the sandbox serves when it is given no hosts or meeting types, and the
+company's sample questions (data fields)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.sandbox.scheduling_fields import DataField
 from bot.sandbox.scheduling_model import Host, MeetingType, WeeklyHours
 
 BERLIN_HOST_ID = "082d8aef-e48f-4b4b-a631-76f533131a57"
@@ -73,3 +76,76 @@ def default_meeting_types() -> list[MeetingType]:
             slot_interval=15,
         ),
     ]
+
+
+def default_data_fields() -> list[DataField]:
+    """The company's questions (`GET /v4/data-field`): a required choice of topic, an
+    optional company size, a required yes-no, a required phone (it fills attendee.phone) and
+    an optional free text. No default meeting type asks them; attach_questions does."""
+    return [
+        DataField(
+            id=101,
+            label="What would you like to discuss?",
+            name="topic",
+            field_type="select",
+            required=True,
+            options=[
+                {"label": "Pricing", "value": "pricing"},
+                {"label": "A product demo", "value": "demo"},
+                {"label": "Something else", "value": "other"},
+            ],
+            locales=[{"locale": "de", "label": "Worüber möchten Sie sprechen?"}],
+        ),
+        DataField(
+            id=102,
+            label="Company size",
+            name="company_size",
+            field_type="number",
+            min=1,
+            max=10000,
+            help_text="Roughly how many people work there",
+            locales=[{"locale": "de", "label": "Unternehmensgröße"}],
+        ),
+        DataField(
+            id=103,
+            label="Are you already a customer?",
+            name="existing_customer",
+            field_type="yes-no",
+            required=True,
+            locales=[{"locale": "de", "label": "Sind Sie bereits Kunde?"}],
+        ),
+        DataField(
+            id=104,
+            label="Phone number",
+            name="phone",
+            field_type="phone",
+            required=True,
+            target="phone",
+            default_country_code="DE",
+            placeholder="+49 30 1234567",
+            locales=[{"locale": "de", "label": "Telefonnummer"}],
+        ),
+        DataField(
+            id=105,
+            label="Anything we should know beforehand?",
+            name="remarks",
+            field_type="text-multi",
+            placeholder="Your questions, your setup, …",
+            locales=[{"locale": "de", "label": "Sollten wir vorab etwas wissen?"}],
+        ),
+    ]
+
+
+def attach_questions(
+    meeting_type: MeetingType,
+    questions: Sequence[str | DataField],
+    *,
+    allow_phone_only_booking: bool | None = None,
+) -> MeetingType:
+    """Let `meeting_type` ask `questions` (data fields by name, or fields of its own; they
+    replace what it asked before) and, when given, allow or forbid phone-only bookings.
+    Returns the same meeting type, changed."""
+    meeting_type.questions = list(questions)
+    if allow_phone_only_booking is not None:
+        meeting_type.allow_phone_only_booking = allow_phone_only_booking
+    return meeting_type

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.sandbox.scheduling_book import SchedulingBook
 from bot.sandbox.scheduling_calendar import utc
+from bot.sandbox.scheduling_fields import DataField
 from bot.sandbox.scheduling_json import (
     NOT_JSON,
     attendee_id,
@@ -50,9 +51,12 @@ class SchedulingEndpoints(SchedulingBook):
         hosts: list[Host] | None = None,
         meeting_types: list[MeetingType] | None = None,
         clock: Callable[[], datetime] | None = None,
+        data_fields: list[DataField] | None = None,
     ) -> None:
         """Set up the book, the answers' default shapes and the route table."""
-        super().__init__(hosts=hosts, meeting_types=meeting_types, clock=clock)
+        super().__init__(
+            hosts=hosts, meeting_types=meeting_types, clock=clock, data_fields=data_fields
+        )
         # How many upcoming booking requests lose their start to a rival customer first.
         self.rivals_waiting = 0
         # How a taken start is refused: status, message (a list when several), errorCode too.
@@ -75,6 +79,7 @@ class SchedulingEndpoints(SchedulingBook):
             (re.compile(r"/v4/appointment/(?P<id>[^/]+)/cancel"), "POST", self._cancel),
             (re.compile(r"/v4/appointment/(?P<id>[^/]+)/reschedule"), "POST", self._reschedule),
             (re.compile(r"/v4/appointment/(?P<id>[^/]+)"), "GET", self._appointment),
+            (re.compile(r"/v4/data-field"), "GET", self._data_fields),
         ]
 
     # ----- endpoints -------------------------------------------------------------------------
@@ -124,7 +129,11 @@ class SchedulingEndpoints(SchedulingBook):
             return error_response(400, "Body must be a JSON object")
         type_id = body.get("meetingTypeId")
         meeting_type = self.meeting_types.get(type_id) if isinstance(type_id, str) else None
-        errors = validate_booking(body, meeting_type)
+        try:
+            questions = [] if meeting_type is None else self.questions_of(meeting_type)
+        except LookupError as error:  # a test's meeting type asks a field the company lacks
+            return error_response(500, str(error))
+        errors = validate_booking(body, meeting_type, questions)
         if errors:
             return validation_error(errors)
         if meeting_type is None:
@@ -169,6 +178,23 @@ class SchedulingEndpoints(SchedulingBook):
         return web.json_response(
             {"statusCode": status, "message": message, "error": reason, **extra}, status=status
         )
+
+    async def _data_fields(self, request: web.Request, _: re.Match[str], __: Any) -> web.Response:
+        """GET /v4/data-field: the company's data fields, a bare array, `limit` (default 50)
+        from `offset` (default 0)."""
+        errors: list[FieldError] = []
+        numbers: dict[str, int] = {}
+        for name, default, least in (("limit", 50, 1), ("offset", 0, 0)):
+            text = request.query.get(name, str(default))
+            if not text.isdigit() or int(text) < least:
+                errors.append(FieldError(name, f"must be an integer not less than {least}"))
+            else:
+                numbers[name] = int(text)
+        if errors:
+            return validation_error(errors)
+        low = numbers["offset"]
+        shown = self.data_fields[low : low + numbers["limit"]]
+        return web.json_response([data_field.to_json() for data_field in shown])
 
     # ----- v4: exact starts and appointments -------------------------------------------------
 

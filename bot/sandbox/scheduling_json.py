@@ -86,7 +86,10 @@ def meeting_type_json(meeting_type: MeetingType) -> dict[str, Any]:
             "bufferAfter": meeting_type.buffer_after,
             "description": "",
         },
-        "meetingOptions": {"allowedDurations": list(meeting_type.allowed_durations)},
+        "meetingOptions": {
+            "allowedDurations": list(meeting_type.allowed_durations),
+            "allowPhoneOnlyBooking": meeting_type.allow_phone_only_booking,
+        },
         "createdAt": "2025-01-15T10:00:00.000Z",
         "isActive": True,
     }

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal
 
+from bot.sandbox.scheduling_fields import DataField
+
 # status: answer an error; timeout: hold the request unanswered; malformed: 200 with broken JSON.
 # The next four let the request do its work first, then: lost (never answer), dropped (close
 # the connection), garbled (the real status with a body that is not JSON), slow (answer late).
@@ -60,6 +62,11 @@ class MeetingType:
     slot_interval: int | None = None
     # "doubleOptIn" or "requireHostConfirmation": bookings wait for a confirmation.
     booking_type: str | None = None
+    # The questions a booking must answer (the required ones): the company's data fields by
+    # name, or fields of this type's own. Served nowhere (how meetergo does is unknown).
+    questions: list[str | DataField] = field(default_factory=list)
+    # meetingOptions.allowPhoneOnlyBooking: a booking may then give a phone and no e-mail.
+    allow_phone_only_booking: bool = False
 
     def __post_init__(self) -> None:
         """Derive a slug from the name when none was given."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
+from bot.sandbox.scheduling_fields import DataField
 from bot.sandbox.scheduling_model import MeetingType
 
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "no", "nl", "it", "pl", "sv", "tr", "da")
@@ -179,9 +180,8 @@ def _check_top_level(body: Mapping[str, Any]) -> list[FieldError]:
     )
     errors += _check_optional(body, "channel", "", lambda v: isinstance(v, str), NOT_STRING)
     errors += _check_optional(body, "locationId", "", lambda v: isinstance(v, str), NOT_STRING)
-    errors += _check_optional(
-        body, "skipNotifications", "", lambda v: isinstance(v, bool), NOT_BOOLEAN
-    )
+    for flag in ("skipNotifications", "phoneOnlyBooking"):
+        errors += _check_optional(body, flag, "", lambda v: isinstance(v, bool), NOT_BOOLEAN)
     errors += _check_text(body, "icsTitle", MAX_ICS_TITLE)
     errors += _check_text(body, "icsDescription", MAX_ICS_DESCRIPTION)
     return errors
@@ -200,9 +200,12 @@ def _check_name(attendee: Mapping[str, Any]) -> list[FieldError]:
     return [] if first and last else [FieldError(missing, EMPTY)]
 
 
-def _check_email(attendee: Mapping[str, Any]) -> list[FieldError]:
+def _check_email(attendee: Mapping[str, Any], phone_only: bool) -> list[FieldError]:
+    # A phone-only booking needs the phone instead (a given e-mail must still be one).
+    if phone_only and not str(attendee.get("phone") or "").strip():
+        return [FieldError("attendee.phone", EMPTY)]
     if not attendee.get("email"):
-        return [FieldError("attendee.email", EMPTY)]
+        return [] if phone_only else [FieldError("attendee.email", EMPTY)]
     return [] if is_email(attendee["email"]) else [FieldError("attendee.email", NOT_EMAIL)]
 
 
@@ -222,12 +225,12 @@ def _check_bringalong(attendee: Mapping[str, Any]) -> list[FieldError]:
     return errors
 
 
-def _check_attendee(attendee: object) -> list[FieldError]:
+def _check_attendee(attendee: object, phone_only: bool) -> list[FieldError]:
     if attendee is None:
         return [FieldError("attendee", EMPTY)]
     if not isinstance(attendee, dict):
         return [FieldError("attendee", NOT_OBJECT)]
-    errors = _check_email(attendee) + _check_name(attendee)
+    errors = _check_email(attendee, phone_only) + _check_name(attendee)
     if not isinstance(attendee.get("receiveReminders"), bool):
         errors.append(FieldError("attendee.receiveReminders", NOT_BOOLEAN))
     if not isinstance(attendee.get("notes"), dict):
@@ -262,12 +265,33 @@ def _check_against_type(body: Mapping[str, Any], meeting_type: MeetingType) -> l
     if _is_int(duration) and duration not in allowed:
         values = ", ".join(str(d) for d in sorted(allowed))
         errors.append(FieldError("duration", f"must be one of the following values: {values}"))
+    if body.get("phoneOnlyBooking") is True and not meeting_type.allow_phone_only_booking:
+        errors.append(FieldError("phoneOnlyBooking", "is not allowed for this meeting type"))
     return errors
 
 
-def validate_booking(body: Mapping[str, Any], meeting_type: MeetingType | None) -> list[FieldError]:
-    """Return every problem in a booking body; type rules apply when the type is known."""
-    errors = _check_top_level(body) + _check_attendee(body.get("attendee"))
+def _check_answers(attendee: object, questions: Sequence[DataField]) -> list[FieldError]:
+    """Every required question answered, in the notes by its label or name (or, for a field
+    that targets the attendee's phone or e-mail, there)."""
+    if not isinstance(attendee, dict) or not isinstance(attendee.get("notes"), dict):
+        return []  # already refused as a whole
+    return [
+        FieldError(f"attendee.notes.{question.label}", EMPTY)
+        for question in questions
+        if question.required and not question.answered(attendee)
+    ]
+
+
+def validate_booking(
+    body: Mapping[str, Any],
+    meeting_type: MeetingType | None,
+    questions: Sequence[DataField] = (),
+) -> list[FieldError]:
+    """Return every problem in a booking body; type rules apply when the type is known, and
+    `questions`, the data fields it asks, must have their required ones answered."""
+    phone_only = body.get("phoneOnlyBooking") is True
+    attendee = body.get("attendee")
+    errors = _check_top_level(body) + _check_attendee(attendee, phone_only)
     if meeting_type is not None:
         errors += _check_against_type(body, meeting_type)
-    return errors
+    return errors + _check_answers(attendee, questions)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,9 +21,9 @@ import yaml
 from bot.sandbox.clock import DURATION, parse_clock
 from bot.sandbox.follow import STOPS
 from bot.sandbox.scheduling_model import Host
-from bot.sandbox.script_text import WEEKDAY_NAMES
+from bot.sandbox.script_sandbox import SandboxSpec, read_sandbox
+from bot.sandbox.script_text import WEEKDAY_NAMES, field_path
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STEP_KINDS = (
     "send",
     "tap",
@@ -41,6 +41,7 @@ STEP_KINDS = (
     "expect_document",
     "advance_clock",
     "location",
+    "contact",
     "capture",
     "expect_calls",
     "book",
@@ -50,6 +51,7 @@ BUTTON_ANSWERS = ("day", "time", "meeting_type", "duration")
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
 TAP_KEYS = ("button", "in")
 CAPTURE_KEYS = ("button", "match", "in")
+CONTACT_KEYS = ("phone", "own", "first_name", "last_name", "user_id")
 DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
 
 
@@ -73,11 +75,16 @@ class Script:
     path: Path
     name: str
     customer: dict[str, Any]
-    hosts: list[Host] | None
+    sandbox: SandboxSpec
     bot_env: dict[str, str]
     steps: list[Step] = field(default_factory=list)
     clock: datetime | None = None
     agent: dict[str, Any] | None = None  # a support agent (another Telegram user), if any
+
+    @property
+    def hosts(self) -> list[Host] | None:
+        """The sandbox's team, None for the default one."""
+        return self.sandbox.hosts
 
 
 _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")  # "09" stays text, as written
@@ -146,7 +153,9 @@ def load_script(path: Path) -> Script:
         path=path,
         name=str(_as_written(sections["name"])) if "name" in sections else path.stem,
         customer=customer,
-        hosts=_load_hosts(path, sections["sandbox"]) if "sandbox" in sections else None,
+        sandbox=_load_sandbox(path, sections["sandbox"])
+        if "sandbox" in sections
+        else SandboxSpec(),
         bot_env={str(k): str(v) for k, v in bot_env.items()},
         steps=_load_steps(path, sections["steps"]),
         clock=_load_clock(path, sections["clock"], zone) if "clock" in sections else None,
@@ -204,8 +213,8 @@ def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
                 path, item, f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}"
             )
         written = _as_written(value)
-        if kind in ("send", "agent_send") and isinstance(written, int):
-            written = str(value.value)  # `send: 15` types "15"
+        if kind in ("send", "agent_send", "contact") and isinstance(written, int):
+            written = str(value.value)  # `send: 15` types "15", a phone keeps its digits
         step = Step(kind, written, item.start_mark.line + 1)
         _check_step(path, item, step)
         steps.append(step)
@@ -217,11 +226,14 @@ _HINTS = {
     "send": "the text to send",
     "tap": "a button label (text) or position (1, 2, …), or {button: …, in: …}",
     "location": "[latitude, longitude], e.g. [52.52, 13.40]",
+    "contact": 'a phone number ("+49 30 1234567": the customer\'s own), or '
+    f"a mapping with phone and some of {', '.join(CONTACT_KEYS[1:])}",
     "capture": "names and what to keep: {slot: button 2} or {slot: {match: 'regex'}}",
     "expect_calls": 'paths and counts, e.g. {"/booking-availability/v2": 2}',
     "press": "raw callback data to press on the newest menu",
     "expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
-    "expect_booking": "a mapping of booking fields (e.g. attendee.email) to values",
+    "expect_booking": "a mapping of booking fields (attendee.email, "
+    'attendee.notes["What would you like to discuss?"]) to values',
     "expect_no_booking": "true",
     "restart": "true, kill or term",
     "fail": "a mapping with status (or kind), optional times and path",
@@ -256,7 +268,10 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         "expect_calls": not isinstance(value, dict)
         or not value
         or not all(isinstance(count, int) for count in value.values()),
-        "expect_booking": not isinstance(value, dict) or not value,
+        "expect_booking": not isinstance(value, dict)
+        or not value
+        or not all(_is_path(key) for key in value),
+        "contact": not _contact_spec(value),
         "expect_no_booking": value is not True,
         "restart": value not in (True, "kill", "term"),
         "fail": not isinstance(value, dict) or ("status" not in value and "kind" not in value),
@@ -309,6 +324,29 @@ def _book_spec(value: Any) -> bool:
     )
 
 
+def _is_path(key: str) -> bool:
+    """A booking field's path: dotted names, bracketed quoted keys and positions."""
+    try:
+        field_path(key)
+    except ValueError:
+        return False
+    return True
+
+
+def _contact_spec(value: Any) -> bool:
+    """A phone number, or {phone: …, own: true/false, first_name, last_name, user_id}."""
+    if isinstance(value, dict):
+        phone = value.get("phone")
+        return (
+            set(value) <= set(CONTACT_KEYS)
+            and isinstance(phone, str | int)
+            and bool(str(phone).strip())
+            and value.get("own", True) in (True, False)
+            and (value.get("user_id") is None or isinstance(value.get("user_id"), int))
+        )
+    return isinstance(value, str) and bool(value.strip())
+
+
 def _number(value: Any) -> float | None:
     """The value as a number, None when it is none (a location's latitude or longitude)."""
     try:
@@ -329,43 +367,15 @@ def _capture_spec(spec: Any) -> bool:
     return ("button" in spec) != ("match" in spec)
 
 
-# --- the sandbox's team ------------------------------------------------------------------------
+# --- the sandbox ----------------------------------------------------------------------------
 
 
-def _load_hosts(path: Path, node: yaml.Node) -> list[Host] | None:
-    """The `sandbox:` section's hosts, which then book every meeting type."""
-    sandbox = _as_written(node)
-    if not isinstance(sandbox, dict) or set(sandbox) - {"hosts"}:
-        raise _fail(path, node, "sandbox: expected a mapping with 'hosts'")
-    hosts = sandbox.get("hosts")
-    if not isinstance(hosts, list) or not hosts:
-        raise _fail(path, node, "sandbox.hosts: expected a list of hosts")
+def _load_sandbox(path: Path, node: yaml.Node) -> SandboxSpec:
+    """The `sandbox:` section: team, data fields, meeting types' questions (script_sandbox.py)."""
     try:
-        return [_host(index, raw) for index, raw in enumerate(hosts)]
-    except (KeyError, TypeError, ValueError) as error:
-        raise _fail(path, node, f"sandbox.hosts: {error}") from None
-
-
-def _host(index: int, raw: dict[str, Any]) -> Host:
-    """One host from its mapping: name, timezone, weekly hours and holidays."""
-    hours: dict[int, list[tuple[time, time]]] = {}
-    for day, spans in (raw.get("hours") or {}).items():
-        if day not in WEEKDAYS:
-            raise ValueError(f"unknown weekday {day!r}; use {', '.join(WEEKDAYS)}")
-        hours[WEEKDAYS.index(day)] = [_span(span) for span in str(spans).split(",")]
-    return Host(
-        id=str(raw.get("id") or f"host-{index + 1}"),
-        name=str(raw["name"]),
-        timezone=str(raw.get("timezone") or "Europe/Berlin"),
-        weekly_hours=hours,
-        holidays={date.fromisoformat(str(day)) for day in raw.get("holidays") or []},
-    )
-
-
-def _span(text: str) -> tuple[time, time]:
-    """ "09:00-12:00" as its start and end times."""
-    start, _, end = text.strip().partition("-")
-    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+        return read_sandbox(_as_written(node))
+    except ValueError as error:
+        raise _fail(path, node, str(error)) from None
 
 
 def as_list(value: Any) -> list[str]:

@@ -18,7 +18,7 @@ from bot.sandbox.clock import parse_duration
 from bot.sandbox.console import Console
 from bot.sandbox.follow import STOPS, Answers, answer_until
 from bot.sandbox.script_format import DEFAULT_ZONE, Script, as_list
-from bot.sandbox.script_text import PlaceholderError, Placeholders, spaced
+from bot.sandbox.script_text import PlaceholderError, Placeholders, field_path, spaced
 from bot.sandbox.telegram_state import ChatMessage
 from bot.sandbox.world import ChatDriver, OfflineWorld, WorldError
 
@@ -32,12 +32,17 @@ class StepFailed(AssertionError):
     """An expectation did not hold."""
 
 
-def _field(body: dict[str, Any], dotted: str) -> Any:
-    """The booking body's value at a dotted path ("attendee.email")."""
+_ABSENT = object()
+
+
+def _field(body: dict[str, Any], path: str) -> Any:
+    """The booking body's value at a path ("attendee.email", "hostIds[0]",
+    'attendee.notes["Company size (approx.)"]'); _ABSENT where there is none."""
     value: Any = body
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
-            raise StepFailed(f"the booking has no field {dotted!r}")
+    for part in field_path(path):
+        in_list = isinstance(part, int) and isinstance(value, list) and part < len(value)
+        if not in_list and not (isinstance(value, dict) and part in value):
+            return _ABSENT
         value = value[part]
     return value
 
@@ -240,6 +245,20 @@ class Runner:
         await self.driver.share_location(latitude, longitude)
         self.console.print_new()
 
+    async def _contact(self, spec: str | dict[str, Any]) -> None:
+        """`contact:` the customer shares their own contact, or someone else's."""
+        given: dict[str, Any] = spec if isinstance(spec, dict) else {"phone": spec}
+        phone, own = str(given["phone"]), given.get("own", True) is not False
+        self._say(f"[shares {'their own' if own else 'a'} contact: {phone}]")
+        await self.driver.share_contact(
+            phone,
+            own=own,
+            user_id=given.get("user_id"),
+            first_name=None if given.get("first_name") is None else str(given["first_name"]),
+            last_name=None if given.get("last_name") is None else str(given["last_name"]),
+        )
+        self.console.print_new()
+
     async def _capture(self, specs: dict[str, Any]) -> None:
         """`capture:` keep a button's label or a matched text for later placeholders."""
         for name, spec in specs.items():
@@ -308,12 +327,18 @@ class Runner:
         if not bookings:
             raise StepFailed("expected a booking, meetergo received none")
         body = bookings[-1].body
-        for dotted, value in fields.items():
-            actual = _field(body, dotted)
-            if dotted == "start" and isinstance(value, str) and _same_start(actual, value, body):
+        for path, value in fields.items():
+            actual = _field(body, path)
+            if value is None:  # `null`: the booking has no such field, or it is null
+                if actual is not _ABSENT and actual is not None:
+                    raise StepFailed(f"booking {path}: expected none, got {actual!r}")
+                continue
+            if actual is _ABSENT:
+                raise StepFailed(f"the booking has no field {path!r}")
+            if path == "start" and isinstance(value, str) and _same_start(actual, value, body):
                 continue
             if actual != value and str(actual) != str(value):
-                raise StepFailed(f"booking {dotted}: expected {value!r}, got {actual!r}")
+                raise StepFailed(f"booking {path}: expected {value!r}, got {actual!r}")
 
     async def _expect_no_booking(self, _: bool) -> None:
         """`expect_no_booking:` meetergo received no booking."""

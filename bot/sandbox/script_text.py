@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.language.i18n import Formatter
 
-__all__ = ["PlaceholderError", "Placeholders", "spaced"]
+__all__ = ["PlaceholderError", "Placeholders", "field_path", "spaced"]
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ ]*)(?::([a-z]+))?\}")
@@ -105,3 +105,34 @@ class Placeholders:
 def captured_names(values: Mapping[str, str]) -> str:
     """The names kept so far, for an error message."""
     return ", ".join(sorted(values)) or "none yet"
+
+
+# A booking field's path: names joined by dots, and in brackets a quoted key (for one with dots
+# or anything else in it) or a list position: attendee.notes["Company size (approx.)"], hostIds[0].
+_PATH_PART = re.compile(
+    r"""(?P<dot>\.)?(?P<name>[^.\[\]"']+)"""
+    r"""|\[(?:"(?P<double>(?:[^"\\]|\\.)*)"|'(?P<single>[^']*)'|(?P<index>\d+))\]"""
+)
+
+
+def field_path(text: str) -> list[str | int]:
+    """The keys and positions a booking field's path names, in order; ValueError when it is
+    no such path."""
+    parts: list[str | int] = []
+    position = 0
+    while position < len(text):
+        found = _PATH_PART.match(text, position)
+        if found is None or (found["name"] is not None and bool(found["dot"]) != bool(parts)):
+            raise ValueError(f"{text!r} is no field path (at {text[position:]!r})")
+        if found["name"] is not None:
+            parts.append(found["name"])
+        elif found["double"] is not None:
+            parts.append(re.sub(r"\\(.)", r"\1", found["double"]))
+        elif found["single"] is not None:
+            parts.append(found["single"])
+        else:
+            parts.append(int(found["index"]))
+        position = found.end()
+    if not parts or not isinstance(parts[0], str):
+        raise ValueError(f"{text!r} is no field path")
+    return parts

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.sandbox.clock import WorldClock
-from bot.sandbox.scheduling import SandboxScheduling
-from bot.sandbox.scheduling_defaults import default_meeting_types
 from bot.sandbox.script_format import STEP_KINDS, Script, ScriptError, Step, load_script
 from bot.sandbox.script_runner import Runner, StepFailed
+from bot.sandbox.script_sandbox import build_sandbox
 from bot.sandbox.world import ChatDriver, OfflineWorld
 
 __all__ = [
@@ -44,19 +43,6 @@ class Outcome:
     bookings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _sandbox_for(script: Script, clock: WorldClock) -> SandboxScheduling:
-    """The script's sandbox: its own team for every meeting type, or the default one."""
-    frozen = clock.sandbox_now
-    if script.hosts is None:
-        return SandboxScheduling(clock=frozen)
-    types = default_meeting_types()
-    for meeting_type in types:
-        meeting_type.host_ids = [host.id for host in script.hosts]
-        if meeting_type.user_id:
-            meeting_type.user_id = script.hosts[0].id
-    return SandboxScheduling(hosts=script.hosts, meeting_types=types, clock=frozen)
-
-
 async def run_script(path: Path, *, clock: datetime | None = None) -> Outcome:
     """Run one script in a fresh offline world and report pass or fail with a transcript.
 
@@ -71,7 +57,7 @@ async def run_script(path: Path, *, clock: datetime | None = None) -> Outcome:
     }
     with tempfile.TemporaryDirectory(prefix="meetergo-bot-script-") as workdir:
         world_clock = WorldClock(clock or script.clock or datetime.now(UTC))
-        sandbox = _sandbox_for(script, world_clock)
+        sandbox = build_sandbox(script.sandbox, world_clock.sandbox_now)
         bot_env = dict(script.bot_env)
         if script.agent is not None:
             agents = [part for part in bot_env.get("BOT_AGENT_IDS", "").split(",") if part]

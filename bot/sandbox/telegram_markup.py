@@ -26,6 +26,25 @@ _INLINE_ACTIONS = (
     "pay",
 )
 _BUTTON_PREFIX = "can't parse inline keyboard button"
+# Reply keyboard buttons that ask the user for something, with what Telegram answers where
+# they are used outside a private chat ("Available in private chats only").
+_PRIVATE_ONLY = {
+    "request_contact": "Phone number can be requested in private chats only",
+    "request_location": "Location can be requested in private chats only",
+    "request_poll": "Poll can be requested in private chats only",
+    "request_users": "Users can be requested in private chats only",
+    "request_chat": "Chats can be requested in private chats only",
+    "web_app": "Web App buttons can be used in private chats only",
+}
+_BOOLEAN_REQUESTS = ("request_contact", "request_location")
+# KeyboardButton's fields an InlineKeyboardButton does not have: Telegram ignores them there.
+_REPLY_ONLY = (
+    "request_contact",
+    "request_location",
+    "request_poll",
+    "request_users",
+    "request_chat",
+)
 
 
 def validate_reply_markup(markup: Markup, *, inline_only: bool = False) -> Markup:
@@ -82,7 +101,9 @@ def _inline_button(button: Any) -> Markup:
     _check_action(button, actions[0])
     if not button["text"].strip():
         raise bad_request("BUTTON_TEXT_INVALID")
-    return {key: value for key, value in button.items() if value is not None}
+    return {
+        key: value for key, value in button.items() if value is not None and key not in _REPLY_ONLY
+    }
 
 
 def _check_action(button: Markup, action: str) -> None:
@@ -110,7 +131,24 @@ def _reply_button(button: Any) -> Markup:
         raise bad_request('can\'t parse keyboard button: Field "text" must be of type String')
     if not normalized["text"].strip():
         raise bad_request("BUTTON_TEXT_INVALID")
+    for field in _BOOLEAN_REQUESTS:
+        if normalized.get(field) is not None and not isinstance(normalized[field], bool):
+            raise bad_request(
+                f'can\'t parse keyboard button: Field "{field}" must be of type Boolean'
+            )
     return normalized
+
+
+def check_chat_buttons(markup: Markup | None, chat_kind: str) -> None:
+    """Refuse a reply keyboard that asks for a phone number, a location (...) outside a
+    private chat, as Telegram does once it knows the chat."""
+    if chat_kind == "private" or markup is None:
+        return
+    for row in markup.get("keyboard", []):
+        for button in row:
+            asked = [f for f in _PRIVATE_ONLY if button.get(f) not in (None, False)]
+            if asked:
+                raise bad_request(_PRIVATE_ONLY[asked[0]])
 
 
 def button_rows(markup: Markup | None) -> list[list[tuple[str, str | None]]]:

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bot.sandbox.telegram_html import EntityParseError, check_link, parse_html, trim_text, utf16_len
-from bot.sandbox.telegram_markup import is_inline, validate_reply_markup
+from bot.sandbox.telegram_markup import check_chat_buttons, is_inline, validate_reply_markup
 from bot.sandbox.telegram_schema import ApiError, ApiResult, UploadedFile, bad_request
 from bot.sandbox.telegram_state import ChatMessage, ChatRecord, EmulatorState, WebhookState
 
@@ -193,6 +193,7 @@ def _check_reply_target(chat: ChatRecord, params: Params) -> None:
 def _store_bot_message(
     state: EmulatorState, chat: ChatRecord, content: Formatted, markup: dict[str, Any] | None
 ) -> ChatMessage:
+    check_chat_buttons(markup, chat.kind)
     message = state.add_message(chat, from_bot=True, text=content.text)
     message.entities = content.entities
     message.html = content.html

@@ -41,6 +41,7 @@ class ChatMessage:
     date: int = 0
     edit_date: int | None = None
     location: dict[str, float] | None = None
+    contact: dict[str, Any] | None = None  # a shared Contact: phone_number, first_name, ...
     sender_id: int | None = None  # who wrote it in a group (in a private chat: the chat's user)
 
 
@@ -182,6 +183,8 @@ class EmulatorState:
     def _content_json(self, message: ChatMessage) -> dict[str, Any]:
         if message.location is not None:
             return {"location": dict(message.location)}
+        if message.contact is not None:
+            return {"contact": dict(message.contact)}
         if message.document is None:
             content: dict[str, Any] = {"text": message.text}
             if message.entities:

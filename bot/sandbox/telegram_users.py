@@ -6,7 +6,7 @@ update Telegram would send the bot; the inspection methods show a chat as its us
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from bot.sandbox.telegram_html import command_entities
 from bot.sandbox.telegram_markup import button_rows, is_inline
@@ -105,6 +105,35 @@ class EmulatedUsers:
         """The user shares a location (as the request_location keyboard button does)."""
         message = self.state.add_message(self.state.open_chat(user_id), from_bot=False)
         message.location = {"latitude": latitude, "longitude": longitude}
+        self._push("message", self.state.message_json(message))
+        return message
+
+    async def send_contact(
+        self,
+        user_id: int,
+        phone_number: str,
+        *,
+        contact_user_id: int | Literal["own"] | None = "own",
+        first_name: str | None = None,
+        last_name: str | None = None,
+    ) -> ChatMessage:
+        """The user shares a contact: their own (as the request_contact keyboard button does:
+        their names and user_id), or someone else's from their address book (`contact_user_id`
+        that person's Telegram id, None when they have none; names from that user when known).
+        The phone number arrives as given: Telegram's apps send it with or without the "+"."""
+        person = user_id if contact_user_id == "own" else contact_user_id
+        profile = self.state.users.get(person, {}) if person is not None else {}
+        contact: dict[str, Any] = {
+            "phone_number": phone_number,
+            "first_name": first_name or profile.get("first_name") or "Sam",
+        }
+        surname = last_name or profile.get("last_name")
+        if surname:
+            contact["last_name"] = surname
+        if person is not None:
+            contact["user_id"] = person
+        message = self.state.add_message(self.state.open_chat(user_id), from_bot=False)
+        message.contact = contact
         self._push("message", self.state.message_json(message))
         return message
 

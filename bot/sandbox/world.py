@@ -246,6 +246,29 @@ class ChatDriver:
         await self.settle(before, self.emulator.last_update_id)
         return self.last()
 
+    async def share_contact(
+        self,
+        phone: str,
+        *,
+        own: bool = True,
+        user_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+    ) -> ChatMessage:
+        """Share a contact and wait until the bot has answered: the customer's own (as the
+        "share my phone number" button does), or someone else's (`user_id` their Telegram id,
+        None for a contact without one; `first_name` by default "Sam")."""
+        before = len(self.emulator.calls)
+        await self.emulator.send_contact(
+            self.user_id,
+            phone,
+            contact_user_id="own" if own else user_id,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        await self.settle(before, self.emulator.last_update_id)
+        return self.last()
+
     async def tap(self, label: str, *, message_id: int | None = None) -> str:
         """Tap the button whose label contains `label` and wait for the chat to change."""
         before = len(self.emulator.calls)
