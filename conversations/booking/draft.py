@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, AwareDatetime, Field, field_validator
+from pydantic import AliasChoices, AwareDatetime, BaseModel, Field, field_validator
 
 from bot.language.typed_time import TimeWish
 from conversations.kit.context import BotContext
@@ -28,6 +28,22 @@ LEGACY_STATES: Mapping[int, str] = {
 # How the time step met what the customer typed about the time of day: only the times that
 # fit it, the nearest ones to a time that was not free, or (empty) all of them.
 TimesShown = Literal["fitting", "nearest", ""]
+
+
+JsonValue = str | int | float | bool
+
+
+class Answer(BaseModel):
+    """An answer to a question of the meeting type: what meetergo gets under the question's
+    label (None: skipped), and how the card shows it in the customer's language."""
+
+    label: str
+    value: JsonValue | list[JsonValue] | None
+    # The question and the answer as the customer read them, in their language.
+    question: str = ""
+    shown: str = ""
+    # "phone": the answer is the attendee's phone number, not a note.
+    target: str | None = None
 
 
 class Draft(View):
@@ -55,9 +71,9 @@ class Draft(View):
     email: str | None = None
     email_checked: bool = False
     consent: bool = False
-    # The answers to the meeting type's own questions, by question (assign a new mapping: an
-    # in-place change would not be saved).
-    answers: dict[str, str] = Field(default_factory=dict)
+    # The answers to the meeting type's own questions, by the question's name (assign a new
+    # mapping: an in-place change would not be saved).
+    answers: dict[str, Answer] = Field(default_factory=dict)
 
     # --- what the screens offered ----------------------------------------------------------
     # The types and lengths the pickers offered, and their button labels.
@@ -74,6 +90,8 @@ class Draft(View):
     email_suggestion: str | None = None
     # The domain's ASCII form when it could pass for another domain (asked about, then shown).
     email_ascii: str | None = None
+    # The options of a question with several answers chosen so far.
+    picked: tuple[int, ...] = ()
     # Where /timezone returns to (the step it was opened from), and the zones its picker offered.
     resume_step: str | None = None
     zone_options: tuple[str, ...] = ()
@@ -95,9 +113,17 @@ class Draft(View):
             raise LookupError("no start chosen yet")
         return self.start
 
-    def answer(self, question: str, value: str) -> None:
+    def answer(self, name: str, answer: Answer) -> None:
         """Keep the answer to one of the meeting type's questions."""
-        self.answers = {**self.answers, question: value}
+        self.answers = {**self.answers, name: answer}
+
+    def forget_answer(self, name: str) -> None:
+        """Forget the answer to a question, so it is asked again."""
+        self.answers = {key: value for key, value in self.answers.items() if key != name}
+
+    def given_answers(self) -> list[Answer]:
+        """The answers given (not skipped), in the order they were given."""
+        return [answer for answer in self.answers.values() if answer.value is not None]
 
 
 class BookingContext(BotContext):

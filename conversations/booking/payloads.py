@@ -162,3 +162,26 @@ class SkipQuestion(Callback):
     """Leave an optional question of the meeting type unanswered."""
 
     prefix: ClassVar[str] = "sq"
+
+
+@dataclasses.dataclass(frozen=True)
+class OptionChosen(Callback):
+    """An answer to a question of the meeting type: an index into the options it offered."""
+
+    prefix: ClassVar[str] = "qo"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class OptionToggled(Callback):
+    """One option of a question with several answers, chosen or unchosen."""
+
+    prefix: ClassVar[str] = "qt"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class OptionsDone(Callback):
+    """The options of a question with several answers are chosen."""
+
+    prefix: ClassVar[str] = "qd"

@@ -8,15 +8,16 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
 from conversations.kit.context import BotContext
 from conversations.kit.view import View
 
-# What a step shows: its text (HTML) and its inline keyboard.
-Screen = tuple[str, InlineKeyboardMarkup | None]
+# What a step shows: its text (HTML) and its keyboard: inline buttons, or (on a message of its
+# own, since Telegram edits only inline ones) a reply keyboard such as "share my phone number".
+Screen = tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup | None]
 
 
 def chat_id_of(update: Update) -> int:
@@ -33,7 +34,7 @@ def with_notice(view: View, screen: Screen) -> Screen:
     return (f"{view.notice}\n\n{text}" if view.notice else text), markup
 
 
-def _digest(text: str, markup: InlineKeyboardMarkup | None) -> str:
+def _digest(text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> str:
     shown = text + json.dumps(markup.to_dict() if markup else None, sort_keys=True)
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
@@ -54,7 +55,7 @@ async def present(
         and query.message is not None
         and query.message.message_id == view.menu_message_id
     )
-    if on_menu and not fresh:
+    if on_menu and not fresh and not isinstance(markup, ReplyKeyboardMarkup):
         if digest != view.menu_digest:
             # Telegram refuses an edit that changes nothing ("message is not modified"). The
             # digest can still miss one: a replica that died after editing never saved it.

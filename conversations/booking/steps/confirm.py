@@ -89,10 +89,11 @@ def confirm_screen(draft: Draft, ui: Ui) -> Screen:
         f"✉️ {escape(draft.email or '')}"
         + (f" ({escape(draft.email_ascii)})" if draft.email_ascii else ""),
         *(
-            f"💬 {escape(ui._(question))}: {escape(answer)}"
-            for question, answer in draft.answers.items()
-            if answer
+            f"💬 {escape(answer.question or answer.label)}: {escape(answer.shown)}"
+            for answer in draft.given_answers()
+            if answer.target != "phone"
         ),
+        *(f"📞 {escape(answer.shown)}" for answer in draft.given_answers() if answer.target == "phone"),
     ]
     return "\n".join(lines), _card(ui, draft)
 

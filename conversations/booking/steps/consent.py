@@ -22,7 +22,7 @@ def consent_screen(draft: Draft, ui: Ui) -> Screen:
         "To book, we pass your name and e-mail address to our scheduling service. "
         'Please read our <a href="{url}">privacy policy</a> and agree.'
     ).format(url=escape(ui.privacy_url, quote=True))
-    given = [ui._(question) for question, answer in draft.answers.items() if answer]
+    given = [answer.question or answer.label for answer in draft.given_answers()]
     if given:
         text += "\n" + ui._("Your answers to {questions} go with them.").format(
             questions=escape(", ".join(given))

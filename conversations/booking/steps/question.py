@@ -1,101 +1,212 @@
-"""A question of the meeting type, answered in words: one step kind, repeated over a list.
+"""The meeting type's own questions: one step kind, repeated over each meeting type's list
+(BOT_QUESTIONS, read by bot/booking/questions.py).
 
-`question_steps(questions)` makes one step per question, in the list's order; each answer
-goes into the booking's `attendee.notes` under the question's label, as meetergo's own
-booking pages send it, and is shown on the final card.
+Each question is asked only in a booking of its meeting type, and only when its `when` holds
+for the answers before it. Its answer is kept by the question's name, sent in
+`attendee.notes` under its label (a phone question with `target: phone` fills
+`attendee.phone`), shown on the final card and named in the consent. A question a chat cannot
+ask (a file, a signature, a slide) is not asked: the file may list it only as optional.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from html import escape
+from collections.abc import Mapping, Sequence
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import ReplyKeyboardRemove, Update
 
-from bot.language.contact import InvalidNameError, clean_answer
-from conversations.booking.draft import BookingContext, Draft, booking_new
-from conversations.booking.payloads import SkipQuestion
+from bot.booking.questions import AnswerValue, Question, is_asked, label_in
+from bot.booking.questions_answers import AnswerProblem, read_answer, read_choice
+from bot.language.phone import InvalidPhoneError, read_phone, region_of_zone
+from conversations.booking.draft import Answer, BookingContext, Draft
+from conversations.booking.free_times import today_for
+from conversations.booking.payloads import OptionChosen, OptionsDone, OptionToggled, SkipQuestion
+from conversations.booking.steps.question_problems import problem_text
+from conversations.booking.steps.question_screens import (
+    PICKED,
+    asks_phone,
+    offered,
+    question_screen,
+    several,
+)
 from conversations.booking.typed import typed_text
-from conversations.kit.buttons import one_tap
-from conversations.kit.chat import Screen
+from conversations.kit.buttons import choice, one_tap
 from conversations.kit.context import Ui
-from conversations.kit.keyboards import button
-from conversations.kit.outcome import Ask, Outcome
+from conversations.kit.outcome import Again, Ask, Outcome
 from conversations.kit.step import Change, Step
 
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """One question: `key` names its step (letters and digits); `label` is where the answer
-    goes in attendee.notes and what the card shows; `prompt` is what the chat asks. Label
-    and prompt are translated where the catalogs know them (mark them with N_)."""
-
-    key: str
-    label: str
-    prompt: str
-    required: bool = True
-    max_length: int = 500
+Questions = Mapping[str, Sequence[Question]]  # by meeting type id, in order
 
 
-def _problem(ui: Ui, reason: str, question: Question) -> str:
-    if reason == "too_long":
-        return ui._("That answer is too long; please use at most {count} characters.").format(
-            count=question.max_length
-        )
-    if reason == "control":
-        return ui._("That answer contains invisible control characters; please type it again.")
-    return ui._("Please type an answer.")
+def _shown(question: Question, value: AnswerValue, ui: Ui) -> str:
+    """How the card shows an answer, in the customer's language."""
+    labels = dict(offered(question, ui))
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(str(labels.get(one, one)) for one in values)
 
 
-def question_step(question: Question) -> Step:
-    """The step that asks `question`."""
-    name = f"QUESTION_{question.key}"
+class QuestionStep:
+    """The handlers of one question, as a step of the flow."""
 
-    def screen(draft: Draft, ui: Ui) -> Screen:
-        text = escape(ui._(question.prompt))
-        if question.required:
-            return text, None
-        return text, InlineKeyboardMarkup([[button(ui._("Skip"), SkipQuestion(draft.menu))]])
+    def __init__(self, question: Question, meeting_type_id: str, state: str) -> None:
+        self.question = question
+        self.meeting_type_id = meeting_type_id
+        self.state = state
 
-    async def give_answer(update: Update, context: BookingContext) -> Outcome:
+    def keep(self, context: BookingContext, value: AnswerValue | None) -> None:
+        question, ui = self.question, context.ui
+        shown = "" if value is None else _shown(question, value, ui)
+        target = "phone" if question.target == "phone" else None
+        asked_as = label_in(question, ui.prefs.language)
+        answer = Answer(label=question.label, value=value, question=asked_as, shown=shown, target=target)
+        context.draft.answer(question.name, answer)
+        context.draft.picked = ()
+
+    def problem(self, context: BookingContext, problem: AnswerProblem) -> Outcome:
+        context.draft.notice = problem_text(context.ui, problem)
+        return Ask(self.state, fresh=True)
+
+    async def asked(self, context: BookingContext) -> bool:
+        draft = context.draft
+        if draft.moving or draft.meeting_type_id != self.meeting_type_id:
+            return False
+        given = {name: answer.value for name, answer in draft.answers.items()}
+        return is_asked(self.question, given)
+
+    async def give_text(self, update: Update, context: BookingContext) -> Outcome:
         """Take a typed answer to one of the meeting type's questions."""
+        question, ui = self.question, context.ui
+        text = typed_text(update)
+        if not question.required and text.strip().casefold() == ui._("Skip").casefold():
+            return await self.skipped(context)
         try:
-            answer = clean_answer(typed_text(update), question.max_length)
-        except InvalidNameError as problem:
-            context.draft.notice = _problem(context.ui, problem.reason, question)
-            return Ask(name, fresh=True)
-        context.draft.answer(question.label, answer)
+            value = read_answer(
+                question,
+                text,
+                today=today_for(context),
+                language=ui.prefs.language,
+                region=region_of_zone(ui.prefs.timezone),
+            )
+        except AnswerProblem as problem:
+            return self.problem(context, problem)
+        self.keep(context, value)
+        return await self.done(update, context)
+
+    async def give_contact(self, update: Update, context: BookingContext) -> Outcome:
+        """Take the customer's own phone number, shared with Telegram's button."""
+        message = update.effective_message
+        contact = message.contact if message else None
+        user = update.effective_user
+        if contact is None or user is None or contact.user_id != user.id:
+            context.draft.notice = context.ui._(
+                "Please share your own phone number with the button below, or type it."
+            )
+            return Ask(self.state, fresh=True)
+        try:
+            number = read_phone(contact.phone_number, region_of_zone(context.ui.prefs.timezone))
+        except InvalidPhoneError:
+            return self.problem(context, AnswerProblem("not_a_phone"))
+        self.keep(context, number)
+        return await self.done(update, context)
+
+    async def skipped(self, context: BookingContext) -> Outcome:
+        self.keep(context, None)
         return Ask(fresh=True)
+
+    async def done(self, update: Update, context: BookingContext) -> Outcome:
+        if asks_phone(self.question) and update.effective_chat is not None:
+            # A plain message: the only way to take the "share my phone number" keyboard away.
+            answer = context.draft.answers[self.question.name]
+            await context.bot.send_message(
+                update.effective_chat.id, f"✓ {answer.shown}", reply_markup=ReplyKeyboardRemove()
+            )
+        return Ask(fresh=True)
+
+    def forget(self, draft: Draft) -> None:
+        draft.forget_answer(self.question.name)
+        draft.picked = ()
+
+
+def question_step(question: Question, meeting_type_id: str, state: str) -> Step:
+    """The step that asks `question` in a booking of `meeting_type_id`."""
+    handlers = QuestionStep(question, meeting_type_id, state)
+
+    def offered_index(draft: Draft, payload: OptionChosen | OptionToggled) -> bool:
+        return 0 <= payload.index < len(question.options) or (
+            payload.index < 2 and not question.options
+        )
+
+    @choice(OptionChosen, offered=offered_index)
+    async def choose_option(
+        update: Update, context: BookingContext, payload: OptionChosen
+    ) -> Outcome:
+        """Take the tapped answer to one of the meeting type's questions."""
+        value = offered(question, context.ui)[payload.index][0]
+        try:
+            handlers.keep(context, read_choice(question, [value]))  # type: ignore[list-item]
+        except AnswerProblem as problem:
+            return handlers.problem(context, problem)
+        return Ask()
+
+    @choice(OptionToggled, offered=offered_index)
+    async def toggle_option(
+        update: Update, context: BookingContext, payload: OptionToggled
+    ) -> Outcome:
+        """Choose or unchoose one option of a question with several answers."""
+        picked = set(context.draft.picked) ^ {payload.index}
+        context.draft.picked = tuple(sorted(picked))
+        return Ask(state)
+
+    @one_tap(OptionsDone)
+    async def finish_options(update: Update, context: BookingContext) -> Outcome:
+        """Take the options chosen."""
+        answers = offered(question, context.ui)
+        chosen = [answers[index][0] for index in context.draft.picked if index < len(answers)]
+        try:
+            handlers.keep(context, read_choice(question, chosen))  # type: ignore[arg-type]
+        except AnswerProblem as problem:
+            return handlers.problem(context, problem)
+        return Ask()
 
     @one_tap(SkipQuestion)
     async def skip_question(update: Update, context: BookingContext) -> Outcome:
         """Leave an optional question unanswered."""
-        context.draft.answer(question.label, "")
-        return Ask()
+        return await handlers.skipped(context)
 
-    def forget(draft: Draft) -> None:
-        draft.answers = {k: v for k, v in draft.answers.items() if k != question.label}
-
-    def change_label(ui: Ui) -> str:
-        return ui._("Change {answer}").format(answer=ui._(question.label))
-
+    presses = (
+        (toggle_option, finish_options) if several(question) else (choose_option,)
+    ) + (() if question.required else (skip_question,))
+    typed = not question.options and question.field_type not in ("yes-no", "checkbox-single")
     return Step(
-        name=name,
-        answered=lambda draft: question.label in draft.answers,
-        asked=booking_new,
-        screen=screen,
-        presses=() if question.required else (skip_question,),
-        text=give_answer,
-        change=Change(change_label, forget),
-        notes=lambda draft: (
-            {question.label: draft.answers[question.label]}
-            if draft.answers.get(question.label)
-            else {}
+        name=state,
+        answered=lambda draft: question.name in draft.answers,
+        asked=handlers.asked,
+        screen=lambda draft, ui: question_screen(question, draft, ui),
+        presses=presses,
+        text=handlers.give_text if typed or asks_phone(question) else None,
+        contact=handlers.give_contact if asks_phone(question) else None,
+        change=Change(
+            lambda ui: ui._("Change {answer}").format(answer=label_in(question, ui.prefs.language)),
+            handlers.forget,
         ),
+        notes=lambda draft: _notes(draft, question),
     )
 
 
-def question_steps(questions: Sequence[Question]) -> tuple[Step, ...]:
-    """One step per question, in order."""
-    return tuple(question_step(question) for question in questions)
+def _notes(draft: Draft, question: Question) -> dict[str, object]:
+    answer = draft.answers.get(question.name)
+    if answer is None or answer.value is None or answer.target == "phone":
+        return {}
+    return {answer.label: answer.value}
+
+
+def question_steps(questions: Questions) -> tuple[Step, ...]:
+    """One step per question a chat can ask, each meeting type's in its order."""
+    return tuple(
+        question_step(question, type_id, f"QUESTION_{kind}_{index}")
+        for kind, (type_id, listed) in enumerate(questions.items())
+        for index, question in enumerate(listed)
+        if question.asked
+    )
+
+
+__all__ = ["PICKED", "Question", "Questions", "question_step", "question_steps"]

@@ -1,0 +1,80 @@
+"""How a question of the meeting type looks in the chat: choices as buttons, yes and no as
+two, several answers as buttons that toggle with a Done, typed answers with a Skip where the
+question may be left out, and a phone number with Telegram's "share my phone number"."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot.booking.questions import BOOLEAN_TYPES, CHOICE_TYPES, Question, label_in, option_label
+from conversations.booking.draft import Draft
+from conversations.booking.payloads import OptionChosen, OptionsDone, OptionToggled, SkipQuestion
+from conversations.kit.chat import Screen
+from conversations.kit.context import Ui
+from conversations.kit.keyboards import Rows, button, rows
+
+NUMBERS_PER_ROW = 5  # a rating's or a scale's numbers side by side
+PICKED = "✓ "
+
+
+def several(question: Question) -> bool:
+    """Whether the question takes several of its options."""
+    return question.field_type == "checkbox-multi"
+
+
+def offered(question: Question, ui: Ui) -> list[tuple[object, str]]:
+    """The answers a question offers as buttons: (the value sent, the label shown)."""
+    if question.field_type in BOOLEAN_TYPES:
+        return [(True, ui._("Yes")), (False, ui._("No"))]
+    if question.field_type in CHOICE_TYPES:
+        language = ui.prefs.language
+        return [
+            (choice.value, option_label(question, choice.value, language) or choice.label)
+            for choice in question.options
+        ]
+    return []
+
+
+def asks_phone(question: Question) -> bool:
+    """Whether the answer is a phone number (Telegram can share the customer's own)."""
+    return question.field_type == "phone" or question.target == "phone"
+
+
+def question_text(question: Question, ui: Ui) -> str:
+    """The question in the customer's language, with its help text."""
+    text = f"<b>{escape(label_in(question, ui.prefs.language))}</b>"
+    if question.help_text:
+        text += f"\n<i>{escape(question.help_text)}</i>"
+    if asks_phone(question):
+        text += "\n" + ui._("Type your number, or share it with the button below.")
+    elif several(question):
+        text += "\n" + ui._("Tap all that apply, then Done.")
+    return text
+
+
+def _option_rows(question: Question, draft: Draft, ui: Ui) -> Rows:
+    answers = offered(question, ui)
+    if several(question):
+        buttons = [
+            button((PICKED if index in draft.picked else "") + label, OptionToggled(draft.menu, index))
+            for index, (_, label) in enumerate(answers)
+        ]
+        return [*rows(buttons, 1), [button(ui._("Done"), OptionsDone(draft.menu))]]
+    buttons = [button(label, OptionChosen(draft.menu, index)) for index, (_, label) in enumerate(answers)]
+    numbered = question.field_type in ("rating", "scale") or question.field_type in BOOLEAN_TYPES
+    return rows(buttons, NUMBERS_PER_ROW if numbered else 1)
+
+
+def question_screen(question: Question, draft: Draft, ui: Ui) -> Screen:
+    """The question with the buttons that answer it (Skip last, where it may be left out)."""
+    text = question_text(question, ui)
+    if asks_phone(question):
+        share = KeyboardButton(ui._("📱 Share my phone number"), request_contact=True)
+        keys = [[share]] + ([[KeyboardButton(ui._("Skip"))]] if not question.required else [])
+        return text, ReplyKeyboardMarkup(keys, resize_keyboard=True, one_time_keyboard=True)
+    markup = _option_rows(question, draft, ui)
+    if not question.required:
+        markup.append([button(ui._("Skip"), SkipQuestion(draft.menu))])
+    return text, InlineKeyboardMarkup(markup) if markup else None
