@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -29,9 +30,15 @@ def run_bot() -> int:
         ],
     )
     # Imported late so a configuration error is reported without loading telegram at all.
-    from bot.app import StartupError, build_application
+    from bot.app import StartupError, build_application, read_questions
+    from bot.booking.questions import QuestionsError
 
-    application = build_application(settings)
+    try:
+        questions = asyncio.run(read_questions(settings))
+    except QuestionsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    application = build_application(settings, questions)
     try:
         if settings.bot_webhook_url:
             application.run_webhook(

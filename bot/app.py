@@ -30,6 +30,7 @@ from bot.booking.appointments import AppointmentService
 from bot.booking.availability import AvailabilityService
 from bot.booking.bookings import BookingService
 from bot.booking.links import LinkSigner
+from bot.booking.questions import QuestionsError, load_questions, refers_to_data_fields
 from bot.config import Settings, link_secret
 from bot.meetergo import (
     AuthenticationError,
@@ -57,6 +58,7 @@ from conversations.booking.idle import (
     sweep_interval,
 )
 from conversations.booking.recovery import recover_interrupted_bookings
+from conversations.booking.steps.question import Questions
 from conversations.commands.groups import keep_bookings_private
 from conversations.commands.menus import MENU_LANGUAGES, command_menu
 from conversations.commands.outside import CatchAll, build_catch_alls, build_outside_handlers
@@ -221,8 +223,9 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
     return Services(settings, availability, bookings, links, appointments)
 
 
-def build_application(settings: Settings) -> BotApplication:
-    """The Application: handlers, persistence, rate limiter, and the meetergo client lifecycle."""
+def build_application(settings: Settings, questions: Questions | None = None) -> BotApplication:
+    """The Application: handlers, persistence, rate limiter, and the meetergo client lifecycle;
+    `questions` are the meeting types' own (read_questions)."""
     client = meetergo_client(settings)
     database_url = settings.bot_database_url
     storage = storage_for(
@@ -235,8 +238,33 @@ def build_application(settings: Settings) -> BotApplication:
     application = telegram_application(settings, persistence, states, lifecycle)
     application.bot_data[SERVICES_KEY] = services
     states.attach(application)
-    add_handlers(application)
+    add_handlers(application, questions or {})
     return application
+
+
+async def read_questions(settings: Settings) -> Questions:
+    """The meeting types' questions of BOT_QUESTIONS, the data fields it names read from
+    meetergo; QuestionsError (one line) when the file cannot be used."""
+    path = settings.bot_questions
+    if path is None:
+        return {}
+    fields = []
+    if refers_to_data_fields(path):
+        client = meetergo_client(settings)
+        try:
+            fields = await client.data_fields()
+        except MeetergoError as error:
+            message = f"questions file {path}: the data fields could not be read from meetergo"
+            raise QuestionsError(f"{message} ({type(error).__name__})") from None
+        finally:
+            await client.aclose()
+    questions = load_questions(path, fields)
+    for meeting_type_id in questions:
+        if meeting_type_id not in settings.meeting_type_ids:
+            raise QuestionsError(
+                f"questions file {path}: meeting type {meeting_type_id} is not one the bot offers"
+            )
+    return questions
 
 
 def meetergo_client(settings: Settings) -> MeetergoClient:
@@ -286,12 +314,12 @@ def telegram_application(
     return application
 
 
-def add_handlers(application: BotApplication) -> None:
+def add_handlers(application: BotApplication, questions: Questions) -> None:
     """Every flow, the guards before them, the catch-alls after them, and the error handler."""
     # Before every flow: groups get a link to a private chat, foreign presses a pop-up.
     application.add_handler(TypeHandler(Update, keep_bookings_private), group=-1)
     application.add_handler(TypeHandler(Update, greet_agent), group=-2)
-    add_flow(application, build_booking_handler(), *build_outside_handlers())
+    add_flow(application, build_booking_handler(questions), *build_outside_handlers())
     add_flow(application, *build_agent_handlers())
     add_flow(application, *build_my_bookings_handlers())
     for handler in build_catch_alls():

@@ -7,6 +7,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.booking.availability import AvailabilityService
 from bot.language.contact import split_name
@@ -31,7 +32,8 @@ class AttendeeDetails:
     timezone: str
     telegram_user_id: int
     # Answers to the meeting type's own questions, by the question's label (attendee.notes).
-    answers: Mapping[str, str] = field(default_factory=dict)
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    phone: str | None = None  # E.164, from a question with target phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +250,7 @@ def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attende
     return Attendee(
         email=customer.email,
         fullname=customer.name,
+        phone=customer.phone,
         firstname=first,
         lastname=last or None,
         receive_reminders=True,

@@ -81,6 +81,7 @@ class Availability(_Wire):
 class Attendee(_Wire):
     email: str
     fullname: str | None = None
+    phone: str | None = None
     firstname: str | None = None
     lastname: str | None = None
     receive_reminders: bool = True

@@ -37,7 +37,7 @@ from conversations.booking.steps.duration import DURATION
 from conversations.booking.steps.email import EMAIL
 from conversations.booking.steps.meeting_type import MEETING_TYPE
 from conversations.booking.steps.name import NAME
-from conversations.booking.steps.question import Question, question_steps
+from conversations.booking.steps.question import Questions, question_steps
 from conversations.booking.steps.time import SLOT
 from conversations.booking.steps.zone import TIMEZONE, choose_timezone
 from conversations.commands.help import show_help
@@ -60,37 +60,44 @@ _COMMON = (
     On(refuse_stale_button, pattern=owned_by("booking")),
 )
 
-# The meeting type's own questions, asked after the name (none yet: see the README).
-QUESTIONS: tuple[Question, ...] = ()
 
-BOOKING = Flow(
-    "booking",
-    steps=(MEETING_TYPE, DURATION, DAY, SLOT, NAME, *question_steps(QUESTIONS), EMAIL, CONSENT),
-    final=CONFIRM,
-    detours=(TIMEZONE,),
-    home="DAY",
-    entry=(
-        On(start, command="start"),
-        *_COMMON,
-        # Any plain text from someone with no booking under way starts one.
-        On(start_with_text, message=TYPED_TEXT),
-    ),
-    anywhere=(
-        On.press(cancel_by_button),
-        On(retry_step, pattern=Retry.matches),
-        *_COMMON,
-        On(hint_tap, message=TYPED_TEXT),
-    ),
-    fallbacks=(
-        On(cancel, command="cancel"),
-        On(start, command="start"),
-        On(show_help, command="help"),
-    ),
-    failure=failure_screen,
-    legacy_states=LEGACY_STATES,
-)
+def build_booking_flow(questions: Questions) -> Flow:
+    """The booking flow, with each meeting type's own questions (BOT_QUESTIONS) after the
+    name."""
+    return Flow(
+        "booking",
+        steps=(MEETING_TYPE, DURATION, DAY, SLOT, NAME, *question_steps(questions), EMAIL, CONSENT),
+        final=CONFIRM,
+        detours=(TIMEZONE,),
+        home="DAY",
+        entry=(
+            On(start, command="start"),
+            *_COMMON,
+            # Any plain text from someone with no booking under way starts one.
+            On(start_with_text, message=TYPED_TEXT),
+        ),
+        anywhere=(
+            On.press(cancel_by_button),
+            On(retry_step, pattern=Retry.matches),
+            *_COMMON,
+            On(hint_tap, message=TYPED_TEXT),
+        ),
+        fallbacks=(
+            On(cancel, command="cancel"),
+            On(start, command="start"),
+            On(show_help, command="help"),
+        ),
+        failure=failure_screen,
+        legacy_states=LEGACY_STATES,
+    )
 
 
-def build_booking_handler() -> ConversationHandler[BookingContext]:
-    """The booking flow's ConversationHandler (see booking.mmd)."""
-    return BOOKING.handler()
+# The flow as declared, without a business's questions (what booking.mmd pictures).
+BOOKING = build_booking_flow({})
+
+
+def build_booking_handler(
+    questions: Questions | None = None,
+) -> ConversationHandler[BookingContext]:
+    """The booking flow's ConversationHandler (see booking.mmd), with the questions asked."""
+    return (build_booking_flow(questions) if questions else BOOKING).handler()

@@ -179,9 +179,9 @@ class Flow:
 
         return change_answer
 
-    def notes(self, view: View) -> dict[str, str]:
+    def notes(self, view: View) -> dict[str, Any]:
         """What the steps add to the booking's `attendee.notes`, in the flow's order."""
-        notes: dict[str, str] = {}
+        notes: dict[str, Any] = {}
         for step in self.order:
             if step.notes is not None:
                 notes.update(step.notes(view))

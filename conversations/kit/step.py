@@ -70,7 +70,7 @@ class Step:
     - `load(context)`: fetch what the screen needs into the view (meetergo's failures are the
       flow's to show), or say where to go instead;
     - `screen(view, ui)`: pure: the text and buttons;
-    - `presses`, `text`, `location`: the answers it takes;
+    - `presses`, `text`, `location`, `contact`: the answers it takes;
     - `change`: the final card's button that asks it again;
     - `notes(view)`: what it adds to the booking's `attendee.notes`;
     - `leads_to`: states its handlers reach besides the flow's order (for the picture);
@@ -85,8 +85,9 @@ class Step:
     presses: tuple[ButtonHandler[Any], ...] = ()
     text: Handler | None = None
     location: Handler | None = None
+    contact: Handler | None = None
     change: Change | None = None
-    notes: Callable[[Any], Mapping[str, str]] | None = None
+    notes: Callable[[Any], Mapping[str, Any]] | None = None
     leads_to: tuple[str, ...] = ()
     routes: tuple[On, ...] = field(init=False)
 
@@ -96,6 +97,8 @@ class Step:
             routes.append(On(self.text, message=TYPED_TEXT))
         if self.location is not None:
             routes.append(On(self.location, message=filters.LOCATION))
+        if self.contact is not None:
+            routes.append(On(self.contact, message=filters.CONTACT))
         object.__setattr__(self, "routes", tuple(routes))
 
     async def is_asked(self, context: BotContext) -> bool:

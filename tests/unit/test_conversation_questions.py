@@ -5,34 +5,31 @@ from __future__ import annotations
 
 import pytest
 
+from bot.booking.questions import load_questions
+from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from conversations.booking import flow
-from conversations.booking.steps.question import Question, question_steps
-from conversations.kit.flow import Flow
 from tests.unit.conftest import SCREEN, Chat, walk
 
-COMPANY = Question("company", "Company name", "What is the name of your company?")
-TEAM = Question("team", "Team size", "How many people are in your team?", required=False)
+QUESTIONS = f"""
+{INTRO_CALL_ID}:
+  - name: company
+    label: Company name
+    fieldType: text-single
+    required: true
+    locales: [{{locale: en, label: "What is the name of your company?"}}]
+  - name: team
+    label: Team size
+    fieldType: number
+    min: 1
+    max: 500
+    locales: [{{locale: en, label: "How many people are in your team?"}}]
+"""
 
 
 @pytest.fixture(autouse=True)
 def asks_two_questions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The booking flow as a business would declare it with two questions after the name."""
-    booking = flow.BOOKING
-    order = list(booking.order)
-    at = order.index(booking.steps["NAME"]) + 1
-    order[at:at] = question_steps([COMPANY, TEAM])
-    declared = Flow(
-        booking.name,
-        steps=order,
-        final=booking.final,
-        detours=booking.detours,
-        home=booking.home,
-        entry=booking.entry,
-        anywhere=booking.anywhere,
-        fallbacks=booking.fallbacks,
-        failure=booking._failure,
-        legacy_states=booking.legacy_states,
-    )
+    """The booking flow as a business declares it in BOT_QUESTIONS: two questions."""
+    declared = flow.build_booking_flow(load_questions(QUESTIONS, []))
     monkeypatch.setattr(flow, "BOOKING", declared)
 
 
@@ -49,12 +46,12 @@ async def test_questions_are_asked_in_order_and_sent_by_label(chat: Chat) -> Non
     assert SCREEN["email"] in ada.last().text
     await ada.send("ada@example.org")
     consent = ada.last().text
-    assert "Company name" in consent, "the consent names the answers passed on"
+    assert "What is the name of your company?" in consent, "the consent names the answers"
     await ada.tap("I agree")
     card = ada.last().text
-    assert "💬 Company name: Analytical Engines Ltd" in card
-    assert "Team size" not in card, "a skipped question is not on the card"
-    assert "Change Company name" in ada.labels()
+    assert "💬 What is the name of your company?: Analytical Engines Ltd" in card
+    assert "team" not in card, "a skipped question is not on the card"
+    assert "Change What is the name of your company?" in ada.labels()
     await ada.tap("✅ Confirm")
     notes = chat.sandbox.bookings[0].body["attendee"]["notes"]
     assert notes["Company name"] == "Analytical Engines Ltd"
@@ -81,8 +78,10 @@ async def test_an_answer_is_changed_from_the_card(chat: Chat) -> None:
     await ada.send("3")
     await ada.send("ada@example.org")
     await ada.tap("I agree")
-    await ada.tap("Change Company name")
+    await ada.tap("Change What is the name of your company?")
     assert "What is the name of your company?" in ada.last().text
     card = (await ada.send("Difference Engines")).text
-    assert "💬 Company name: Difference Engines" in card, "the other answers are kept"
-    assert "💬 Team size: 3" in card
+    assert "💬 What is the name of your company?: Difference Engines" in card, (
+        "the other answers are kept"
+    )
+    assert "💬 How many people are in your team?: 3" in card

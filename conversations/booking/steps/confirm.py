@@ -93,7 +93,11 @@ def confirm_screen(draft: Draft, ui: Ui) -> Screen:
             for answer in draft.given_answers()
             if answer.target != "phone"
         ),
-        *(f"📞 {escape(answer.shown)}" for answer in draft.given_answers() if answer.target == "phone"),
+        *(
+            f"📞 {escape(answer.shown)}"
+            for answer in draft.given_answers()
+            if answer.target == "phone"
+        ),
     ]
     return "\n".join(lines), _card(ui, draft)
 
@@ -119,6 +123,7 @@ def _attendee(update: Update, context: BookingContext) -> AttendeeDetails:
         timezone=ui.prefs.timezone,
         telegram_user_id=update.effective_user.id if update.effective_user else 0,
         answers=context.flow.notes(draft),
+        phone=next((str(a.value) for a in draft.given_answers() if a.target == "phone"), None),
     )
 
 

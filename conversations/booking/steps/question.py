@@ -31,7 +31,7 @@ from conversations.booking.steps.question_screens import (
 from conversations.booking.typed import typed_text
 from conversations.kit.buttons import choice, one_tap
 from conversations.kit.context import Ui
-from conversations.kit.outcome import Again, Ask, Outcome
+from conversations.kit.outcome import Ask, Outcome
 from conversations.kit.step import Change, Step
 
 Questions = Mapping[str, Sequence[Question]]  # by meeting type id, in order
@@ -57,7 +57,9 @@ class QuestionStep:
         shown = "" if value is None else _shown(question, value, ui)
         target = "phone" if question.target == "phone" else None
         asked_as = label_in(question, ui.prefs.language)
-        answer = Answer(label=question.label, value=value, question=asked_as, shown=shown, target=target)
+        answer = Answer(
+            label=question.label, value=value, question=asked_as, shown=shown, target=target
+        )
         context.draft.answer(question.name, answer)
         context.draft.picked = ()
 
@@ -172,9 +174,9 @@ def question_step(question: Question, meeting_type_id: str, state: str) -> Step:
         """Leave an optional question unanswered."""
         return await handlers.skipped(context)
 
-    presses = (
-        (toggle_option, finish_options) if several(question) else (choose_option,)
-    ) + (() if question.required else (skip_question,))
+    presses = ((toggle_option, finish_options) if several(question) else (choose_option,)) + (
+        () if question.required else (skip_question,)
+    )
     typed = not question.options and question.field_type not in ("yes-no", "checkbox-single")
     return Step(
         name=state,

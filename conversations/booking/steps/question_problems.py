@@ -14,9 +14,7 @@ from conversations.kit.context import Ui
 def _messages(ui: Ui) -> Mapping[str, str]:
     return {
         "empty": ui._("Please type an answer."),
-        "control": ui._(
-            "That answer contains invisible control characters; please type it again."
-        ),
+        "control": ui._("That answer contains invisible control characters; please type it again."),
         "too_short": ui._("That answer is too short; please use at least {count} characters."),
         "too_long": ui._("That answer is too long; please use at most {count} characters."),
         "not_a_number": ui._("Please type a number."),

@@ -58,11 +58,15 @@ def _option_rows(question: Question, draft: Draft, ui: Ui) -> Rows:
     answers = offered(question, ui)
     if several(question):
         buttons = [
-            button((PICKED if index in draft.picked else "") + label, OptionToggled(draft.menu, index))
+            button(
+                (PICKED if index in draft.picked else "") + label, OptionToggled(draft.menu, index)
+            )
             for index, (_, label) in enumerate(answers)
         ]
         return [*rows(buttons, 1), [button(ui._("Done"), OptionsDone(draft.menu))]]
-    buttons = [button(label, OptionChosen(draft.menu, index)) for index, (_, label) in enumerate(answers)]
+    buttons = [
+        button(label, OptionChosen(draft.menu, index)) for index, (_, label) in enumerate(answers)
+    ]
     numbered = question.field_type in ("rating", "scale") or question.field_type in BOOLEAN_TYPES
     return rows(buttons, NUMBERS_PER_ROW if numbered else 1)
 
