@@ -31,7 +31,7 @@ class Answers:
     time: str | int | None = None
     meeting_type: str | int | None = None
     duration: str | int | None = None
-    questions: Mapping[str, str | None] = field(default_factory=dict)
+    questions: Mapping[str, str | list[str] | None] = field(default_factory=dict)
 
 
 # Where `until` may stop, as scripts and tests name the steps.
@@ -72,10 +72,50 @@ async def _answer(driver: ChatDriver, step: str, answers: Answers) -> None:
     elif step in ("CONSENT", "CONFIRM"):
         await _tap_or_first(driver, None)  # "I agree"; "✅ Confirm"
     elif step.startswith("QUESTION_"):
-        answer = answers.questions.get(step.removeprefix("QUESTION_"))
-        await (driver.send(answer) if answer is not None else _tap_or_first(driver, None))
+        await _answer_question(driver, answers)
     else:
         raise WorldError(f"no answer for the step {step!r}: add one to bot/sandbox/follow.py")
+
+
+async def _answer_question(driver: ChatDriver, answers: Answers) -> None:
+    """Answer a question of the meeting type: the answer whose key the question's text
+    contains; a label of its buttons is tapped (a list: each, then Done), other text typed,
+    and a question without an answer skipped (a phone number: the customer's own shared)."""
+    shown = driver.last().text or ""
+    key = next((key for key in answers.questions if key in shown), None)
+    answer = answers.questions.get(key) if key is not None else None
+    buttons = (
+        [
+            (label, data or "")
+            for row in driver.emulator.buttons(driver.last_with_buttons())
+            for label, data in row
+        ]
+        if driver.labels()
+        else []
+    )
+    if isinstance(answer, list):
+        for label in answer:
+            await driver.tap(label)
+        await _press_kind(driver, "qd:")
+    elif answer is not None and any(answer in label for label, _ in buttons):
+        await driver.tap(answer)
+    elif answer is not None:
+        await driver.send(answer)
+    elif any(data.startswith("sq:") for _, data in buttons):
+        await _press_kind(driver, "sq:")
+    else:
+        await driver.share_contact("+49 30 1234567")
+
+
+async def _press_kind(driver: ChatDriver, prefix: str) -> None:
+    """Press the newest menu's button whose payload has `prefix` (Done, Skip: any language)."""
+    message = driver.last_with_buttons()
+    for row in driver.emulator.buttons(message):
+        for _, data in row:
+            if data and data.startswith(prefix):
+                await driver.press(message.message_id, data)
+                return
+    raise WorldError(f"no button {prefix!r} on the newest menu")
 
 
 async def answer_until(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.booking.questions import load_questions
+from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from conversations.booking import flow
 from tests.unit.conftest import SCREEN, Chat, walk
@@ -85,3 +86,12 @@ async def test_an_answer_is_changed_from_the_card(chat: Chat) -> None:
         "the other answers are kept"
     )
     assert "💬 How many people are in your team?: 3" in card
+
+
+async def test_drivers_answer_the_questions_by_what_they_ask(chat: Chat) -> None:
+    ada = chat.ada
+    await ada.send("/start")
+    await answer_until(ada, "CONFIRM", Answers(questions={"name of your company": "ACME"}))
+    card = ada.last().text
+    assert "💬 What is the name of your company?: ACME" in card
+    assert "How many people" not in card, "the optional question was skipped"
