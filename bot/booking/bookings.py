@@ -18,6 +18,7 @@ from bot.meetergo import (
     BookingRequest,
     MeetergoClient,
     MeetergoError,
+    MeetingType,
 )
 from bot.storage.ledger import Attempt, BookingLedger, BookingRecord
 
@@ -33,7 +34,16 @@ class AttendeeDetails:
     telegram_user_id: int
     # Answers to the meeting type's own questions, by the question's label (attendee.notes).
     answers: Mapping[str, Any] = field(default_factory=dict)
-    phone: str | None = None  # E.164, from a question with target phone
+    phone: str | None = None  # E.164, from a question with target phone or the phone step
+    # Booked by phone number instead of e-mail (meetingOptions.allowPhoneOnlyBooking): `email`
+    # is empty and `phone` is required.
+    phone_only: bool = False
+
+    @property
+    def contact(self) -> str:
+        """What the booking is found again by: the e-mail address, or a phone-only booking's
+        phone number (E.164, never containing "@")."""
+        return (self.phone or "") if self.phone_only else self.email
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +108,7 @@ class BookingService:
                 return Booked(found, earlier.start)
         if shown_at is not None:
             made = await self._made_already(
-                chat_id, meeting_type.id, start, customer.email, shown_at
+                chat_id, meeting_type.id, start, customer.contact, shown_at
             )
             if made is not None:
                 return made
@@ -108,16 +118,14 @@ class BookingService:
             meeting_type_id=meeting_type.id,
             start=start,
             duration=duration or meeting_type.duration,
-            email=customer.email,
+            email=customer.contact,
             language=customer.language,
             timezone=customer.timezone,
             message_id=message_id,
             agent_id=agent_id,
         )
         await self.ledger.begin(attempt)
-        request = BookingRequest.for_meeting_type(
-            meeting_type, start=start, attendee=_attendee(customer, agent_id), duration=duration
-        )
+        request = _request(meeting_type, start, customer, agent_id, duration)
         try:
             confirmation = await self._client.book(request)
         except BookingOutcomeUnknownError:
@@ -141,7 +149,7 @@ class BookingService:
         return booked
 
     async def _made_already(
-        self, chat_id: int, meeting_type_id: str, start: datetime, email: str, shown_at: datetime
+        self, chat_id: int, meeting_type_id: str, start: datetime, contact: str, shown_at: datetime
     ) -> Booked | None:
         """This very booking, if the chat made it after its confirmation card was shown.
 
@@ -156,13 +164,15 @@ class BookingService:
                 and record.booked_at >= shown_at
                 and record.meeting_type_id == meeting_type_id
                 and record.start == start
-                and attendee_matches(record.attendee_hash, email, self._attendee_key)
+                and attendee_matches(record.attendee_hash, contact, self._attendee_key)
             ):
                 return Booked(BookingConfirmation(appointment_id=record.appointment_id), start)
         return None
 
     async def _kept(self, booked: Booked, attempt: Attempt) -> Booked:
-        """Keep the booking's record (no name, no e-mail) for /stats and what comes later."""
+        """Keep the booking's record (no name, no e-mail, no phone) for /stats and what comes
+        later; its attendee hash is of the e-mail address (a phone-only booking's: of the
+        phone number, which no attendee's address matches)."""
         confirmation = booked.confirmation
         appointment = confirmation.appointment_id or confirmation.provisional_booking_id
         if appointment:
@@ -189,7 +199,7 @@ class BookingService:
         """
         try:
             found = await self._client.find_appointment(
-                attempt.meeting_type_id, attempt.start, attempt.email
+                attempt.meeting_type_id, attempt.start, attempt.email, phone=attempt.phone
             )
         except MeetergoError as error:
             raise BookingOutcomeUnknownError(
@@ -237,6 +247,23 @@ def attendee_matches(stored: str, email: str, key: bytes) -> bool:
     return hmac.compare_digest(stored, expected)
 
 
+def _request(
+    meeting_type: MeetingType,
+    start: datetime,
+    customer: AttendeeDetails,
+    agent_id: int | None,
+    duration: int | None,
+) -> BookingRequest:
+    """The booking body: phone-only (`phoneOnlyBooking`, no e-mail) when the customer chose it."""
+    return BookingRequest.for_meeting_type(
+        meeting_type,
+        start=start,
+        attendee=_attendee(customer, agent_id),
+        duration=duration,
+        phone_only=customer.phone_only,
+    )
+
+
 def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attendee:
     first, last = split_name(customer.name)
     # Free keys are kept by meetergo as metadata: the team finds the chat, and the agent.
@@ -248,7 +275,7 @@ def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attende
     if agent_id:
         notes["agentTelegramId"] = str(agent_id)
     return Attendee(
-        email=customer.email,
+        email="" if customer.phone_only else customer.email,
         fullname=customer.name,
         phone=customer.phone,
         firstname=first,

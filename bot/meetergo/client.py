@@ -165,12 +165,16 @@ class MeetergoClient:
         return self._parse(SpotAvailability, body, "availability")
 
     async def find_appointment(
-        self, meeting_type_id: str, start: datetime, email: str
+        self, meeting_type_id: str, start: datetime, email: str, *, phone: str | None = None
     ) -> Appointment | None:
-        """The appointment of `email` at `start`, if meetergo has one (v4 list, narrowed).
+        """The appointment of `email` at `start`, if meetergo has one (v4 list, narrowed); of
+        `phone` (E.164) instead for a phone-only booking, which has no e-mail address.
 
         meetergo cannot filter by attendee: the list is narrowed by time, meeting type and a
-        free-text search, and the attendee and start are matched here.
+        free-text search (the address; not the phone, which no documented search covers), and
+        the attendee and start are matched here. A phone look-up that finds an appointment at
+        that start whose attendees' numbers are not listed cannot tell: it raises
+        BookingOutcomeUnknownError rather than say "none".
         """
         params = {
             "page": "0",
@@ -178,16 +182,24 @@ class MeetergoClient:
             "start": _utc_iso(start - LOOKUP_MARGIN),
             "end": _utc_iso(start + LOOKUP_MARGIN),
             "meetingTypeId": meeting_type_id,
-            "search": email,
         }
+        if phone is None:
+            params["search"] = email
         body = await self._get("/v4/appointment/paginated", params=params)
         page = self._parse(AppointmentPage, body, "appointment list")
         wanted = start.astimezone(UTC)
+        untold = False
         for appointment in page.appointments:
-            if appointment.is_cancelled:
+            if appointment.is_cancelled or appointment.start != wanted:
                 continue
-            if appointment.start == wanted and appointment.has_attendee(email):
+            found = (
+                appointment.has_attendee(email) if phone is None else appointment.has_phone(phone)
+            )
+            if found:
                 return appointment
+            untold = untold or found is None
+        if untold:
+            raise BookingOutcomeUnknownError("the appointment list shows no phone numbers")
         return None
 
     async def appointment(self, appointment_id: str) -> Appointment:

@@ -33,6 +33,14 @@ class MeetingInfo(_Wire):
 
 class MeetingOptions(_Wire):
     allowed_durations: list[int] = Field(default_factory=list)
+    # meetingOptions.allowPhoneOnlyBooking: a booking may give a phone number and no e-mail.
+    allow_phone_only_booking: bool = False
+
+    @field_validator("allow_phone_only_booking", mode="before")
+    @classmethod
+    def _only_true_allows(cls, value: Any) -> bool:
+        # Read tolerantly: only a plain `true` allows it; null, a string or a number do not.
+        return value is True
 
 
 class MeetingType(_Wire):
@@ -79,7 +87,7 @@ class Availability(_Wire):
 
 
 class Attendee(_Wire):
-    email: str
+    email: str  # empty only in a phone-only booking (then `phone` is required, and sent)
     fullname: str | None = None
     phone: str | None = None
     firstname: str | None = None
@@ -99,6 +107,9 @@ class BookingRequest(_Wire):
     queue_id: str | None = None
     host_ids: list[str] | None = None
     channel: str | None = None
+    # True: the attendee gives a phone number instead of an e-mail address (where the
+    # meeting type allows it, meetingOptions.allowPhoneOnlyBooking).
+    phone_only_booking: bool | None = None
 
     @classmethod
     def for_meeting_type(
@@ -108,6 +119,7 @@ class BookingRequest(_Wire):
         start: datetime,
         attendee: Attendee,
         duration: int | None = None,
+        phone_only: bool = False,
     ) -> BookingRequest:
         """Build the request the recipe expects for this meeting type (its own duration when
         none is chosen)."""
@@ -120,11 +132,16 @@ class BookingRequest(_Wire):
             queue_id=hosts.get("queueId"),
             host_ids=[hosts["hostIds"]] if "hostIds" in hosts else None,
             channel=meeting_type.meeting_info.channel,
+            phone_only_booking=True if phone_only else None,
         )
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON body: camelCase, no unset optionals, start as ISO 8601 with its offset."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The JSON body: camelCase, no unset optionals, start as ISO 8601 with its offset; a
+        phone-only booking without an e-mail address sends none."""
+        body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if self.phone_only_booking and not self.attendee.email:
+            body["attendee"].pop("email", None)
+        return body
 
 
 # Booking types whose booking waits for the attendee's e-mail link or the host's approval.
@@ -152,8 +169,15 @@ class BookingConfirmation(_Wire):
 class AppointmentAttendee(_Wire):
     id: str | None = None
     email: str = ""
+    phone: str | None = None
     fullname: str | None = None
     timezone: str | None = None
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _no_email(cls, value: Any) -> Any:
+        # A phone-only booking's attendee may come with `"email": null`.
+        return "" if value is None else value
 
 
 class Appointment(_Wire):
@@ -178,6 +202,19 @@ class Appointment(_Wire):
         """True when `email` is one of the attendees (e-mail addresses compare without case)."""
         wanted = email.casefold()
         return any(attendee.email.casefold() == wanted for attendee in self.attendees)
+
+    def has_phone(self, phone: str) -> bool | None:
+        """True when `phone` (E.164) is one of the attendees' numbers (spaces, dashes and
+        brackets aside); None when an attendee's number is not listed, so it cannot be told."""
+        wanted = _digits(phone)
+        listed = [attendee.phone for attendee in self.attendees]
+        if any(_digits(number or "") == wanted for number in listed):
+            return True
+        return None if any(not number for number in listed) else False
+
+
+def _digits(phone: str) -> str:
+    return "".join(c for c in phone if c.isdigit() or c == "+")
 
 
 class AppointmentPage(_Wire):

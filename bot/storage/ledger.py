@@ -3,7 +3,8 @@
 meetergo has no idempotency key: when a booking's answer is lost (or the bot dies while it is
 on its way) the booking may exist or not. So the attempt is written down, committed to disk,
 before the request leaves, and stays there until its outcome is known, at which point it is
-erased (with `secure_delete`, so the e-mail address does not linger in the file's free pages).
+erased (with `secure_delete`, so the e-mail address, or a phone-only booking's phone number,
+does not linger in the file's free pages).
 Whoever finds an attempt still there (a retry, or the bot starting again) looks the booking
 up on meetergo before doing anything else.
 """
@@ -26,11 +27,18 @@ class Attempt:
     meeting_type_id: str
     start: datetime
     duration: int
+    # What the booking is looked up by: the attendee's e-mail address, or for a phone-only
+    # booking (no e-mail) the phone number in E.164 ("+49301234567"), kept in the same column.
     email: str
     language: str
     timezone: str
     message_id: int | None = None  # the chat message showing "Booking…"
     agent_id: int | None = None  # the support agent whose link brought the customer
+
+    @property
+    def phone(self) -> str | None:
+        """A phone-only booking's number (E.164), None for one made with an e-mail address."""
+        return self.email if self.email.startswith("+") and "@" not in self.email else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,10 @@ class Draft(View):
     name: str | None = None
     email: str | None = None
     email_checked: bool = False
+    # Phone-only: the customer books with a phone number (E.164) instead of an e-mail address,
+    # where the meeting type allows it.
+    phone_only: bool = False
+    phone: str | None = None
     consent: bool = False
     # The answers to the meeting type's own questions, by the question's name (assign a new
     # mapping: an in-place change would not be saved).
@@ -88,6 +92,8 @@ class Draft(View):
     times_shown: TimesShown = ""
     offered: tuple[AwareDatetime, ...] = ()
     email_suggestion: str | None = None
+    # Whether the meeting type allows booking by phone number alone (offered at the e-mail).
+    phone_only_allowed: bool = False
     # The domain's ASCII form when it could pass for another domain (asked about, then shown).
     email_ascii: str | None = None
     # The options of a question with several answers chosen so far.
@@ -120,6 +126,10 @@ class Draft(View):
     def forget_answer(self, name: str) -> None:
         """Forget the answer to a question, so it is asked again."""
         self.answers = {key: value for key, value in self.answers.items() if key != name}
+
+    def phone_answer(self) -> str | None:
+        """The phone number a question with target phone was answered with (E.164)."""
+        return next((str(a.value) for a in self.given_answers() if a.target == "phone"), None)
 
     def given_answers(self) -> list[Answer]:
         """The answers given (not skipped), in the order they were given."""

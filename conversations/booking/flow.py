@@ -37,6 +37,7 @@ from conversations.booking.steps.duration import DURATION
 from conversations.booking.steps.email import EMAIL
 from conversations.booking.steps.meeting_type import MEETING_TYPE
 from conversations.booking.steps.name import NAME
+from conversations.booking.steps.phone import PHONE
 from conversations.booking.steps.question import Questions, question_steps
 from conversations.booking.steps.time import SLOT
 from conversations.booking.steps.zone import TIMEZONE, choose_timezone
@@ -66,7 +67,17 @@ def build_booking_flow(questions: Questions) -> Flow:
     name."""
     return Flow(
         "booking",
-        steps=(MEETING_TYPE, DURATION, DAY, SLOT, NAME, *question_steps(questions), EMAIL, CONSENT),
+        steps=(
+            MEETING_TYPE,
+            DURATION,
+            DAY,
+            SLOT,
+            NAME,
+            *question_steps(questions),
+            EMAIL,
+            PHONE,
+            CONSENT,
+        ),
         final=CONFIRM,
         detours=(TIMEZONE,),
         home="DAY",

@@ -114,6 +114,13 @@ class ChangeEmail(Callback):
 
 
 @dataclasses.dataclass(frozen=True)
+class UsePhone(Callback):
+    """Book with a phone number instead of an e-mail address (where the type allows it)."""
+
+    prefix: ClassVar[str] = "up"
+
+
+@dataclasses.dataclass(frozen=True)
 class CancelBooking(Callback):
     """Stop the booking."""
 

@@ -19,9 +19,16 @@ def failure_screen(view: View, ui: Ui, error: MeetergoError) -> Screen:
     return failure_text(ui, error), try_again(ui, view.menu)
 
 
-def booked_text(ui: Ui, booked: Booked, email: str) -> str:
-    """The confirmation in the chat: booked, or reserved until the e-mail link is followed."""
+def booked_text(ui: Ui, booked: Booked, email: str | None) -> str:
+    """The confirmation in the chat: booked, or reserved until the e-mail link is followed (or,
+    for a phone-only booking, without an e-mail address: until the team confirms it)."""
     when = booking_when(ui, booked.start)
+    if not email:
+        if booked.confirmation.is_provisional:
+            text = ui._("📨 Almost done: {when} is reserved until the team confirms it.")
+        else:
+            text = ui._("✅ You're booked: {when}. See you then!")
+        return text.format(when=when)
     if booked.confirmation.is_provisional:
         text = ui._(
             "📨 Almost done: {when} is reserved. Please confirm it with the link in the e-mail "

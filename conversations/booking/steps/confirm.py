@@ -67,6 +67,15 @@ def _team_time(ui: Ui, start: datetime) -> list[str]:
     ]
 
 
+def _contact_line(draft: Draft) -> list[str]:
+    """The e-mail address; a phone-only booking's phone number (a question's is shown with
+    the answers)."""
+    if draft.phone_only:
+        return [f"📞 {escape(draft.phone)}"] if draft.phone else []
+    ascii_form = f" ({escape(draft.email_ascii)})" if draft.email_ascii else ""
+    return [f"✉️ {escape(draft.email or '')}{ascii_form}"]
+
+
 def confirm_screen(draft: Draft, ui: Ui) -> Screen:
     """The card with everything the customer chose (for a move: the old and the new time)."""
     start = draft.chosen_start()
@@ -86,8 +95,7 @@ def confirm_screen(draft: Draft, ui: Ui) -> Screen:
         *_team_time(ui, start),
         f"📝 {meeting}",
         f"👤 {escape(draft.name or '')}",
-        f"✉️ {escape(draft.email or '')}"
-        + (f" ({escape(draft.email_ascii)})" if draft.email_ascii else ""),
+        *_contact_line(draft),
         *(
             f"💬 {escape(answer.question or answer.label)}: {escape(answer.shown)}"
             for answer in draft.given_answers()
@@ -118,12 +126,13 @@ def _attendee(update: Update, context: BookingContext) -> AttendeeDetails:
     draft, ui = context.draft, context.ui
     return AttendeeDetails(
         name=draft.name or "",
-        email=draft.email or "",
+        email="" if draft.phone_only else draft.email or "",
         language=ui.prefs.language,
         timezone=ui.prefs.timezone,
         telegram_user_id=update.effective_user.id if update.effective_user else 0,
         answers=context.flow.notes(draft),
-        phone=next((str(a.value) for a in draft.given_answers() if a.target == "phone"), None),
+        phone=draft.phone_answer() or draft.phone,
+        phone_only=draft.phone_only,
     )
 
 
@@ -197,7 +206,7 @@ async def _confirmed(
     """Say so in the chat (with the calendar file once meetergo confirmed it), and tell the
     agent whose link brought the customer."""
     draft = context.draft
-    text = booked_text(context.ui, booked, attendee.email)
+    text = booked_text(context.ui, booked, None if attendee.phone_only else attendee.email)
     appointment = booked.confirmation.appointment_id
     ledger = context.services.bookings.ledger
     record = await ledger.record_of(appointment) if appointment else None

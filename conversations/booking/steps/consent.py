@@ -18,10 +18,17 @@ from conversations.kit.step import Step
 
 def consent_screen(draft: Draft, ui: Ui) -> Screen:
     """Ask for agreement to the privacy policy, naming what is passed on."""
-    text = ui._(
-        "To book, we pass your name and e-mail address to our scheduling service. "
-        'Please read our <a href="{url}">privacy policy</a> and agree.'
-    ).format(url=escape(ui.privacy_url, quote=True))
+    if draft.phone_only:
+        text = ui._(
+            "To book, we pass your name and phone number to our scheduling service. "
+            'Please read our <a href="{url}">privacy policy</a> and agree.'
+        )
+    else:
+        text = ui._(
+            "To book, we pass your name and e-mail address to our scheduling service. "
+            'Please read our <a href="{url}">privacy policy</a> and agree.'
+        )
+    text = text.format(url=escape(ui.privacy_url, quote=True))
     given = [answer.question or answer.label for answer in draft.given_answers()]
     if given:
         text += "\n" + ui._("Your answers to {questions} go with them.").format(

@@ -8,7 +8,14 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.language.contact import InvalidEmailError, check_email
 from conversations.booking.draft import BookingContext, Draft, booking_new
-from conversations.booking.payloads import ChangeEmail, KeepTypedEmail, TakeSuggestedEmail
+from conversations.booking.free_times import load_meeting
+from conversations.booking.payloads import (
+    ChangeEmail,
+    KeepTypedEmail,
+    TakeSuggestedEmail,
+    UsePhone,
+)
+from conversations.booking.steps.phone import forget_phone_only
 from conversations.booking.typed import typed_text
 from conversations.kit.buttons import one_tap
 from conversations.kit.chat import Screen
@@ -52,7 +59,30 @@ def email_screen(draft: Draft, ui: Ui) -> Screen:
             suggestion=escape(draft.email_suggestion)
         )
         return text, _fix(ui, draft.menu, draft.email_suggestion, draft.email)
-    return ui._("Which e-mail address should the confirmation go to?"), None
+    question = ui._("Which e-mail address should the confirmation go to?")
+    if not draft.phone_only_allowed:
+        return question, None
+    by_phone = button(ui._("📞 Use my phone number instead"), UsePhone(draft.menu))
+    return question, InlineKeyboardMarkup([[by_phone]])
+
+
+async def _load(context: BookingContext) -> Outcome:
+    """Whether the meeting type allows booking by phone number alone."""
+    meeting_type = await load_meeting(context)
+    context.draft.phone_only_allowed = meeting_type.meeting_options.allow_phone_only_booking
+    return None
+
+
+@one_tap(UsePhone)
+async def use_phone(update: Update, context: BookingContext) -> Outcome:
+    """Book with a phone number instead of an e-mail address (asked next, unless a question
+    with target phone gave it); the consent then names the phone number."""
+    draft = context.draft
+    if not draft.phone_only_allowed:
+        return Ask("EMAIL")
+    forget_email(draft)
+    draft.phone_only, draft.consent = True, False
+    return Ask()
 
 
 async def give_email(update: Update, context: BookingContext) -> Outcome:
@@ -96,6 +126,13 @@ def forget_email(draft: Draft) -> None:
     draft.email, draft.email_suggestion, draft.email_ascii = None, None, None
 
 
+def change_contact(draft: Draft) -> None:
+    """The card's "Change email": type the address again; in a phone-only booking, give an
+    e-mail address after all (or choose the phone again)."""
+    forget_email(draft)
+    forget_phone_only(draft)
+
+
 @one_tap(ChangeEmail)
 async def change_email(update: Update, context: BookingContext) -> Outcome:
     """Forget the e-mail address (a look-alike domain) and ask for it again."""
@@ -104,6 +141,8 @@ async def change_email(update: Update, context: BookingContext) -> Outcome:
 
 
 def _answered(draft: Draft) -> bool:
+    if draft.phone_only:
+        return True  # the phone number is asked instead (PHONE)
     # A domain that could pass for another one counts once the customer kept it knowingly.
     return draft.email is not None and not (draft.email_ascii and not draft.email_checked)
 
@@ -112,8 +151,9 @@ EMAIL = Step(
     name="EMAIL",
     answered=_answered,
     asked=booking_new,
+    load=_load,
     screen=email_screen,
-    presses=(take_suggested_email, keep_typed_email, change_email),
+    presses=(take_suggested_email, keep_typed_email, change_email, use_phone),
     text=give_email,
-    change=Change(lambda ui: ui._("Change email"), forget_email),
+    change=Change(lambda ui: ui._("Change email"), change_contact),
 )

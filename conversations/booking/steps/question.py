@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import Update
 
 from bot.booking.questions import AnswerValue, Question, is_asked, label_in
 from bot.booking.questions_answers import AnswerProblem, read_answer, read_choice
@@ -25,6 +25,8 @@ from conversations.booking.steps.question_screens import (
     PICKED,
     asks_phone,
     offered,
+    own_shared_phone,
+    phone_taken,
     question_screen,
     several,
 )
@@ -95,16 +97,14 @@ class QuestionStep:
 
     async def give_contact(self, update: Update, context: BookingContext) -> Outcome:
         """Take the customer's own phone number, shared with Telegram's button."""
-        message = update.effective_message
-        contact = message.contact if message else None
-        user = update.effective_user
-        if contact is None or user is None or contact.user_id != user.id:
+        shared = own_shared_phone(update)
+        if shared is None:
             context.draft.notice = context.ui._(
                 "Please share your own phone number with the button below, or type it."
             )
             return Ask(self.state, fresh=True)
         try:
-            number = read_phone(contact.phone_number, region_of_zone(context.ui.prefs.timezone))
+            number = read_phone(shared, region_of_zone(context.ui.prefs.timezone))
         except InvalidPhoneError:
             return self.problem(context, AnswerProblem("not_a_phone"))
         self.keep(context, number)
@@ -115,12 +115,8 @@ class QuestionStep:
         return Ask(fresh=True)
 
     async def done(self, update: Update, context: BookingContext) -> Outcome:
-        if asks_phone(self.question) and update.effective_chat is not None:
-            # A plain message: the only way to take the "share my phone number" keyboard away.
-            answer = context.draft.answers[self.question.name]
-            await context.bot.send_message(
-                update.effective_chat.id, f"✓ {answer.shown}", reply_markup=ReplyKeyboardRemove()
-            )
+        if asks_phone(self.question):
+            await phone_taken(update, context, context.draft.answers[self.question.name].shown)
         return Ask(fresh=True)
 
     def forget(self, draft: Draft) -> None:

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 
 from bot.booking.questions import BOOLEAN_TYPES, CHOICE_TYPES, Question, label_in, option_label
 from conversations.booking.draft import Draft
 from conversations.booking.payloads import OptionChosen, OptionsDone, OptionToggled, SkipQuestion
 from conversations.kit.chat import Screen
-from conversations.kit.context import Ui
+from conversations.kit.context import BotContext, Ui
 from conversations.kit.keyboards import Rows, button, rows
 
 NUMBERS_PER_ROW = 5  # a rating's or a scale's numbers side by side
@@ -71,13 +77,38 @@ def _option_rows(question: Question, draft: Draft, ui: Ui) -> Rows:
     return rows(buttons, NUMBERS_PER_ROW if numbered else 1)
 
 
+def share_phone_keyboard(ui: Ui, *others: str) -> ReplyKeyboardMarkup:
+    """Telegram's "share my phone number" button, then a row for each of `others`."""
+    share = KeyboardButton(ui._("📱 Share my phone number"), request_contact=True)
+    keys = [[share], *([KeyboardButton(other)] for other in others)]
+    return ReplyKeyboardMarkup(keys, resize_keyboard=True, one_time_keyboard=True)
+
+
+def own_shared_phone(update: Update) -> str | None:
+    """The phone number of a contact the customer shared, if it is their own (as the "share
+    my phone number" button sends it); None for someone else's contact."""
+    message = update.effective_message
+    contact = message.contact if message else None
+    user = update.effective_user
+    if contact is None or user is None or contact.user_id != user.id:
+        return None
+    return contact.phone_number
+
+
+async def phone_taken(update: Update, context: BotContext, shown: str) -> None:
+    """Say which number was taken, in a plain message: the only way to take the "share my
+    phone number" keyboard away."""
+    if update.effective_chat is not None:
+        await context.bot.send_message(
+            update.effective_chat.id, f"✓ {shown}", reply_markup=ReplyKeyboardRemove()
+        )
+
+
 def question_screen(question: Question, draft: Draft, ui: Ui) -> Screen:
     """The question with the buttons that answer it (Skip last, where it may be left out)."""
     text = question_text(question, ui)
     if asks_phone(question):
-        share = KeyboardButton(ui._("📱 Share my phone number"), request_contact=True)
-        keys = [[share]] + ([[KeyboardButton(ui._("Skip"))]] if not question.required else [])
-        return text, ReplyKeyboardMarkup(keys, resize_keyboard=True, one_time_keyboard=True)
+        return text, share_phone_keyboard(ui, *(() if question.required else (ui._("Skip"),)))
     markup = _option_rows(question, draft, ui)
     if not question.required:
         markup.append([button(ui._("Skip"), SkipQuestion(draft.menu))])
