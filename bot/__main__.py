@@ -75,11 +75,14 @@ def run_demo(language: str, timezone: str | None, name: str) -> int:
     from pathlib import Path
 
     from bot.sandbox.console import run_console
+    from bot.sandbox.demo import write_demo_questions
     from bot.sandbox.world import ChatDriver, OfflineWorld
 
     async def chat() -> int:
         with tempfile.TemporaryDirectory(prefix="meetergo-bot-demo-") as workdir:
-            async with OfflineWorld(Path(workdir)) as world:
+            questions = write_demo_questions(Path(workdir) / "data")
+            env = {"BOT_QUESTIONS": str(questions)}
+            async with OfflineWorld(Path(workdir), bot_env=env) as world:
                 driver = ChatDriver(
                     world.emulator, 1001, first_name=name, last_name="Demo", language_code=language
                 )

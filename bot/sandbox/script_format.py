@@ -80,6 +80,8 @@ class Script:
     steps: list[Step] = field(default_factory=list)
     clock: datetime | None = None
     agent: dict[str, Any] | None = None  # a support agent (another Telegram user), if any
+    # The `questions:` section as YAML text: the bot's BOT_QUESTIONS file (the runner writes it).
+    questions: str | None = None
 
     @property
     def hosts(self) -> list[Host] | None:
@@ -87,6 +89,7 @@ class Script:
         return self.sandbox.hosts
 
 
+SECTIONS = ("name", "clock", "customer", "agent", "sandbox", "bot", "questions", "steps")
 _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")  # "09" stays text, as written
 
 
@@ -132,7 +135,7 @@ def load_script(path: Path) -> Script:
     if not isinstance(root, yaml.MappingNode):
         raise ScriptError(f"{path}:1: expected a mapping with 'customer' and 'steps'")
     sections = dict(_mapping_items(root))
-    unknown = set(sections) - {"name", "clock", "customer", "agent", "sandbox", "bot", "steps"}
+    unknown = set(sections) - {*SECTIONS}
     if unknown:
         key = sorted(unknown)[0]
         raise _fail(path, sections[key], f"unknown section {key!r}")
@@ -160,7 +163,20 @@ def load_script(path: Path) -> Script:
         steps=_load_steps(path, sections["steps"]),
         clock=_load_clock(path, sections["clock"], zone) if "clock" in sections else None,
         agent=agent,
+        questions=_load_questions(path, sections.get("questions"), bot_env),
     )
+
+
+def _load_questions(path: Path, node: yaml.Node | None, bot_env: dict[str, Any]) -> str | None:
+    """The `questions:` section as the YAML text of a BOT_QUESTIONS file (the bot checks it
+    when it starts)."""
+    if node is None:
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        raise _fail(path, node, "questions: expected a mapping of meeting type ids to questions")
+    if "BOT_QUESTIONS" in bot_env:
+        raise _fail(path, node, "questions: the bot's BOT_QUESTIONS is set too; give one of them")
+    return yaml.serialize(node, allow_unicode=True)
 
 
 _WEEKDAY_CLOCK = re.compile(

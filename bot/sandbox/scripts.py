@@ -62,6 +62,10 @@ async def run_script(path: Path, *, clock: datetime | None = None) -> Outcome:
         if script.agent is not None:
             agents = [part for part in bot_env.get("BOT_AGENT_IDS", "").split(",") if part]
             bot_env["BOT_AGENT_IDS"] = ",".join([*agents, str(script.agent["id"])])
+        if script.questions is not None:  # the script's `questions:`, as the bot's file
+            questions = Path(workdir) / "questions.yaml"
+            questions.write_text(script.questions, encoding="utf-8")
+            bot_env["BOT_QUESTIONS"] = str(questions)
         world = OfflineWorld(
             Path(workdir), sandbox=sandbox, bot_env=bot_env, world_clock=world_clock
         )

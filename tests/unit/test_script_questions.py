@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 
+from bot.booking.questions import load_questions
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import BERLIN_HOST_ID, INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.sandbox.script_runner import Runner, StepFailed
@@ -191,3 +192,23 @@ def test_expect_booking_reads_notes_by_label_and_the_phone(tmp_path: Path) -> No
     for fields, message in failures:
         with pytest.raises(StepFailed, match=re.escape(message)):
             asyncio.run(runner._expect_booking(fields))
+
+
+def test_the_questions_section_is_the_bots_questions_file(tmp_path: Path) -> None:
+    script = load_script(
+        write(
+            tmp_path,
+            f"questions:\n  {INTRO_CALL_ID}:\n"
+            '    - {name: dog, label: "Hund?", fieldType: yes-no}\n'
+            "    - {label: Its name, fieldType: text-single, when: {dog: true}}\n"
+            "steps:\n  - send: /start\n",
+        )
+    )
+    assert script.questions is not None
+    dog, its_name = load_questions(script.questions, [])[INTRO_CALL_ID]
+    assert (dog.label, dog.field_type, its_name.when) == ("Hund?", "yes-no", (("dog", (True,)),))
+    both = f"bot: {{BOT_QUESTIONS: q.yaml}}\nquestions: {{{INTRO_CALL_ID}: []}}\nsteps: []\n"
+    with pytest.raises(ScriptError, match="BOT_QUESTIONS is set too"):
+        load_script(write(tmp_path, both))
+    with pytest.raises(ScriptError, match="questions: expected a mapping"):
+        load_script(write(tmp_path, "questions: [a]\nsteps: []\n"))

@@ -82,7 +82,8 @@ def test_script_command_prints_transcript_and_fail_line(tmp_path: Path) -> None:
 
 
 def test_demo_from_a_pipe_books_and_exits_0(tmp_path: Path) -> None:
-    customer = "/start\n1\n1\n1\nada@example.org\n1\n1\n"
+    # day, time, name; the Intro call's questions: Pricing, Yes, Skip; e-mail, agree, confirm
+    customer = "/start\n1\n1\n1\n1\n1\n1\nada@example.org\n1\n1\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo"],
         input=customer,
@@ -101,4 +102,8 @@ def test_demo_from_a_pipe_books_and_exits_0(tmp_path: Path) -> None:
     assert "[1] I agree" in result.stdout
     assert "You're booked" in result.stdout
     assert "ada@example.org" in result.stdout
+    for question in ("What would you like to discuss?", "Are you already a customer?"):
+        assert question in result.stdout
+    assert "Anything we should know beforehand?" in result.stdout
+    assert "💬 What would you like to discuss?: Pricing" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
