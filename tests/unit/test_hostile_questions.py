@@ -63,6 +63,12 @@ async def reach_card(ada: StepCustomer) -> None:
     assert SCREEN["confirm"] in ada.menu().text, ada.menu().text
 
 
+# The chat sees every CHAT_EVERY-th string and each with HTML's own characters; every string
+# is read as the chat reads it (read_answer) and counted. The chat's answers to the sample
+# must match that reading, so the rest are not sent through it (the suite's time budget).
+CHAT_EVERY = 6
+
+
 @pytest.mark.parametrize("question", DECLARED, ids=["text", "number"])
 async def test_the_hostile_corpus_at_a_question(
     question: Question, chat: Chat, caplog: pytest.LogCaptureFixture
@@ -70,31 +76,41 @@ async def test_the_hostile_corpus_at_a_question(
     ada = chat.ada
     tally: Counter[str] = Counter()
     answers = [text for text in TEXTS if not is_command(text)]
+    for text in answers:
+        expected = predicted(question, text)
+        tally["tried"] += 1
+        if isinstance(expected, AnswerProblem):
+            tally["refused with a message"] += 1
+        else:
+            tally["taken"] += 1
+            if any(char in expected for char in "<>&"):
+                tally["taken, with HTML's own characters (escaped)"] += 1
+    chatted = [
+        text
+        for index, text in enumerate(answers)
+        if index % CHAT_EVERY == 0 or any(char in text for char in "<>&")
+    ]
     await reach_card(ada)
     other = next(label for label in USUAL if label != question.label)
-    for text in answers:
+    for text in chatted:
         await ada.tap(f"Change {question.label}")
         expected = predicted(question, text)
         reply = await ada.send(text)
-        tally["tried"] += 1
         if isinstance(expected, AnswerProblem):
             assert problem_text(UI, expected) in reply.text, (text, reply.text)
             assert question.label in reply.text, "asked again"
-            tally["refused with a message"] += 1
             await ada.send(USUAL[question.label])
         else:
             shown = f"💬 {question.label}: {expected}"
             assert shown in ada.menu().text, (text, ada.menu().text)
-            tally["taken"] += 1
-            if any(char in expected for char in "<>&"):
-                tally["taken, with HTML's own characters (escaped)"] += 1
         card = ada.menu().text
         assert SCREEN["confirm"] in card, card
         assert f"💬 {other}: " in card, "the other answer is kept"
         assert_no_crash(caplog, chat)
     left_out = len(TEXTS) - len(answers)
     print(
-        f"\nhostile corpus at the question {question.label!r} ({left_out} commands left out): "
+        f"\nhostile corpus at the question {question.label!r} ({left_out} commands left out, "
+        f"{len(chatted)} through the chat): "
         + ", ".join(f"{n} {what}" for what, n in tally.items())
     )
     assert tally["taken"] + tally["refused with a message"] == tally["tried"] == len(answers)
