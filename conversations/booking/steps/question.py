@@ -22,7 +22,6 @@ from conversations.booking.free_times import today_for
 from conversations.booking.payloads import OptionChosen, OptionsDone, OptionToggled, SkipQuestion
 from conversations.booking.steps.question_problems import problem_text
 from conversations.booking.steps.question_screens import (
-    PICKED,
     asks_phone,
     offered,
     own_shared_phone,
@@ -140,7 +139,7 @@ def question_step(question: Question, meeting_type_id: str, state: str) -> Step:
         """Take the tapped answer to one of the meeting type's questions."""
         value = offered(question, context.ui)[payload.index][0]
         try:
-            handlers.keep(context, read_choice(question, [value]))  # type: ignore[list-item]
+            handlers.keep(context, read_choice(question, [value]))
         except AnswerProblem as problem:
             return handlers.problem(context, problem)
         return Ask()
@@ -160,7 +159,7 @@ def question_step(question: Question, meeting_type_id: str, state: str) -> Step:
         answers = offered(question, context.ui)
         chosen = [answers[index][0] for index in context.draft.picked if index < len(answers)]
         try:
-            handlers.keep(context, read_choice(question, chosen))  # type: ignore[arg-type]
+            handlers.keep(context, read_choice(question, chosen))
         except AnswerProblem as problem:
             return handlers.problem(context, problem)
         return Ask()
@@ -207,4 +206,4 @@ def question_steps(questions: Questions) -> tuple[Step, ...]:
     )
 
 
-__all__ = ["PICKED", "Question", "Questions", "question_step", "question_steps"]
+__all__ = ["Question", "Questions", "question_step", "question_steps"]

@@ -15,6 +15,7 @@ from telegram import (
 )
 
 from bot.booking.questions import BOOLEAN_TYPES, CHOICE_TYPES, Question, label_in, option_label
+from bot.meetergo.models import OptionValue
 from conversations.booking.draft import Draft
 from conversations.booking.payloads import OptionChosen, OptionsDone, OptionToggled, SkipQuestion
 from conversations.kit.chat import Screen
@@ -30,7 +31,7 @@ def several(question: Question) -> bool:
     return question.field_type == "checkbox-multi"
 
 
-def offered(question: Question, ui: Ui) -> list[tuple[object, str]]:
+def offered(question: Question, ui: Ui) -> list[tuple[OptionValue, str]]:
     """The answers a question offers as buttons: (the value sent, the label shown)."""
     if question.field_type in BOOLEAN_TYPES:
         return [(True, ui._("Yes")), (False, ui._("No"))]
