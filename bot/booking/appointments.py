@@ -29,6 +29,7 @@ class Upcoming:
 
     record: BookingRecord
     cancelled: bool  # cancelled elsewhere (by the team, or from meetergo's e-mail)
+    pending: bool = False  # waiting for the customer's e-mail link or the host
 
 
 class AppointmentService:
@@ -56,6 +57,12 @@ class AppointmentService:
         for record in await self._ledger.records_of_chat(chat_id):
             if record.start <= now or record.cancelled:
                 continue
+            if record.pending:
+                confirmed = await self.settle_pending(record)
+                if confirmed is None:
+                    found.append(Upcoming(record, cancelled=False, pending=True))
+                    continue
+                record = confirmed
             try:
                 appointment = await self._client.appointment(record.appointment_id)
             except NotFoundError:
@@ -73,6 +80,25 @@ class AppointmentService:
             if current.start > now:
                 found.append(Upcoming(current, cancelled=current.cancelled))
         return found
+
+    async def settle_pending(self, record: BookingRecord) -> BookingRecord | None:
+        """A pending booking's record once meetergo made its appointment (the customer
+        followed the e-mail link, or the host confirmed), kept in place of the pending one;
+        None while it still waits. meetergo gives the appointment an id of its own, so it is
+        found by meeting type, start and the attendee's keyed hash."""
+        for appointment in await self._client.appointments_at(record.meeting_type_id, record.start):
+            if appointment.is_cancelled or appointment.start != record.start:
+                continue
+            if any(
+                attendee_matches(record.attendee_hash, attendee.email, self._attendee_key)
+                for attendee in appointment.attendees
+            ):
+                confirmed = dataclasses.replace(
+                    record, appointment_id=appointment.id, pending=False
+                )
+                await self._ledger.supersede(record.appointment_id, confirmed)
+                return confirmed
+        return None
 
     async def find(self, chat_id: int, key: str) -> BookingRecord | None:
         """The chat's record a button's short key names (see appointment_key)."""

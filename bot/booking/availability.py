@@ -9,17 +9,23 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.booking.slots import FreeWindow, bookable_starts
-from bot.meetergo import MeetergoClient, MeetingType, NotFoundError, UnavailableError
+from bot.meetergo import (
+    MeetergoClient,
+    MeetingType,
+    NotFoundError,
+    TeamMember,
+    UnavailableError,
+)
 from bot.meetergo.models import Timeframe
 
 Window = tuple[datetime, datetime]
-# One cached answer: windows or listed starts, of which meeting type, for how many minutes,
-# between which two moments.
+# One cached answer: windows or listed starts (of the team, or of one host), of which meeting
+# type, for how many minutes, between which two moments.
 AskKey = tuple[str, str, int, datetime, datetime]
 
 
@@ -74,6 +80,7 @@ class AvailabilityService:
         self._type_reads: dict[str, _TypeRead] = {}  # the newest read of each meeting type
         self._reading: set[asyncio.Task[MeetingType]] = set()  # every read on its way
         self._spots_missing = False
+        self._teams: dict[str, list[TeamMember]] = {}
         self._answers: dict[AskKey, tuple[float, list[datetime]]] = {}
         self._in_flight: dict[AskKey, asyncio.Task[list[datetime]]] = {}
 
@@ -148,9 +155,12 @@ class AvailabilityService:
         meeting_type_id: str | None = None,
         duration: int | None = None,
         moving: str | None = None,
+        host_id: str | None = None,
     ) -> list[datetime]:
         """Bookable starts (UTC) between start and end from meetergo's free windows (the
-        recipe's availability), on the grid of the team's wall clock; never in the past.
+        recipe's availability), on the grid of the team's wall clock; never in the past, nor
+        inside the meeting type's minimum notice or beyond its horizon. With `host_id`, the
+        starts of that person of the team only.
 
         `duration` (minutes) defaults to the meeting type's own; a meeting must fit whole.
         With `moving` (an appointment being rescheduled) they are the starts meetergo lists
@@ -163,9 +173,11 @@ class AvailabilityService:
             )
         meeting_type = await self.meeting_type(meeting_type_id)
         minutes = duration or meeting_type.duration
-        key = ("windows", meeting_type.id, minutes, start, end)
-        found = await self._shared(key, lambda: self._windowed(meeting_type, minutes, start, end))
-        return self._upcoming(found, start, end)
+        key = (f"windows:{host_id or ''}", meeting_type.id, minutes, start, end)
+        found = await self._shared(
+            key, lambda: self._windowed(meeting_type, minutes, start, end, host_id)
+        )
+        return self._upcoming(meeting_type, found, start, end)
 
     async def exact_starts(
         self,
@@ -175,17 +187,39 @@ class AvailabilityService:
         meeting_type_id: str | None = None,
         duration: int | None = None,
         moving: str | None = None,
+        host_id: str | None = None,
     ) -> list[datetime]:
         """The starts meetergo itself lists between start and end (v4 availability), which are
         the ones it accepts; cut from its windows on the grid only where it lists none. With
-        `moving` (an appointment being rescheduled) its own slot counts as free."""
+        `moving` (an appointment being rescheduled) its own slot counts as free; with
+        `host_id`, the starts of that person only."""
         meeting_type = await self.meeting_type(meeting_type_id)
         minutes = duration or meeting_type.duration
-        key = (f"spots:{moving or ''}", meeting_type.id, minutes, start, end)
+        key = (f"spots:{moving or ''}:{host_id or ''}", meeting_type.id, minutes, start, end)
         found = await self._shared(
-            key, lambda: self._listed(meeting_type, minutes, start, end, moving)
+            key, lambda: self._listed(meeting_type, minutes, start, end, moving, host_id)
         )
-        return self._upcoming(found, start, end)
+        return self._upcoming(meeting_type, found, start, end)
+
+    async def active_types(self) -> list[MeetingType]:
+        """The configured meeting types that are switched on (`enabled`), in their order."""
+        types = [await self.meeting_type(i) for i in self.meeting_type_ids]
+        return [meeting_type for meeting_type in types if meeting_type.enabled]
+
+    async def team(self, meeting_type: MeetingType) -> list[TeamMember]:
+        """The people of the meeting type's team the attendee may choose from, read once and
+        kept for the process (a team changes seldom; a restart reads it again)."""
+        if not meeting_type.queue_id:
+            return []
+        known = self._teams.get(meeting_type.queue_id)
+        if known is None:
+            known = await self._client.team(meeting_type.queue_id)
+            self._teams[meeting_type.queue_id] = known
+        return known
+
+    def last_day(self, meeting_type: MeetingType) -> date | None:
+        """The last day (on the team's calendar) the meeting type may be booked on."""
+        return meeting_type.last_day(self.now().astimezone(self._grid_zone).date())
 
     async def aclose(self) -> None:
         """Stop the meeting type reads still on their way (before the client is closed)."""
@@ -198,9 +232,17 @@ class AvailabilityService:
         """Forget cached answers, e.g. after a booking or a slot-taken answer."""
         self._answers.clear()
 
-    def _upcoming(self, found: list[datetime], start: datetime, end: datetime) -> list[datetime]:
-        earliest = max(start, self.now())
-        return [moment for moment in found if earliest <= moment < end]
+    def _upcoming(
+        self, meeting_type: MeetingType, found: list[datetime], start: datetime, end: datetime
+    ) -> list[datetime]:
+        earliest = max(start, meeting_type.earliest(self.now()))
+        last_day = self.last_day(meeting_type)
+        return [
+            moment
+            for moment in found
+            if earliest <= moment < end
+            and (last_day is None or moment.astimezone(self._grid_zone).date() <= last_day)
+        ]
 
     async def _shared(
         self, key: AskKey, fetch: Callable[[], Awaitable[list[datetime]]]
@@ -226,10 +268,15 @@ class AvailabilityService:
         return found
 
     async def _windowed(
-        self, meeting_type: MeetingType, minutes: int, start: datetime, end: datetime
+        self,
+        meeting_type: MeetingType,
+        minutes: int,
+        start: datetime,
+        end: datetime,
+        host_id: str | None = None,
     ) -> list[datetime]:
-        availability = await self._client.availability(meeting_type, start, end)
-        return self._on_grid(availability.timeframes, minutes, start)
+        availability = await self._client.availability(meeting_type, start, end, host_id=host_id)
+        return self._on_grid(meeting_type, availability.timeframes, minutes, start)
 
     async def _listed(
         self,
@@ -238,30 +285,44 @@ class AvailabilityService:
         start: datetime,
         end: datetime,
         moving: str | None = None,
+        host_id: str | None = None,
     ) -> list[datetime]:
         if self._spots_missing:
-            return await self._windowed(meeting_type, minutes, start, end)
+            return await self._windowed(meeting_type, minutes, start, end, host_id)
         try:
             answer = await self._client.spots(
-                meeting_type, start, end, duration=minutes, existing_appointment_id=moving
+                meeting_type,
+                start,
+                end,
+                duration=minutes,
+                existing_appointment_id=moving,
+                host_id=host_id,
             )
         except NotFoundError:
             # A meetergo (or stand-in) without v4 availability: the recipe's windows will do,
             # from now on (unless the meeting type itself is unknown, which this raises).
-            found = await self._windowed(meeting_type, minutes, start, end)
+            found = await self._windowed(meeting_type, minutes, start, end, host_id)
             self._spots_missing = True
             return found
         listed = answer.starts()
-        return listed if listed is not None else self._on_grid(answer.timeframes, minutes, start)
+        if listed is not None:
+            return listed
+        return self._on_grid(meeting_type, answer.timeframes, minutes, start)
 
     def _on_grid(
-        self, timeframes: Iterable[Timeframe], minutes: int, start: datetime
+        self,
+        meeting_type: MeetingType,
+        timeframes: Iterable[Timeframe],
+        minutes: int,
+        start: datetime,
     ) -> list[datetime]:
         windows = [FreeWindow(frame.start, frame.end) for frame in timeframes]
+        # meetergo's own slot step when it gives one, else the bot's setting, else the length.
+        step = meeting_type.timeslot_interval or self._step_minutes or minutes
         return bookable_starts(
             windows,
             duration=timedelta(minutes=minutes),
-            step=timedelta(minutes=self._step_minutes or minutes),
+            step=timedelta(minutes=step),
             earliest=max(start, self.now()),
             grid_zone=self._grid_zone,
         )

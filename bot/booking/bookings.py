@@ -18,7 +18,7 @@ from bot.meetergo import (
     BookingRequest,
     MeetergoClient,
     MeetergoError,
-    MeetingType,
+    Place,
 )
 from bot.storage.ledger import Attempt, BookingLedger, BookingRecord
 
@@ -38,6 +38,8 @@ class AttendeeDetails:
     # Booked by phone number instead of e-mail (meetingOptions.allowPhoneOnlyBooking): `email`
     # is empty and `phone` is required.
     phone_only: bool = False
+    # Guests' e-mail addresses (attendee.bringalongEmails; at most five).
+    guests: tuple[str, ...] = ()
 
     @property
     def contact(self) -> str:
@@ -91,8 +93,10 @@ class BookingService:
         message_id: int | None = None,
         agent_id: int | None = None,
         shown_at: datetime | None = None,
+        place: Place | None = None,
     ) -> Booked:
-        """Book this start (the first configured meeting type and its own length by default).
+        """Book this start (the first configured meeting type and its own length by default),
+        meeting as `place` says (the channel, the business's address, the chosen host).
 
         `shown_at` is when the customer was shown the confirmation being answered: a booking
         the chat made since is this one (the confirmation handled a second time).
@@ -101,17 +105,9 @@ class BookingService:
         the booking exists; the attempt then stays in the ledger for the next try.
         """
         meeting_type = await self._availability.meeting_type(meeting_type_id)
-        earlier = await self.ledger.of_chat(chat_id)
-        if earlier is not None:
-            found = await self.look_up(earlier)
-            if found is not None:
-                return Booked(found, earlier.start)
-        if shown_at is not None:
-            made = await self._made_already(
-                chat_id, meeting_type.id, start, customer.contact, shown_at
-            )
-            if made is not None:
-                return made
+        made = await self._booked_before(chat_id, meeting_type.id, start, customer, shown_at)
+        if made is not None:
+            return made
         attempt = Attempt(
             chat_id=chat_id,
             user_id=customer.telegram_user_id,
@@ -125,7 +121,14 @@ class BookingService:
             agent_id=agent_id,
         )
         await self.ledger.begin(attempt)
-        request = _request(meeting_type, start, customer, agent_id, duration)
+        request = BookingRequest.for_meeting_type(
+            meeting_type,
+            start=start,
+            attendee=_attendee(customer, agent_id),
+            duration=duration,
+            phone_only=customer.phone_only,
+            place=place,
+        )
         try:
             confirmation = await self._client.book(request)
         except BookingOutcomeUnknownError:
@@ -144,9 +147,28 @@ class BookingService:
             self._availability.invalidate()
         # Recorded before the attempt is settled: a crash between the two leaves the attempt,
         # which is then looked up, never the booking forgotten.
-        booked = await self._kept(Booked(confirmation, start), attempt)
+        booked = await self._kept(Booked(confirmation, start), attempt, request)
         await self.ledger.settle(chat_id)
         return booked
+
+    async def _booked_before(
+        self,
+        chat_id: int,
+        meeting_type_id: str,
+        start: datetime,
+        customer: AttendeeDetails,
+        shown_at: datetime | None,
+    ) -> Booked | None:
+        """The booking, if an earlier attempt of the chat made it (its answer lost), or this
+        very confirmation was handled before (see _made_already)."""
+        earlier = await self.ledger.of_chat(chat_id)
+        if earlier is not None:
+            found = await self.look_up(earlier)
+            if found is not None:
+                return Booked(found, earlier.start)
+        if shown_at is None:
+            return None
+        return await self._made_already(chat_id, meeting_type_id, start, customer.contact, shown_at)
 
     async def _made_already(
         self, chat_id: int, meeting_type_id: str, start: datetime, contact: str, shown_at: datetime
@@ -169,10 +191,13 @@ class BookingService:
                 return Booked(BookingConfirmation(appointment_id=record.appointment_id), start)
         return None
 
-    async def _kept(self, booked: Booked, attempt: Attempt) -> Booked:
+    async def _kept(
+        self, booked: Booked, attempt: Attempt, request: BookingRequest | None = None
+    ) -> Booked:
         """Keep the booking's record (no name, no e-mail, no phone) for /stats and what comes
         later; its attendee hash is of the e-mail address (a phone-only booking's: of the
-        phone number, which no attendee's address matches)."""
+        phone number, which no attendee's address matches). `request`: how they meet (a
+        booking found again by a look-up keeps the meeting type's own channel)."""
         confirmation = booked.confirmation
         appointment = confirmation.appointment_id or confirmation.provisional_booking_id
         if appointment:
@@ -188,6 +213,9 @@ class BookingService:
                     booked_at=datetime.now(UTC),
                     duration=attempt.duration,
                     attendee_hash=attendee_hash(attempt.email, self._attendee_key),
+                    channel=(request.channel or "") if request else "",
+                    location=(request.location or "") if request else "",
+                    pending=confirmation.is_provisional,
                 )
             )
         return booked
@@ -247,23 +275,6 @@ def attendee_matches(stored: str, email: str, key: bytes) -> bool:
     return hmac.compare_digest(stored, expected)
 
 
-def _request(
-    meeting_type: MeetingType,
-    start: datetime,
-    customer: AttendeeDetails,
-    agent_id: int | None,
-    duration: int | None,
-) -> BookingRequest:
-    """The booking body: phone-only (`phoneOnlyBooking`, no e-mail) when the customer chose it."""
-    return BookingRequest.for_meeting_type(
-        meeting_type,
-        start=start,
-        attendee=_attendee(customer, agent_id),
-        duration=duration,
-        phone_only=customer.phone_only,
-    )
-
-
 def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attendee:
     first, last = split_name(customer.name)
     # Free keys are kept by meetergo as metadata: the team finds the chat, and the agent.
@@ -275,6 +286,7 @@ def _attendee(customer: AttendeeDetails, agent_id: int | None = None) -> Attende
     if agent_id:
         notes["agentTelegramId"] = str(agent_id)
     return Attendee(
+        bringalong_emails=list(customer.guests) or None,
         email="" if customer.phone_only else customer.email,
         fullname=customer.name,
         phone=customer.phone,

@@ -21,6 +21,7 @@ class CalendarEntry:
     minutes: int
     description: str  # names the zone the customer booked in
     sequence: int = 0  # raised at every reschedule, so calendars replace the old entry
+    location: str = ""  # where they meet: the address, or how ("Video call (Zoom)")
 
     @property
     def end(self) -> datetime:
@@ -47,6 +48,8 @@ def ics(entry: CalendarEntry, *, stamp: datetime | None = None) -> bytes:
     event.add("summary", entry.title)
     event.add("description", entry.description)
     event.add("sequence", entry.sequence)
+    if entry.location:
+        event.add("location", entry.location)
     calendar.add_component(event)
     return bytes(calendar.to_ical())
 
@@ -63,6 +66,8 @@ def google_link(entry: CalendarEntry) -> str:
         "dates": f"{_compact(entry.start)}/{_compact(entry.end)}",
         "details": entry.description,
     }
+    if entry.location:
+        query["location"] = entry.location
     return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
 
 
@@ -76,4 +81,6 @@ def outlook_link(entry: CalendarEntry) -> str:
         "enddt": entry.end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "body": entry.description,
     }
+    if entry.location:
+        query["location"] = entry.location
     return f"https://outlook.live.com/calendar/0/deeplink/compose?{urlencode(query)}"

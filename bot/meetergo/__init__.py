@@ -11,6 +11,7 @@ from bot.meetergo.errors import (
     SlotTakenError,
     UnavailableError,
 )
+from bot.meetergo.meeting_type import MeetingType, TeamMember, local_text
 from bot.meetergo.models import (
     Attendee,
     Availability,
@@ -19,7 +20,7 @@ from bot.meetergo.models import (
     DataField,
     FieldLocale,
     FieldOption,
-    MeetingType,
+    Place,
 )
 
 __all__ = [
@@ -37,7 +38,10 @@ __all__ = [
     "MeetergoError",
     "MeetingType",
     "NotFoundError",
+    "Place",
     "RateLimitedError",
     "SlotTakenError",
+    "TeamMember",
     "UnavailableError",
+    "local_text",
 ]

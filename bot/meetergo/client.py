@@ -22,6 +22,7 @@ from bot.meetergo.errors import (
     UnavailableError,
     error_from_response,
 )
+from bot.meetergo.meeting_type import MeetingType, TeamMember, team_members
 from bot.meetergo.models import (
     Appointment,
     AppointmentPage,
@@ -29,7 +30,6 @@ from bot.meetergo.models import (
     BookingConfirmation,
     BookingRequest,
     DataField,
-    MeetingType,
     SpotAvailability,
 )
 
@@ -128,12 +128,22 @@ class MeetergoClient:
             raise UnavailableError("meetergo sent an unexpected data field list")
         return [cls._parse(DataField, item, "data field") for item in body]
 
+    async def team(self, queue_id: str) -> list[TeamMember]:
+        """The people of a round-robin queue (`GET /v4/queue/{queueId}`), for the attendee to
+        choose from; read tolerantly (see team_members), an unreadable list is empty."""
+        return team_members(await self._get(f"/v4/queue/{queue_id}", params={}))
+
     async def availability(
-        self, meeting_type: MeetingType, start: datetime, end: datetime
+        self,
+        meeting_type: MeetingType,
+        start: datetime,
+        end: datetime,
+        *,
+        host_id: str | None = None,
     ) -> Availability:
-        """Read the team's free windows (UTC) between start and end."""
+        """Read the free windows (UTC) between start and end: the team's, or `host_id`'s."""
         params = {
-            **meeting_type.host_query(),
+            **meeting_type.host_query(host_id),
             "meetingTypeId": meeting_type.id,
             "start": _utc_iso(start),
             "end": _utc_iso(end),
@@ -149,11 +159,13 @@ class MeetergoClient:
         *,
         duration: int,
         existing_appointment_id: str | None = None,
+        host_id: str | None = None,
     ) -> SpotAvailability:
         """v4 availability: free windows and the exact starts meetergo will accept (counting
-        the slot of `existing_appointment_id`, the appointment being moved, as free)."""
+        the slot of `existing_appointment_id`, the appointment being moved, as free), for the
+        team or only `host_id`."""
         params = {
-            **meeting_type.host_query(),
+            **meeting_type.host_query(host_id),
             "meetingTypeId": meeting_type.id,
             "start": _utc_iso(start),
             "end": _utc_iso(end),
@@ -176,20 +188,12 @@ class MeetergoClient:
         that start whose attendees' numbers are not listed cannot tell: it raises
         BookingOutcomeUnknownError rather than say "none".
         """
-        params = {
-            "page": "0",
-            "pageSize": "100",
-            "start": _utc_iso(start - LOOKUP_MARGIN),
-            "end": _utc_iso(start + LOOKUP_MARGIN),
-            "meetingTypeId": meeting_type_id,
-        }
-        if phone is None:
-            params["search"] = email
-        body = await self._get("/v4/appointment/paginated", params=params)
-        page = self._parse(AppointmentPage, body, "appointment list")
+        page = await self.appointments_at(
+            meeting_type_id, start, search=email if phone is None else None
+        )
         wanted = start.astimezone(UTC)
         untold = False
-        for appointment in page.appointments:
+        for appointment in page:
             if appointment.is_cancelled or appointment.start != wanted:
                 continue
             found = (
@@ -201,6 +205,23 @@ class MeetergoClient:
         if untold:
             raise BookingOutcomeUnknownError("the appointment list shows no phone numbers")
         return None
+
+    async def appointments_at(
+        self, meeting_type_id: str, start: datetime, *, search: str | None = None
+    ) -> list[Appointment]:
+        """The meeting type's appointments around `start` (a minute either side; the v4 list,
+        narrowed by meetergo's free-text `search` when given)."""
+        params = {
+            "page": "0",
+            "pageSize": "100",
+            "start": _utc_iso(start - LOOKUP_MARGIN),
+            "end": _utc_iso(start + LOOKUP_MARGIN),
+            "meetingTypeId": meeting_type_id,
+        }
+        if search is not None:
+            params["search"] = search
+        body = await self._get("/v4/appointment/paginated", params=params)
+        return self._parse(AppointmentPage, body, "appointment list").appointments
 
     async def appointment(self, appointment_id: str) -> Appointment:
         """One appointment as meetergo has it now (cancelled? moved?)."""

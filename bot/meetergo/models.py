@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     ConfigDict,
     Field,
     field_validator,
@@ -16,77 +16,21 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-
-class _Wire(BaseModel):
-    """camelCase on the wire, snake_case in Python, unknown fields kept rather than refused."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+from bot.meetergo.meeting_type import MeetingType
+from bot.meetergo.wire import Wire
 
 
-class MeetingInfo(_Wire):
-    name: str = ""
-    duration: int = Field(gt=0)
-    channel: str = "connect"
-    buffer_before: int = 0
-    buffer_after: int = 0
-
-
-class MeetingOptions(_Wire):
-    allowed_durations: list[int] = Field(default_factory=list)
-    # meetingOptions.allowPhoneOnlyBooking: a booking may give a phone number and no e-mail.
-    allow_phone_only_booking: bool = False
-
-    @field_validator("allow_phone_only_booking", mode="before")
-    @classmethod
-    def _only_true_allows(cls, value: Any) -> bool:
-        # Read tolerantly: only a plain `true` allows it; null, a string or a number do not.
-        return value is True
-
-
-class MeetingType(_Wire):
-    id: str
-    slug: str | None = None
-    queue_id: str | None = None
-    user_id: str | None = None
-    spots: int | None = None
-    meeting_info: MeetingInfo
-    meeting_options: MeetingOptions = Field(default_factory=MeetingOptions)
-
-    @property
-    def name(self) -> str:
-        """The name customers know the meeting by."""
-        return self.meeting_info.name or self.slug or self.id
-
-    @property
-    def duration(self) -> int:
-        """Default length in minutes."""
-        return self.meeting_info.duration
-
-    def durations(self) -> list[int]:
-        """Every length a booking may ask for: the default first, then the allowed others."""
-        allowed = self.meeting_options.allowed_durations
-        return list(dict.fromkeys([self.duration, *sorted(d for d in allowed if d > 0)]))
-
-    def host_query(self) -> dict[str, str]:
-        """Who to ask for: the round-robin queue, or the single host of a personal type."""
-        if self.queue_id:
-            return {"queueId": self.queue_id}
-        if self.user_id:
-            return {"hostIds": self.user_id}
-        raise ValueError(f"meeting type {self.id} has neither a queueId nor a userId")
-
-
-class Timeframe(_Wire):
+class Timeframe(Wire):
     start: AwareDatetime
     end: AwareDatetime
 
 
-class Availability(_Wire):
+class Availability(Wire):
     timezone: str = "utc"
     timeframes: list[Timeframe] = Field(default_factory=list)
 
 
-class Attendee(_Wire):
+class Attendee(Wire):
     email: str  # empty only in a phone-only booking (then `phone` is required, and sent)
     fullname: str | None = None
     phone: str | None = None
@@ -97,9 +41,11 @@ class Attendee(_Wire):
     language: str | None = None
     timezone: str | None = None
     data_policy_accepted: bool | None = None
+    # Guests the attendee brings along (at most five; meetingOptions.allowAddingGuests).
+    bringalong_emails: list[str] | None = None
 
 
-class BookingRequest(_Wire):
+class BookingRequest(Wire):
     meeting_type_id: str
     start: AwareDatetime
     duration: int
@@ -107,6 +53,8 @@ class BookingRequest(_Wire):
     queue_id: str | None = None
     host_ids: list[str] | None = None
     channel: str | None = None
+    # Which of the meeting type's `locations` (for channel `local`).
+    location: str | None = None
     # True: the attendee gives a phone number instead of an e-mail address (where the
     # meeting type allows it, meetingOptions.allowPhoneOnlyBooking).
     phone_only_booking: bool | None = None
@@ -120,10 +68,13 @@ class BookingRequest(_Wire):
         attendee: Attendee,
         duration: int | None = None,
         phone_only: bool = False,
+        place: Place | None = None,
     ) -> BookingRequest:
-        """Build the request the recipe expects for this meeting type (its own duration when
-        none is chosen)."""
-        hosts = meeting_type.host_query()
+        """Build the request the recipe expects for this meeting type (its own duration and
+        channel when none is chosen); a chosen host is sent as `hostIds`, never beside the
+        queue."""
+        place = place or Place()
+        hosts = meeting_type.host_query(place.host_id)
         return cls(
             meeting_type_id=meeting_type.id,
             start=start,
@@ -131,7 +82,8 @@ class BookingRequest(_Wire):
             attendee=attendee,
             queue_id=hosts.get("queueId"),
             host_ids=[hosts["hostIds"]] if "hostIds" in hosts else None,
-            channel=meeting_type.meeting_info.channel,
+            channel=place.channel or meeting_type.meeting_info.channel,
+            location=place.location,
             phone_only_booking=True if phone_only else None,
         )
 
@@ -144,15 +96,34 @@ class BookingRequest(_Wire):
         return body
 
 
-# Booking types whose booking waits for the attendee's e-mail link or the host's approval.
-PENDING_BOOKING_TYPES = frozenset({"doubleOptIn", "requireHostConfirmation"})
+@dataclass(frozen=True, slots=True)
+class Place:
+    """How, where and with whom the attendee chose to meet (None: the meeting type's own)."""
+
+    channel: str | None = None
+    location: str | None = None
+    host_id: str | None = None
 
 
-class BookingConfirmation(_Wire):
+# Booking types whose booking waits for the attendee's e-mail link or the host's approval,
+# as meetergo spells them in lower case (it answers "doubleOptIn" or "DoubleOptIn").
+DOUBLE_OPT_IN = "doubleoptin"
+HOST_CONFIRMATION = "requirehostconfirmation"
+PENDING_BOOKING_TYPES = frozenset({DOUBLE_OPT_IN, HOST_CONFIRMATION})
+
+
+class BookingConfirmation(Wire):
     appointment_id: str | None = None
     secret: str | None = None
     booking_type: str | None = None
     provisional_booking_id: str | None = None
+
+    @property
+    def waits_for(self) -> str | None:
+        """Whose confirmation a pending booking waits for: DOUBLE_OPT_IN (the attendee's, from
+        meetergo's e-mail) or HOST_CONFIRMATION; None when it is not said."""
+        kind = (self.booking_type or "").casefold()
+        return kind if kind in PENDING_BOOKING_TYPES else None
 
     @property
     def is_provisional(self) -> bool:
@@ -161,12 +132,12 @@ class BookingConfirmation(_Wire):
         meetergo's own clients recognise this by `bookingType`; older answers carry only a
         `provisionalBookingId`.
         """
-        if self.booking_type in PENDING_BOOKING_TYPES:
+        if self.waits_for is not None:
             return True
         return self.appointment_id is None and self.provisional_booking_id is not None
 
 
-class AppointmentAttendee(_Wire):
+class AppointmentAttendee(Wire):
     id: str | None = None
     email: str = ""
     phone: str | None = None
@@ -180,7 +151,7 @@ class AppointmentAttendee(_Wire):
         return "" if value is None else value
 
 
-class Appointment(_Wire):
+class Appointment(Wire):
     """An appointment as v4 lists it (`GET /v4/appointment/...`)."""
 
     id: str
@@ -217,21 +188,21 @@ def _digits(phone: str) -> str:
     return "".join(c for c in phone if c.isdigit() or c == "+")
 
 
-class AppointmentPage(_Wire):
+class AppointmentPage(Wire):
     appointments: list[Appointment] = Field(default_factory=list)
     total: int = 0
 
 
-class Spot(_Wire):
+class Spot(Wire):
     start_time: AwareDatetime
 
 
-class SpotDate(_Wire):
+class SpotDate(Wire):
     date: str = ""
     spots: list[Spot] = Field(default_factory=list)
 
 
-class SpotAvailability(_Wire):
+class SpotAvailability(Wire):
     """v4 availability: the free windows and, where meetergo lists them, the exact starts."""
 
     timeframes: list[Timeframe] = Field(default_factory=list)
@@ -272,7 +243,7 @@ FIELD_TYPES: Final = (
 OptionValue = str | int | float | bool
 
 
-class _Tolerant(_Wire):
+class _Tolerant(Wire):
     """A wire shape whose unknown fields are dropped and whose nulls mean "not set"."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")

@@ -32,6 +32,14 @@ class Answers:
     meeting_type: str | int | None = None
     duration: str | int | None = None
     questions: Mapping[str, str | list[str] | None] = field(default_factory=dict)
+    # How, where and with whom, where the meeting type lets the customer choose: a button by
+    # label or position (default: the first); the customer's address (typed); the guests'
+    # e-mail addresses (typed, then Done; none: "No guests").
+    channel: str | int | None = None
+    place: str | int | None = None
+    host: str | int | None = None
+    address: str = "Hauptstraße 1, 10115 Berlin"
+    guests: tuple[str, ...] = ()
 
 
 # Where `until` may stop, as scripts and tests name the steps.
@@ -71,6 +79,15 @@ async def _answer(driver: ChatDriver, step: str, answers: Answers) -> None:
         await driver.send(answers.email)
     elif step in ("CONSENT", "CONFIRM"):
         await _tap_or_first(driver, None)  # "I agree"; "✅ Confirm"
+    elif step in ("CHANNEL", "PLACE", "HOST"):
+        chosen = {"CHANNEL": answers.channel, "PLACE": answers.place, "HOST": answers.host}
+        await _tap_or_first(driver, chosen[step])
+    elif step == "ADDRESS":
+        await driver.send(answers.address)
+    elif step == "GUESTS":
+        if answers.guests:
+            await driver.send(" ".join(answers.guests))
+        await _press_kind(driver, "gd:")  # Done, or No guests
     elif step.startswith("QUESTION_"):
         await _answer_question(driver, answers)
     else:

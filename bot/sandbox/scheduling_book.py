@@ -136,6 +136,19 @@ class SchedulingBook:
         self.bookings.append(booking)
         return booking
 
+    def confirm_pending(self, provisional_id: str) -> Booking:
+        """Make a pending booking a real appointment, as when the attendee follows the
+        double opt-in link or the host approves: it gets a new appointment id (the
+        provisional one is gone) and is listed from then on. KeyError when no booking waits
+        under `provisional_id`."""
+        for booking in self.bookings:
+            if booking.pending and booking.appointment_id == provisional_id:
+                booking.appointment_id = str(uuid.uuid4())
+                booking.secret = secrets.token_urlsafe(24)
+                booking.pending = False
+                return booking
+        raise KeyError(provisional_id)
+
     def take(
         self,
         meeting_type_id: str,

@@ -27,6 +27,7 @@ from bot.sandbox.scheduling_json import (
     error_response,
     iso_z,
     meeting_type_json,
+    queue_json,
     validation_error,
 )
 from bot.sandbox.scheduling_model import Booking, Host, MeetingType
@@ -38,6 +39,8 @@ from bot.sandbox.scheduling_validation import (
     split_host_ids,
     validate_booking,
 )
+
+INACTIVE = "This meeting type is not active"
 
 Handler = Callable[[web.Request, "re.Match[str]", Any], Awaitable[web.Response]]
 
@@ -71,7 +74,10 @@ class SchedulingEndpoints(SchedulingBook):
         self.reschedule_nests = True
         self._lock = asyncio.Lock()
         self._routes: list[tuple[re.Pattern[str], str, Handler]] = [
+            # Full matches: the list (no id) and one type (an id after the slash) never meet.
+            (re.compile(r"/v4/meeting-type"), "GET", self._meeting_type_list),
             (re.compile(r"/(?:v4/)?meeting-type/(?P<id>[^/]+)"), "GET", self._meeting_type),
+            (re.compile(r"/v4/queue/(?P<id>[^/]+)"), "GET", self._queue),
             (re.compile(r"/booking-availability/v2"), "GET", self._availability),
             (re.compile(r"/v4/booking-availability"), "GET", self._spots),
             (re.compile(r"/(?:v4/)?booking"), "POST", self._booking),
@@ -93,6 +99,19 @@ class SchedulingEndpoints(SchedulingBook):
             return error_response(404, "Meeting type not found")
         return web.json_response(meeting_type_json(meeting_type))
 
+    async def _meeting_type_list(
+        self, request: web.Request, _: re.Match[str], __: Any
+    ) -> web.Response:
+        """GET /v4/meeting-type: every meeting type, a bare array (inactive ones too)."""
+        return web.json_response([meeting_type_json(t) for t in self.meeting_types.values()])
+
+    async def _queue(self, request: web.Request, found: re.Match[str], _: Any) -> web.Response:
+        """GET /v4/queue/{id}: the round-robin queue and its hosts as users."""
+        queue = queue_json(found["id"], self.meeting_types.values(), self.hosts)
+        if queue is None:
+            return error_response(404, "Queue not found")
+        return web.json_response(queue)
+
     def _availability_asked(
         self, request: web.Request
     ) -> tuple[AvailabilityQuery, MeetingType, list[str]] | web.Response:
@@ -106,6 +125,8 @@ class SchedulingEndpoints(SchedulingBook):
         meeting_type = self.meeting_types.get(query.meeting_type_id)
         if meeting_type is None:
             return error_response(404, "Meeting type not found")
+        if not meeting_type.enabled:
+            return error_response(400, INACTIVE)
         hosts = _availability_hosts(meeting_type, query)
         if isinstance(hosts, web.Response):
             return hosts
@@ -133,6 +154,10 @@ class SchedulingEndpoints(SchedulingBook):
             questions = [] if meeting_type is None else self.questions_of(meeting_type)
         except LookupError as error:  # a test's meeting type asks a field the company lacks
             return error_response(500, str(error))
+        if meeting_type is not None and not meeting_type.enabled:
+            # The body's own shape is checked first; the type's rules never come into it.
+            errors = validate_booking(body, None)
+            return validation_error(errors) if errors else error_response(400, INACTIVE)
         errors = validate_booking(body, meeting_type, questions)
         if errors:
             return validation_error(errors)
@@ -388,7 +413,11 @@ class SchedulingEndpoints(SchedulingBook):
 def _availability_hosts(
     meeting_type: MeetingType, query: AvailabilityQuery
 ) -> list[str] | web.Response:
-    """Hosts an availability query covers, or a 400 when it names foreign ones."""
+    """Hosts an availability query covers, or a 400 when it names foreign ones or both a
+    queue and hosts."""
+    if query.queue_id is not None and query.host_ids:
+        # As in a booking: the queue ("whoever is free first") or chosen hosts, not both.
+        return validation_error([FieldError("queueId", "and hostIds cannot be combined")])
     if query.queue_id is not None and query.queue_id != meeting_type.queue_id:
         return error_response(400, "queueId does not belong to this meeting type")
     if not query.host_ids:

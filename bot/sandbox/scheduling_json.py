@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.scheduling_model import Booking, Failure, MeetingType
+from bot.sandbox.scheduling_model import Booking, Failure, Host, MeetingType
 from bot.sandbox.scheduling_validation import FieldError
 
 MALFORMED_BODY = '{"appointmentId": "'
@@ -70,6 +72,12 @@ def attendee_id(booking: Booking) -> str:
     return f"attendee-{booking.appointment_id[:8]}"
 
 
+def localised(text: str, by_language: dict[str, str]) -> str | dict[str, str]:
+    """A meetergo text: the plain string, or an object keyed by language code when the type
+    has texts in other languages too (English is the plain one)."""
+    return {"en": text, **by_language} if by_language else text
+
+
 def meeting_type_json(meeting_type: MeetingType) -> dict[str, Any]:
     """Serialise a meeting type, with extra fields clients have to tolerate."""
     return {
@@ -78,18 +86,68 @@ def meeting_type_json(meeting_type: MeetingType) -> dict[str, Any]:
         "queueId": meeting_type.queue_id,
         "userId": meeting_type.user_id,
         "spots": meeting_type.spots,
+        "enabled": meeting_type.enabled,
+        "locations": list(meeting_type.locations),
         "meetingInfo": {
-            "name": meeting_type.name,
+            "name": localised(meeting_type.name, meeting_type.names),
             "duration": meeting_type.duration,
             "channel": meeting_type.channel,
             "bufferBefore": meeting_type.buffer_before,
             "bufferAfter": meeting_type.buffer_after,
-            "description": "",
+            "description": meeting_type.description,
         },
-        "meetingOptions": {
-            "allowedDurations": list(meeting_type.allowed_durations),
-            "allowPhoneOnlyBooking": meeting_type.allow_phone_only_booking,
-        },
+        "meetingOptions": _options_json(meeting_type),
         "createdAt": "2025-01-15T10:00:00.000Z",
-        "isActive": True,
+    }
+
+
+def _options_json(meeting_type: MeetingType) -> dict[str, Any]:
+    """A meeting type's meetingOptions: what a booking may choose and how it is confirmed."""
+    channels = meeting_type.channels()
+    return {
+        "allowedDurations": list(meeting_type.allowed_durations),
+        "allowPhoneOnlyBooking": meeting_type.allow_phone_only_booking,
+        "allowedChannels": channels,
+        "allowSelectChannel": len(channels) > 1,
+        "allowHostSelection": meeting_type.hosts_selectable(),
+        "forceHostSelection": meeting_type.force_host_selection,
+        "allowAddingGuests": meeting_type.allow_adding_guests,
+        "doubleOptIn": meeting_type.needs_confirmation("doubleOptIn"),
+        "requireHostConfirmation": meeting_type.needs_confirmation("requireHostConfirmation"),
+        "timeslotInterval": meeting_type.slot_interval or meeting_type.duration,
+        "bookingMinimum": meeting_type.minimum_notice_minutes,
+        "daysIntoFuture": {
+            "mode": "rolling",
+            "bookingLimit": meeting_type.horizon_days,
+            "countMode": "calendar",
+        },
+    }
+
+
+def user_json(host: Host) -> dict[str, Any]:
+    """A host as meetergo serialises a user: the name split at its first space."""
+    given, _, family = host.name.partition(" ")
+    return {
+        "id": host.id,
+        "givenName": given,
+        "familyName": family,
+        "fullName": host.name,
+        "slug": re.sub(r"[^a-z0-9]+", "-", host.name.lower()).strip("-"),
+        "picture": None,
+    }
+
+
+def queue_json(
+    queue_id: str, meeting_types: Iterable[MeetingType], hosts: Mapping[str, Host]
+) -> dict[str, Any] | None:
+    """`GET /v4/queue/{id}`: the queue's name (its first type's) and its hosts in team order,
+    each once; None when no meeting type has that queue."""
+    types = [t for t in meeting_types if t.queue_id == queue_id]
+    if not types:
+        return None
+    members = dict.fromkeys(host_id for t in types for host_id in t.team())
+    return {
+        "id": queue_id,
+        "name": types[0].name,
+        "users": [user_json(hosts[host_id]) for host_id in members],
     }

@@ -24,6 +24,31 @@ FAILURE_KINDS: tuple[FailureKind, ...] = (
 )
 AFTER_WORK: frozenset[FailureKind] = frozenset({"lost", "dropped", "garbled", "slow"})
 
+# The values meetergo knows for meetingInfo.channel and meetingOptions.allowedChannels.
+CHANNELS: tuple[str, ...] = (
+    "local",
+    "local-attendee",
+    "google",
+    "zoom",
+    "phone",
+    "phone-incoming",
+    "whatsapp",
+    "connect",
+    "webex",
+    "teamsForBusiness2",
+    "teams2ForExchange",
+    "custom",
+    "resource",
+    "whereby",
+    "kmeet",
+    "jitsi",
+    "nextcloudTalk",
+    "openTalk",
+    "alfaview",
+)
+# Booking types whose bookings wait: the attendee's e-mail link, or the host's approval.
+BOOKING_TYPES: tuple[str, ...] = ("doubleOptIn", "requireHostConfirmation")
+
 # Weekly hours: weekday (0 = Monday) -> wall-clock ranges in the host's own zone.
 WeeklyHours = dict[int, list[tuple[time, time]]]
 
@@ -60,13 +85,29 @@ class MeetingType:
     spots: int = 1
     # Minutes between the exact starts v4 lists, on each host's wall clock (None: the duration).
     slot_interval: int | None = None
-    # "doubleOptIn" or "requireHostConfirmation": bookings wait for a confirmation.
+    # "doubleOptIn" or "requireHostConfirmation" (in any case, answered as written): bookings
+    # wait for a confirmation (SchedulingBook.confirm_pending gives it).
     booking_type: str | None = None
     # The questions a booking must answer (the required ones): the company's data fields by
     # name, or fields of this type's own. Served nowhere (how meetergo does is unknown).
     questions: list[str | DataField] = field(default_factory=list)
     # meetingOptions.allowPhoneOnlyBooking: a booking may then give a phone and no e-mail.
     allow_phone_only_booking: bool = False
+    # meetingInfo.name per language ({"de": "Erstgespräch"}); empty: `name` is the only one.
+    names: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    # enabled: false is an inactive type: still readable, but neither offered nor bookable.
+    enabled: bool = True
+    # meetingOptions.allowedChannels: more than one lets the attendee choose (empty: `channel`).
+    allowed_channels: list[str] = field(default_factory=list)
+    # Addresses of an in-person meeting; with several the attendee chooses (booking `location`).
+    locations: list[str] = field(default_factory=list)
+    # meetingOptions.allowHostSelection: the attendee may pick a host of the queue (hostIds);
+    # forceHostSelection: must pick one, "whoever is free first" (queueId) is refused.
+    allow_host_selection: bool = False
+    force_host_selection: bool = False
+    # meetingOptions.allowAddingGuests: the attendee may bring others (attendee.bringalongEmails).
+    allow_adding_guests: bool = False
 
     def __post_init__(self) -> None:
         """Derive a slug from the name when none was given."""
@@ -82,6 +123,20 @@ class MeetingType:
     def durations(self) -> list[int]:
         """Return every duration a booking of this type may ask for."""
         return [self.duration, *(d for d in self.allowed_durations if d != self.duration)]
+
+    def hosts_selectable(self) -> bool:
+        """Whether the attendee may pick a host: allowed, or forced (a must is also a may)."""
+        return self.allow_host_selection or self.force_host_selection
+
+    def channels(self) -> list[str]:
+        """meetingOptions.allowedChannels: the allowed ones, or the default alone. (A booking
+        may always name the default channel too.)"""
+        return list(self.allowed_channels) or [self.channel]
+
+    def needs_confirmation(self, kind: str) -> bool:
+        """Whether bookings wait for `kind` ("doubleOptIn", "requireHostConfirmation"), however
+        booking_type is capitalised."""
+        return (self.booking_type or "").casefold() == kind.casefold()
 
 
 @dataclass

@@ -26,6 +26,9 @@ NOT_OBJECT = "must be an object"
 NOT_EMAIL = "must be an email"
 NOT_DATE = "must be a valid ISO 8601 date string"
 NO_OFFSET = "must include a UTC offset (e.g. Z or +01:00)"
+HOST_SELECTION_OFF = "host selection is not allowed for this meeting type"
+HOST_NOT_CHOSEN = "a host must be chosen for this meeting type"
+GUESTS_OFF = "guests are not allowed for this meeting type"
 
 
 @dataclass(frozen=True)
@@ -34,10 +37,13 @@ class FieldError:
 
     field: str
     message: str
+    # The message is a sentence of its own: a rule of the meeting type, said in the service's
+    # words rather than class-validator's "<field> <problem>".
+    whole: bool = False
 
     def sentence(self) -> str:
-        """Render as the class-validator style sentence used in `message`."""
-        return f"{self.field} {self.message}"
+        """Render as the sentence used in `message`: class-validator style unless whole."""
+        return self.message if self.whole else f"{self.field} {self.message}"
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,7 @@ def _check_top_level(body: Mapping[str, Any]) -> list[FieldError]:
     )
     errors += _check_optional(body, "channel", "", lambda v: isinstance(v, str), NOT_STRING)
     errors += _check_optional(body, "locationId", "", lambda v: isinstance(v, str), NOT_STRING)
+    errors += _check_optional(body, "location", "", lambda v: isinstance(v, str), NOT_STRING)
     for flag in ("skipNotifications", "phoneOnlyBooking"):
         errors += _check_optional(body, flag, "", lambda v: isinstance(v, bool), NOT_BOOLEAN)
     errors += _check_text(body, "icsTitle", MAX_ICS_TITLE)
@@ -249,17 +256,7 @@ def _check_attendee(attendee: object, phone_only: bool) -> list[FieldError]:
 
 
 def _check_against_type(body: Mapping[str, Any], meeting_type: MeetingType) -> list[FieldError]:
-    errors: list[FieldError] = []
-    queue_id = body.get("queueId")
-    if meeting_type.queue_id is not None and not queue_id:
-        errors.append(FieldError("queueId", EMPTY))
-    elif meeting_type.queue_id is not None and queue_id != meeting_type.queue_id:
-        errors.append(FieldError("queueId", "does not belong to this meeting type"))
-    elif meeting_type.queue_id is None and _given(body, "queueId"):
-        errors.append(FieldError("queueId", "should not be set: the meeting type has no queue"))
-    host_ids = body.get("hostIds")
-    if _is_str_list(host_ids) and not set(host_ids) <= set(meeting_type.team()):
-        errors.append(FieldError("hostIds", "must only name hosts of this meeting type"))
+    errors = _check_hosts(body, meeting_type)
     duration = body.get("duration")
     allowed = meeting_type.durations()
     if _is_int(duration) and duration not in allowed:
@@ -267,7 +264,70 @@ def _check_against_type(body: Mapping[str, Any], meeting_type: MeetingType) -> l
         errors.append(FieldError("duration", f"must be one of the following values: {values}"))
     if body.get("phoneOnlyBooking") is True and not meeting_type.allow_phone_only_booking:
         errors.append(FieldError("phoneOnlyBooking", "is not allowed for this meeting type"))
+    return errors + _check_place(body, meeting_type) + _check_guests(body, meeting_type)
+
+
+def _check_hosts(body: Mapping[str, Any], meeting_type: MeetingType) -> list[FieldError]:
+    """Who takes the meeting: a queue type's own queue ("whoever is free first") or, where the
+    attendee may pick, hostIds of its team and no queueId; a single-host type has no queue."""
+    errors: list[FieldError] = []
+    queue_id, host_ids = body.get("queueId"), body.get("hostIds")
+    chosen = _is_str_list(host_ids) and bool(host_ids)
+    if queue_id and chosen:
+        errors.append(FieldError("queueId", "and hostIds cannot be combined"))
+    if meeting_type.queue_id is None:
+        if _given(body, "queueId"):
+            errors.append(FieldError("queueId", "should not be set: the meeting type has no queue"))
+    elif chosen:
+        if not meeting_type.hosts_selectable():
+            errors.append(FieldError("hostIds", HOST_SELECTION_OFF, whole=True))
+    elif meeting_type.force_host_selection:
+        errors.append(FieldError("hostIds", HOST_NOT_CHOSEN, whole=True))
+    elif not queue_id:
+        errors.append(FieldError("queueId", EMPTY))
+    elif queue_id != meeting_type.queue_id:
+        errors.append(FieldError("queueId", "does not belong to this meeting type"))
+    if _is_str_list(host_ids) and not set(host_ids) <= set(meeting_type.team()):
+        errors.append(FieldError("hostIds", "must only name hosts of this meeting type"))
     return errors
+
+
+def _check_place(body: Mapping[str, Any], meeting_type: MeetingType) -> list[FieldError]:
+    """Where the meeting takes place: an allowed channel, one of the type's addresses (which
+    the attendee must choose for a meeting in person among several), or the attendee's own
+    address in the notes for one at the attendee's."""
+    errors: list[FieldError] = []
+    channel = body.get("channel")
+    if isinstance(channel, str) and channel not in {
+        meeting_type.channel,
+        *meeting_type.allowed_channels,
+    }:
+        errors.append(FieldError("channel", "is not allowed for this meeting type"))
+    # No channel in the booking: the meeting happens on the type's default one.
+    effective = channel if isinstance(channel, str) else meeting_type.channel
+    location = body.get("location")
+    if isinstance(location, str) and location not in meeting_type.locations:
+        errors.append(FieldError("location", "must be one of this meeting type's locations"))
+    if effective == "local" and len(meeting_type.locations) > 1 and not _given(body, "location"):
+        errors.append(FieldError("location", EMPTY))
+    attendee = body.get("attendee")
+    notes = attendee.get("notes") if isinstance(attendee, dict) else None
+    if effective == "local-attendee" and isinstance(notes, dict):  # else refused as a whole
+        address = notes.get("address")
+        if address is not None and not isinstance(address, str):
+            errors.append(FieldError("attendee.notes.address", NOT_STRING))
+        elif not (address or "").strip():
+            errors.append(FieldError("attendee.notes.address", EMPTY))
+    return errors
+
+
+def _check_guests(body: Mapping[str, Any], meeting_type: MeetingType) -> list[FieldError]:
+    """Guests (attendee.bringalongEmails) only where the type offers them."""
+    attendee = body.get("attendee")
+    guests = attendee.get("bringalongEmails") if isinstance(attendee, dict) else None
+    if isinstance(guests, list) and guests and not meeting_type.allow_adding_guests:
+        return [FieldError("attendee.bringalongEmails", GUESTS_OFF, whole=True)]
+    return []
 
 
 def _check_answers(attendee: object, questions: Sequence[DataField]) -> list[FieldError]:

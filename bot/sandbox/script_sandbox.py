@@ -6,11 +6,26 @@ asks; and the sandbox meetergo built from it.
       data_fields:
         - {label: "Budget (EUR, approx.)", name: budget, fieldType: number, required: true}
       meeting_types:
-        Intro call: {questions: [topic, budget], allow_phone_only_booking: true}
+        Intro call:
+          questions: [topic, budget]
+          allow_phone_only_booking: true
+          names: {de: Erstgespräch}
+          channel: local
+          channels: [local, zoom]
+          locations: ["Hauptstr. 1, Berlin", "Marktplatz 2, Hamburg"]
+          allow_host_selection: true
+          allow_adding_guests: true
+          booking_type: doubleOptIn
+        Product demo: {enabled: false}
 
 Every key is optional. Data fields use meetergo's JSON keys and join the default ones (one with
 a default's name replaces it); a meeting type is named by its name or id, and its questions
-name data fields or are fields of their own.
+name data fields or are fields of their own. The other keys set what meetergo's meeting type
+configures: its name per language, whether it is enabled, its default channel and the channels
+an attendee may choose (meetergo's channel values), its addresses, whether the attendee may
+(allow_host_selection) or must (force_host_selection) pick a host of the queue, may bring
+guests, and whether bookings wait for a confirmation (booking_type: doubleOptIn or
+requireHostConfirmation).
 """
 
 from __future__ import annotations
@@ -27,11 +42,26 @@ from bot.sandbox.scheduling_defaults import (
     default_meeting_types,
 )
 from bot.sandbox.scheduling_fields import DataField, data_field_from_json
-from bot.sandbox.scheduling_model import Host, MeetingType
+from bot.sandbox.scheduling_model import BOOKING_TYPES, CHANNELS, Host, MeetingType
+from bot.sandbox.scheduling_validation import LANGUAGES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SANDBOX_KEYS = ("hosts", "data_fields", "meeting_types")
-TYPE_KEYS = ("questions", "allow_phone_only_booking")
+TYPE_KEYS = (
+    "questions",
+    "allow_phone_only_booking",
+    "names",
+    "enabled",
+    "channel",
+    "channels",
+    "locations",
+    "allow_host_selection",
+    "force_host_selection",
+    "allow_adding_guests",
+    "booking_type",
+)
+# Keys that are a plain true or false, set on the meeting type as they are named.
+_FLAGS = ("enabled", "allow_host_selection", "force_host_selection", "allow_adding_guests")
 FIRST_SCRIPT_FIELD_ID = 1001  # ids of a script's fields without one of their own
 
 
@@ -41,6 +71,8 @@ class TypeSettings:
 
     questions: list[str | DataField] | None = None
     allow_phone_only_booking: bool | None = None
+    # The other keys, by the MeetingType attribute each sets (channels: allowed_channels).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,7 +147,7 @@ def _span(text: str) -> tuple[time, time]:
 
 
 def _type_settings(key: str, raw: Any) -> TypeSettings:
-    """One meeting type's questions and allow_phone_only_booking."""
+    """One meeting type's settings (TYPE_KEYS), each checked."""
     where = f"sandbox.meeting_types.{key}"
     if not isinstance(raw, dict) or not raw or set(raw) - set(TYPE_KEYS):
         raise ValueError(f"{where}: expected a mapping with some of {', '.join(TYPE_KEYS)}")
@@ -123,19 +155,81 @@ def _type_settings(key: str, raw: Any) -> TypeSettings:
     if settings.allow_phone_only_booking not in (None, True, False):
         raise ValueError(f"{where}.allow_phone_only_booking: expected true or false")
     if "questions" in raw:
-        questions = raw["questions"]
-        if not isinstance(questions, list):
-            raise ValueError(f"{where}.questions: expected a list of data field names or fields")
-        try:
-            settings.questions = [
-                data_field_from_json(q, FIRST_SCRIPT_FIELD_ID - 1 - i)
-                if isinstance(q, dict)
-                else str(q)
-                for i, q in enumerate(questions)
-            ]
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{where}.questions: {error}") from None
+        settings.questions = _questions(where, raw["questions"])
+    settings.options = _options(where, raw)
     return settings
+
+
+def _questions(where: str, questions: Any) -> list[str | DataField]:
+    """A type's questions: data field names, or fields of its own (mappings)."""
+    if not isinstance(questions, list):
+        raise ValueError(f"{where}.questions: expected a list of data field names or fields")
+    try:
+        return [
+            data_field_from_json(q, FIRST_SCRIPT_FIELD_ID - 1 - i)
+            if isinstance(q, dict)
+            else str(q)
+            for i, q in enumerate(questions)
+        ]
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}.questions: {error}") from None
+
+
+def _options(where: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The meeting type's other settings, by the attribute each sets; ValueError names the
+    key that is wrong."""
+    options: dict[str, Any] = {}
+    for flag in _FLAGS:
+        if flag in raw:
+            if not isinstance(raw[flag], bool):
+                raise ValueError(f"{where}.{flag}: expected true or false")
+            options[flag] = raw[flag]
+    if "names" in raw:
+        options["names"] = _names(f"{where}.names", raw["names"])
+    if "channel" in raw:
+        options["channel"] = _one_of(f"{where}.channel", raw["channel"], CHANNELS)
+    if "channels" in raw:
+        options["allowed_channels"] = _texts(f"{where}.channels", raw["channels"], CHANNELS)
+    if "locations" in raw:
+        options["locations"] = _texts(f"{where}.locations", raw["locations"])
+    if "booking_type" in raw:
+        options["booking_type"] = _one_of(
+            f"{where}.booking_type", raw["booking_type"], BOOKING_TYPES
+        )
+    return options
+
+
+def _names(where: str, names: Any) -> dict[str, str]:
+    """Names per language: language codes meetergo knows, each to a name."""
+    if not isinstance(names, dict) or not names:
+        raise ValueError(f"{where}: expected language codes and names, e.g. {{de: Erstgespräch}}")
+    for language, name in names.items():
+        if language not in LANGUAGES:
+            raise ValueError(f"{where}: {language!r} is no language; use {', '.join(LANGUAGES)}")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{where}.{language}: expected a name")
+    return dict(names)
+
+
+def _one_of(where: str, value: Any, choices: tuple[str, ...]) -> str:
+    """One of `choices`, written as meetergo spells it."""
+    if value not in choices:
+        raise ValueError(f"{where}: expected one of {', '.join(choices)}")
+    return str(value)
+
+
+def _texts(where: str, values: Any, choices: tuple[str, ...] | None = None) -> list[str]:
+    """A non-empty list of texts (of `choices`, when given), each once."""
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"{where}: expected a list")
+    for value in values:
+        if choices is not None:
+            _one_of(where, value, choices)
+        elif not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{where}: expected texts, got {value!r}")
+    if len(set(values)) < len(values):
+        raise ValueError(f"{where}: {', '.join(map(str, values))} names one twice")
+    return list(values)
 
 
 def _find_type(types: list[MeetingType], key: str) -> MeetingType:
@@ -163,6 +257,8 @@ def build_sandbox(spec: SandboxSpec, clock: Callable[[], datetime]) -> SandboxSc
             meeting_type.questions if settings.questions is None else settings.questions,
             allow_phone_only_booking=settings.allow_phone_only_booking,
         )
+        for attribute, value in settings.options.items():
+            setattr(meeting_type, attribute, value)
     try:
         return SandboxScheduling(
             hosts=spec.hosts, meeting_types=types, clock=clock, data_fields=spec.company_fields()

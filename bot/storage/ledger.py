@@ -60,11 +60,18 @@ class BookingRecord:
     # A hash of the attendee's e-mail: finds them among a group booking's attendees later
     # without keeping the address.
     attendee_hash: str = ""
+    # How and where they meet: the channel booked, and the business's address for channel
+    # `local` (never the attendee's own address, which only meetergo keeps).
+    channel: str = ""
+    location: str = ""
+    # Waiting for the attendee's e-mail link or the host: `appointment_id` is then meetergo's
+    # provisional booking id, and no reminder is sent until the appointment exists.
+    pending: bool = False
 
 
 RECORD_COLUMNS: Final = (
     "appointment_id, meeting_type_id, start, agent_id, chat_id, language, timezone, booked_at, "
-    "duration, sequence, cancelled, reminded, attendee_hash"
+    "duration, sequence, cancelled, reminded, attendee_hash, channel, location, pending"
 )
 
 
@@ -94,6 +101,11 @@ class BookingLedger(ABC):
     @abstractmethod
     async def record(self, booking: BookingRecord) -> None:
         """Keep a booking's record (appointment, type, start, agent, chat, language, zone)."""
+
+    @abstractmethod
+    async def supersede(self, old_id: str, booking: BookingRecord) -> None:
+        """Put `booking` in place of the record of `old_id` (a pending booking's provisional id,
+        once meetergo made the appointment), as one change."""
 
     @abstractmethod
     async def records_of_chat(self, chat_id: int) -> list[BookingRecord]:
@@ -145,6 +157,9 @@ def record_from_row(row: Sequence[object]) -> BookingRecord:
         cancelled=bool(row[10]),
         reminded=tuple(part for part in str(row[11]).split(",") if part),
         attendee_hash=str(row[12]),
+        channel=str(row[13] or ""),
+        location=str(row[14] or ""),
+        pending=bool(row[15]),
     )
 
 
@@ -165,6 +180,9 @@ def record_row(booking: BookingRecord) -> tuple[object, ...]:
         booking.cancelled,
         ",".join(booking.reminded),
         booking.attendee_hash,
+        booking.channel,
+        booking.location,
+        booking.pending,
     )
 
 

@@ -26,6 +26,21 @@ from bot.storage.postgres import Database
 
 __all__ = ["PostgresLedger"]
 
+# Keep (or replace) a booking's record, by its appointment id.
+_UPSERT_RECORD = (
+    f"INSERT INTO bookings ({RECORD_COLUMNS}) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+    "ON CONFLICT (appointment_id) DO UPDATE SET "
+    "meeting_type_id = excluded.meeting_type_id, start = excluded.start, "
+    "agent_id = excluded.agent_id, chat_id = excluded.chat_id, "
+    "language = excluded.language, timezone = excluded.timezone, "
+    "booked_at = excluded.booked_at, duration = excluded.duration, "
+    "sequence = excluded.sequence, cancelled = excluded.cancelled, "
+    "reminded = excluded.reminded, attendee_hash = excluded.attendee_hash, "
+    "channel = excluded.channel, location = excluded.location, "
+    "pending = excluded.pending"
+)
+
 
 class PostgresLedger(BookingLedger):
     """Attempts and booking records in PostgreSQL; each statement commits on its own."""
@@ -69,18 +84,14 @@ class PostgresLedger(BookingLedger):
     async def record(self, booking: BookingRecord) -> None:
         """Keep (or replace) a booking's record."""
         pool = await self._db.pool()
-        await pool.execute(
-            f"INSERT INTO bookings ({RECORD_COLUMNS}) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-            "ON CONFLICT (appointment_id) DO UPDATE SET "
-            "meeting_type_id = excluded.meeting_type_id, start = excluded.start, "
-            "agent_id = excluded.agent_id, chat_id = excluded.chat_id, "
-            "language = excluded.language, timezone = excluded.timezone, "
-            "booked_at = excluded.booked_at, duration = excluded.duration, "
-            "sequence = excluded.sequence, cancelled = excluded.cancelled, "
-            "reminded = excluded.reminded, attendee_hash = excluded.attendee_hash",
-            *record_row(booking),
-        )
+        await pool.execute(_UPSERT_RECORD, *record_row(booking))
+
+    async def supersede(self, old_id: str, booking: BookingRecord) -> None:
+        """Put `booking` in place of the record of `old_id`, in one transaction."""
+        pool = await self._db.pool()
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("DELETE FROM bookings WHERE appointment_id = $1", old_id)
+            await conn.execute(_UPSERT_RECORD, *record_row(booking))
 
     async def records_of_chat(self, chat_id: int) -> list[BookingRecord]:
         """The chat's booking records, earliest start first."""

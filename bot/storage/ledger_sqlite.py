@@ -23,7 +23,7 @@ from bot.storage.ledger import (
     record_row,
 )
 
-_SCHEMA_VERSION: Final = 3
+_SCHEMA_VERSION: Final = 4
 # Columns later versions added, with their definitions, for files made by earlier ones.
 _ADDED_COLUMNS: Final = {
     "attempts": {"agent_id": "INTEGER"},
@@ -33,6 +33,9 @@ _ADDED_COLUMNS: Final = {
         "cancelled": "INTEGER NOT NULL DEFAULT 0",
         "reminded": "TEXT NOT NULL DEFAULT ''",
         "attendee_hash": "TEXT NOT NULL DEFAULT ''",
+        "channel": "TEXT NOT NULL DEFAULT ''",
+        "location": "TEXT NOT NULL DEFAULT ''",
+        "pending": "INTEGER NOT NULL DEFAULT 0",
     },
 }
 _SCHEMA: Final = """
@@ -61,7 +64,10 @@ CREATE TABLE IF NOT EXISTS bookings (
     sequence        INTEGER NOT NULL DEFAULT 0,
     cancelled       INTEGER NOT NULL DEFAULT 0,
     reminded        TEXT NOT NULL DEFAULT '',
-    attendee_hash   TEXT NOT NULL DEFAULT ''
+    attendee_hash   TEXT NOT NULL DEFAULT '',
+    channel         TEXT NOT NULL DEFAULT '',
+    location        TEXT NOT NULL DEFAULT '',
+    pending         INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS bookings_by_agent ON bookings (agent_id, booked_at);
 """
@@ -110,6 +116,10 @@ class SqliteLedger(BookingLedger):
     async def record(self, booking: BookingRecord) -> None:
         """Keep a booking's record (appointment, type, start, agent, chat, language, zone)."""
         await asyncio.to_thread(self._insert_record, booking)
+
+    async def supersede(self, old_id: str, booking: BookingRecord) -> None:
+        """Put `booking` in place of the record of `old_id`, in one transaction."""
+        await asyncio.to_thread(self._supersede, old_id, booking)
 
     async def records_of_chat(self, chat_id: int) -> list[BookingRecord]:
         """The chat's booking records, earliest start first."""
@@ -171,11 +181,25 @@ class SqliteLedger(BookingLedger):
 
     def _insert_record(self, booking: BookingRecord) -> None:
         with self._lock:
-            self._conn.execute(
-                f"INSERT OR REPLACE INTO bookings ({RECORD_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _stored(record_row(booking)),
-            )
+            self._write_record(booking)
+
+    def _write_record(self, booking: BookingRecord) -> None:
+        self._conn.execute(
+            f"INSERT OR REPLACE INTO bookings ({RECORD_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _stored(record_row(booking)),
+        )
+
+    def _supersede(self, old_id: str, booking: BookingRecord) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM bookings WHERE appointment_id = ?", (old_id,))
+                self._write_record(booking)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def _records(self, where: str, args: tuple[object, ...]) -> list[BookingRecord]:
         with self._lock:

@@ -80,6 +80,12 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX bookings_by_chat ON bookings (chat_id);
     CREATE INDEX bookings_ahead ON bookings (start) WHERE NOT cancelled;
     """,
+    # 2: how and where the meeting is, and bookings waiting for a confirmation.
+    """
+    ALTER TABLE bookings ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+    ALTER TABLE bookings ADD COLUMN location TEXT NOT NULL DEFAULT '';
+    ALTER TABLE bookings ADD COLUMN pending BOOLEAN NOT NULL DEFAULT FALSE;
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

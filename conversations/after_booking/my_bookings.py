@@ -36,6 +36,7 @@ from conversations.after_booking.payloads import (
 from conversations.kit.chat import chat_id_of, reply
 from conversations.kit.context import App, BotContext, Prefs, Services, Ui, ui_for
 from conversations.kit.phrases import booking_when, failure_text, meeting_name
+from conversations.kit.places import channel_icon, where
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,15 @@ async def meeting_title(services: Services, record: BookingRecord, ui: Ui) -> st
         meeting_type = await services.availability.meeting_type(record.meeting_type_id)
     except (MeetergoError, LookupError):
         return meeting_name("", ui)
-    return meeting_name(meeting_type.meeting_info.name, ui)
+    return meeting_name(meeting_type.name_in(ui.prefs.language), ui)
+
+
+def where_line(ui: Ui, record: BookingRecord) -> str:
+    """A line saying how and where they meet (HTML), or nothing for a record from before the
+    bot kept it."""
+    if not record.channel:
+        return ""
+    return f"\n{channel_icon(record.channel)} {escape(where(ui, record.channel, record.location))}"
 
 
 def actions(ui: Ui, record: BookingRecord) -> list[InlineKeyboardButton]:
@@ -76,10 +85,17 @@ def actions(ui: Ui, record: BookingRecord) -> list[InlineKeyboardButton]:
 
 
 async def send_calendar(
-    app: App, services: Services, record: BookingRecord, caption: str, *, replacing: int | None
+    app: App,
+    services: Services,
+    record: BookingRecord,
+    caption: str,
+    *,
+    replacing: int | None,
+    location: str | None = None,
 ) -> bool:
     """Send the confirmation as the caption of the appointment's .ics file, with "add to"
-    buttons for web calendars, in place of the message `replacing` (the booking card).
+    buttons for web calendars, in place of the message `replacing` (the booking card). The
+    file's LOCATION is `location`, else where the record says they meet.
 
     False when Telegram refused the file: the caller then confirms on the card itself.
     """
@@ -94,6 +110,7 @@ async def send_calendar(
             meeting=title, when=booking_when(ui, record.start, html=False)
         ),
         sequence=record.sequence,
+        location=location or (where(ui, record.channel, record.location) if record.channel else ""),
     )
     markup = InlineKeyboardMarkup(
         [
@@ -193,11 +210,15 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
     record = await services.bookings.ledger.record_of(appointment_id)
     if record is None or record.cancelled or record.start != start or label in record.reminded:
         return  # cancelled, moved (its new reminders are armed) or sent already
+    if record.pending:
+        record = await _confirmed_since(services, record)
+        if record is None:
+            return  # still waiting for the customer's e-mail link or the host: no reminder
     ui = ui_of(services, record)
     title = await meeting_title(services, record, ui)
     text = ui._("⏰ Reminder: your {meeting} is on {when}.").format(
         meeting=escape(title), when=booking_when(ui, record.start)
-    )
+    ) + where_line(ui, record)
     if not await services.bookings.ledger.claim_reminder(record.appointment_id, label):
         return  # another replica sent it
     try:
@@ -206,6 +227,16 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
         )
     except TelegramError as error:
         log.warning("could not send a reminder: %s", type(error).__name__)
+
+
+async def _confirmed_since(services: Services, record: BookingRecord) -> BookingRecord | None:
+    """A pending booking's record if meetergo has made its appointment since; None while it
+    waits (or when meetergo cannot be asked: a reminder is no reason to say anything wrong)."""
+    try:
+        return await services.appointments.settle_pending(record)
+    except MeetergoError as error:
+        log.warning("could not check a pending booking: %s", type(error).__name__)
+        return None
 
 
 # --- /mybookings and cancelling -------------------------------------------------------------
@@ -226,12 +257,19 @@ async def list_bookings(update: Update, context: BotContext) -> None:
         shown = ui_of(context.services, item.record)
         title = await meeting_title(context.services, item.record, shown)
         when = booking_when(shown, item.record.start)
+        place = where_line(ui, item.record)
         if item.cancelled:
             text = ui._("❌ Cancelled: {meeting}, {when}.").format(meeting=escape(title), when=when)
             await reply(update, text)
+        elif item.pending:
+            text = ui._(
+                "⏳ Waiting for confirmation: {meeting}, {when}. It is booked once it is "
+                "confirmed (the link in meetergo's e-mail, or the team)."
+            ).format(meeting=escape(title), when=when)
+            await reply(update, text + place)
         else:
             text = ui._("📅 {meeting}, {when}.").format(meeting=escape(title), when=when)
-            await reply(update, text, InlineKeyboardMarkup([actions(ui, item.record)]))
+            await reply(update, text + place, InlineKeyboardMarkup([actions(ui, item.record)]))
 
 
 async def ask_to_cancel(update: Update, context: BotContext) -> None:

@@ -80,7 +80,7 @@ async def ask_link_type(update: Update, context: BotContext) -> None:
     buttons = [
         [
             InlineKeyboardButton(
-                meeting_name(meeting_type.meeting_info.name, ui),
+                meeting_name(meeting_type.name_in(ui.prefs.language), ui),
                 callback_data=LinkTypeChosen(MENU, index).pack(),
             )
         ]
@@ -138,7 +138,7 @@ async def _ask_language(
     ]
     rows = [buttons[:1], *(buttons[i : i + 3] for i in range(1, len(buttons), 3))]
     text = ui._("<b>{meeting}</b>: in which language should the bot greet the customer?").format(
-        meeting=escape(meeting_name(meeting_type.meeting_info.name, ui))
+        meeting=escape(meeting_name(meeting_type.name_in(ui.prefs.language), ui))
     )
     await _show(update, context, text, InlineKeyboardMarkup(rows))
 
@@ -158,7 +158,9 @@ async def give_link(update: Update, context: BotContext) -> None:
     text = ui._(
         "Your link for <b>{meeting}</b>. Share it with customers; bookings through it are "
         "counted for you and you hear about each one:\n<code>{link}</code>"
-    ).format(meeting=escape(meeting_name(meeting_type.meeting_info.name, ui)), link=escape(link))
+    ).format(
+        meeting=escape(meeting_name(meeting_type.name_in(ui.prefs.language), ui)), link=escape(link)
+    )
     await _show(update, context, text, None)
     picture = io.BytesIO()
     segno.make(link, error="m").save(picture, kind="png", scale=8, border=2)
@@ -217,7 +219,7 @@ async def share_inline(update: Update, context: BotContext) -> None:
     team = context.bot.first_name
     results = []
     for index, meeting_type in enumerate(types):
-        name = meeting_name(meeting_type.meeting_info.name, ui)
+        name = meeting_name(meeting_type.name_in(ui.prefs.language), ui)
         link = start_link(
             context.bot.username or "",
             context.services.links.payload(AgentLink(agent, meeting_type.id)),

@@ -26,17 +26,28 @@ def slot_taken(context: BookingContext, start: datetime) -> Outcome:
 
 
 async def confirm_in_chat(
-    update: Update, context: BookingContext, record: BookingRecord | None, text: str
+    update: Update,
+    context: BookingContext,
+    record: BookingRecord | None,
+    text: str,
+    *,
+    location: str | None = None,
 ) -> None:
-    """Put the confirmation in place of the card: with the calendar file and reminders when
-    there is a record, the text alone otherwise (or when Telegram refused the file)."""
-    if record is None:
+    """Put the confirmation in place of the card: with the calendar file (its LOCATION
+    `location` when given) and reminders when there is a record, the text alone otherwise (or
+    when Telegram refused the file). A booking waiting for a confirmation gets no calendar
+    file yet, and reminders that wait for the confirmation."""
+    if record is None or record.pending:
         await present(update, context, (text, None))
-        return
-    card = context.draft.menu_message_id
-    if not await send_calendar(context.application, context.services, record, text, replacing=card):
-        await present(update, context, (text, None))
-    await arm_reminders(context.application, record)
+    else:
+        card = context.draft.menu_message_id
+        sent = await send_calendar(
+            context.application, context.services, record, text, replacing=card, location=location
+        )
+        if not sent:
+            await present(update, context, (text, None))
+    if record is not None:
+        await arm_reminders(context.application, record)
 
 
 def done(context: BookingContext) -> Outcome:

@@ -78,6 +78,17 @@ class Draft(View):
     # The answers to the meeting type's own questions, by the question's name (assign a new
     # mapping: an in-place change would not be saved).
     answers: dict[str, Answer] = Field(default_factory=dict)
+    # How, where and with whom, where the meeting type lets the customer choose: the channel,
+    # which of the business's addresses, the customer's own address (channel local-attendee),
+    # the person of the team (None with host_chosen: whoever is free first), the guests.
+    channel: str | None = None
+    location: str | None = None
+    address: str | None = None
+    host_id: str | None = None
+    host_name: str = ""
+    host_chosen: bool = False
+    guests: tuple[str, ...] = ()
+    guests_done: bool = False
 
     # --- what the screens offered ----------------------------------------------------------
     # The types and lengths the pickers offered, and their button labels.
@@ -98,6 +109,15 @@ class Draft(View):
     email_ascii: str | None = None
     # The options of a question with several answers chosen so far.
     picked: tuple[int, ...] = ()
+    # The channels, addresses and people the pickers offered (a person "": whoever is free
+    # first), with their labels; the guests' addresses asked about (address, suggestion, the
+    # domain's ASCII form), the first one on screen.
+    channel_options: tuple[str, ...] = ()
+    channel_labels: tuple[str, ...] = ()
+    location_options: tuple[str, ...] = ()
+    host_options: tuple[str, ...] = ()
+    host_labels: tuple[str, ...] = ()
+    guest_doubts: tuple[tuple[str, str, str], ...] = ()
     # Where /timezone returns to (the step it was opened from), and the zones its picker offered.
     resume_step: str | None = None
     zone_options: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from html import escape
 from telegram import Update
 
 from bot.language.typed_day import AmbiguousDayError, PastDayError, parse_when
+from bot.meetergo import MeetergoError
 from conversations.booking.draft import BookingContext
 from conversations.booking.free_times import today_for
 from conversations.booking.payloads import CancelBooking, Retry
@@ -28,7 +29,9 @@ async def start(update: Update, context: BookingContext) -> Outcome:
         context.args[0] if context.args else "", services.availability.meeting_type_ids
     )
     if link is not None:  # a support agent's link: its type and language are chosen already
-        draft.meeting_type_id, draft.agent_id = link.meeting_type_id, link.agent_id or None
+        draft.agent_id = link.agent_id or None
+        if await _switched_on(context, link.meeting_type_id):
+            draft.meeting_type_id = link.meeting_type_id
         if link.language:
             context.remember(context.ui.prefs.model_copy(update={"language": link.language}))
     # A forged, altered or outdated link is ignored without a word: the usual booking follows.
@@ -37,6 +40,17 @@ async def start(update: Update, context: BookingContext) -> Outcome:
         name=name
     )
     return Ask(fresh=True)
+
+
+async def _switched_on(context: BookingContext, meeting_type_id: str | None) -> bool:
+    """Whether a link's meeting type may be booked: one the business switched off starts the
+    usual booking instead (meetergo not answering now: the steps will say so)."""
+    if meeting_type_id is None:
+        return False
+    try:
+        return (await context.services.availability.meeting_type(meeting_type_id)).enabled
+    except (MeetergoError, LookupError):
+        return True
 
 
 async def start_with_text(update: Update, context: BookingContext) -> Outcome:

@@ -35,6 +35,9 @@ from conversations.booking.steps.consent import CONSENT
 from conversations.booking.steps.day import DAY
 from conversations.booking.steps.duration import DURATION
 from conversations.booking.steps.email import EMAIL
+from conversations.booking.steps.guests import GUESTS
+from conversations.booking.steps.host import HOST
+from conversations.booking.steps.meeting_place import ADDRESS, CHANNEL, PLACE
 from conversations.booking.steps.meeting_type import MEETING_TYPE
 from conversations.booking.steps.name import NAME
 from conversations.booking.steps.phone import PHONE
@@ -70,12 +73,17 @@ def build_booking_flow(questions: Questions) -> Flow:
         steps=(
             MEETING_TYPE,
             DURATION,
+            CHANNEL,
+            PLACE,
+            HOST,
             DAY,
             SLOT,
             NAME,
             *question_steps(questions),
             EMAIL,
             PHONE,
+            ADDRESS,
+            GUESTS,
             CONSENT,
         ),
         final=CONFIRM,

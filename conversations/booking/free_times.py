@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from bot.booking.slots import group_by_local_day
-from bot.meetergo import MeetingType
-from conversations.booking.draft import BookingContext
+from bot.meetergo import MeetingType, Place
+from conversations.booking.draft import BookingContext, Draft
 
 DAYS_PER_PAGE = 14
 MAX_PAGES = 13  # about half a year ahead; meetergo's own horizon is usually shorter
@@ -24,15 +24,30 @@ def page_of(context: BookingContext, day: date) -> int:
 
 
 async def load_meeting(context: BookingContext) -> MeetingType:
-    """Put the meeting type's name (and its only length) into the draft; read once per process."""
+    """Put the meeting type's name in the customer's language (and its only length) into the
+    draft; when none is chosen, the first one switched on. Read once per process."""
     draft = context.draft
-    meeting_type = await context.services.availability.meeting_type(draft.meeting_type_id)
+    availability = context.services.availability
     if draft.meeting_type_id is None:
+        active = await availability.active_types()
+        meeting_type = active[0] if active else await availability.meeting_type()
         draft.meeting_type_id = meeting_type.id
-    draft.meeting_name = meeting_type.meeting_info.name
+    else:
+        meeting_type = await availability.meeting_type(draft.meeting_type_id)
+    draft.meeting_name = meeting_type.name_in(context.ui.prefs.language)
     if draft.duration is None and len(meeting_type.durations()) == 1:
         draft.duration = meeting_type.duration
     return meeting_type
+
+
+def chosen_place(draft: Draft, meeting_type: MeetingType) -> Place:
+    """How, where and with whom the customer meets: what they chose, else the meeting type's
+    own channel (and its one address, for a meeting at the office)."""
+    channel = draft.channel or meeting_type.channels()[0]
+    location = draft.location
+    if location is None and channel == "local" and len(meeting_type.locations) == 1:
+        location = meeting_type.locations[0]
+    return Place(channel=channel, location=location, host_id=draft.host_id)
 
 
 async def free_days(context: BookingContext, page: int) -> dict[date, list[datetime]]:
@@ -55,6 +70,7 @@ async def free_days_between(
         meeting_type_id=draft.meeting_type_id,
         duration=draft.duration,
         moving=draft.moving_id,
+        host_id=draft.host_id,
     )
     return group_by_local_day(starts, zone)
 
@@ -71,4 +87,5 @@ async def times_of_day(context: BookingContext, day: date) -> list[datetime]:
         meeting_type_id=draft.meeting_type_id,
         duration=draft.duration,
         moving=draft.moving_id,
+        host_id=draft.host_id,
     )

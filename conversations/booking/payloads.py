@@ -192,3 +192,63 @@ class OptionsDone(Callback):
     """The options of a question with several answers are chosen."""
 
     prefix: ClassVar[str] = "qd"
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelChosen(Callback):
+    """A way to meet on the channel picker: an index into the channels the bot offered."""
+
+    prefix: ClassVar[str] = "wc"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PlaceChosen(Callback):
+    """One of the business's addresses: an index into the ones the bot offered."""
+
+    prefix: ClassVar[str] = "pl"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class HostChosen(Callback):
+    """A person of the team (or whoever is free first): an index into those offered."""
+
+    prefix: ClassVar[str] = "ho"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestRemoved(Callback):
+    """Take a guest off the list: an index into the guests."""
+
+    prefix: ClassVar[str] = "gr"
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class GuestsDone(Callback):
+    """The guests are complete (or there are none)."""
+
+    prefix: ClassVar[str] = "gd"
+
+
+@dataclasses.dataclass(frozen=True)
+class KeepGuest(Callback):
+    """Invite a guest's address as typed (a likely typo, or a domain the customer checked)."""
+
+    prefix: ClassVar[str] = "gk"
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeGuestSuggestion(Callback):
+    """Invite the suggested spelling of a guest's address."""
+
+    prefix: ClassVar[str] = "gs"
+
+
+@dataclasses.dataclass(frozen=True)
+class DropGuest(Callback):
+    """Do not invite the address asked about (it is typed again, or not at all)."""
+
+    prefix: ClassVar[str] = "gx"

@@ -7,6 +7,7 @@ from html import escape
 
 from bot.booking.bookings import Booked
 from bot.meetergo import MeetergoError
+from bot.meetergo.models import HOST_CONFIRMATION
 from conversations.booking.keyboards import try_again
 from conversations.kit.chat import Screen
 from conversations.kit.context import Ui
@@ -19,21 +20,29 @@ def failure_screen(view: View, ui: Ui, error: MeetergoError) -> Screen:
     return failure_text(ui, error), try_again(ui, view.menu)
 
 
-def booked_text(ui: Ui, booked: Booked, email: str | None) -> str:
-    """The confirmation in the chat: booked, or reserved until the e-mail link is followed (or,
-    for a phone-only booking, without an e-mail address: until the team confirms it)."""
+def booked_text(ui: Ui, booked: Booked, email: str | None, where: str = "") -> str:
+    """The confirmation in the chat: booked; or reserved until the customer follows the link
+    in meetergo's e-mail (double opt-in), or until the team confirms it (host confirmation, or
+    a phone-only booking, which has no e-mail to confirm from). `where` (HTML) is added as a
+    line of its own."""
     when = booking_when(ui, booked.start)
-    if not email:
-        if booked.confirmation.is_provisional:
-            text = ui._("📨 Almost done: {when} is reserved until the team confirms it.")
+    confirmation = booked.confirmation
+    if not confirmation.is_provisional:
+        if email:
+            text = ui._("✅ You're booked: {when}. A confirmation e-mail is on its way to {email}.")
         else:
             text = ui._("✅ You're booked: {when}. See you then!")
-        return text.format(when=when)
-    if booked.confirmation.is_provisional:
+    elif not email:
+        text = ui._("📨 Almost done: {when} is reserved until the team confirms it.")
+    elif confirmation.waits_for == HOST_CONFIRMATION:
+        text = ui._(
+            "📨 Almost done: {when} is reserved until the team confirms it. You will get "
+            "an e-mail at {email} as soon as they do."
+        )
+    else:
         text = ui._(
             "📨 Almost done: {when} is reserved. Please confirm it with the link in the e-mail "
             "we just sent to {email}."
         )
-    else:
-        text = ui._("✅ You're booked: {when}. A confirmation e-mail is on its way to {email}.")
-    return text.format(when=when, email=escape(email))
+    said = text.format(when=when, email=escape(email or ""))
+    return f"{said}\n{where}" if where else said

@@ -38,6 +38,7 @@ async def test_card_shows_every_answer(chat: Chat) -> None:
         f"📅 {full_date(tomorrow())}",
         f"🕒 {first} · {ZONE_NAME}",
         "📝 Intro call · 30 min",
+        "🎥 Video call (meetergo)",  # the type's one channel, connect: nothing to choose
         "👤 Ada Lovelace",
         "✉️ ada@example.org",
     ]
@@ -121,7 +122,7 @@ async def test_confirm_books_what_the_card_shows_and_forgets_the_details(chat: C
     )
     assert confirmation.text == (
         f"✅ You're booked: {full_date(tomorrow())} at {label}, {ZONE_NAME}. "
-        "A confirmation e-mail is on its way to ada@example.org."
+        "A confirmation e-mail is on its way to ada@example.org.\n🎥 Video call (meetergo)"
     )
     assert confirmation.document is not None
     assert confirmation.document["file_name"] == "appointment.ics"

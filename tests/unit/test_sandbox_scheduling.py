@@ -586,6 +586,9 @@ async def test_validation_lists_every_problem(client: httpx.AsyncClient) -> None
 async def test_booking_accepts_every_optional_field(
     client: httpx.AsyncClient, sandbox: SandboxScheduling
 ) -> None:
+    # The type lets the attendee choose the channel and bring guests (as the body does).
+    sandbox.meeting_types[TEAM].allowed_channels = ["connect", "zoom"]
+    sandbox.meeting_types[TEAM].allow_adding_guests = True
     attendee = {
         "email": "ada@example.com",
         "firstname": "Ada",

@@ -12,15 +12,16 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.booking.bookings import AttendeeDetails, Booked, BookingNotMadeError
 from bot.language.i18n import Formatter
-from bot.meetergo import MeetergoError, SlotTakenError
+from bot.meetergo import MeetergoError, Place, SlotTakenError
 from conversations.agents.notify import tell_agent
 from conversations.booking.booked import confirm_in_chat, done, slot_taken
 from conversations.booking.draft import BookingContext, Draft
-from conversations.booking.free_times import load_meeting
+from conversations.booking.free_times import chosen_place, load_meeting
 from conversations.booking.keyboards import cancel_row, try_again
 from conversations.booking.moving import move_appointment
 from conversations.booking.payloads import Confirm
 from conversations.booking.screens import booked_text
+from conversations.booking.steps.meeting_place import place_line
 from conversations.kit.buttons import BOOKED_KEY, one_tap
 from conversations.kit.chat import Screen, chat_id_of, present, typing_while_slow
 from conversations.kit.context import Ui
@@ -28,6 +29,7 @@ from conversations.kit.keyboards import button, rows
 from conversations.kit.outcome import Ask, Outcome
 from conversations.kit.payloads import ChangeAnswer
 from conversations.kit.phrases import booking_when, meeting_line
+from conversations.kit.places import channel_icon, where
 from conversations.kit.step import Step
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,18 @@ def _contact_line(draft: Draft) -> list[str]:
     return [f"✉️ {escape(draft.email or '')}{ascii_form}"]
 
 
+def _meeting_lines(ui: Ui, draft: Draft) -> list[str]:
+    """How and where they meet, and with whom (as the load worked them out)."""
+    lines = []
+    if draft.channel:
+        lines.append(
+            f"{channel_icon(draft.channel)} {place_line(ui, draft, draft.channel, draft.location)}"
+        )
+    if draft.host_name:
+        lines.append(ui._("🤝 With {name}").format(name=escape(draft.host_name)))
+    return lines
+
+
 def confirm_screen(draft: Draft, ui: Ui) -> Screen:
     """The card with everything the customer chose (for a move: the old and the new time)."""
     start = draft.chosen_start()
@@ -94,8 +108,10 @@ def confirm_screen(draft: Draft, ui: Ui) -> Screen:
         f"🕒 {escape(ui.fmt.time(start))} · {escape(ui.fmt.zone_name())}",
         *_team_time(ui, start),
         f"📝 {meeting}",
+        *_meeting_lines(ui, draft),
         f"👤 {escape(draft.name or '')}",
         *_contact_line(draft),
+        *(f"➕ {escape(guest)}" for guest in draft.guests),
         *(
             f"💬 {escape(answer.question or answer.label)}: {escape(answer.shown)}"
             for answer in draft.given_answers()
@@ -118,7 +134,12 @@ async def _unless_complete(context: BookingContext) -> Outcome:
 
 
 async def _load(context: BookingContext) -> Outcome:
-    await load_meeting(context)
+    """The meeting type's name, and how and where they meet (the type's own channel and
+    address where the customer had nothing to choose)."""
+    draft = context.draft
+    place = chosen_place(draft, await load_meeting(context))
+    if not draft.moving:
+        draft.channel, draft.location = place.channel, place.location
     return None
 
 
@@ -133,6 +154,7 @@ def _attendee(update: Update, context: BookingContext) -> AttendeeDetails:
         answers=context.flow.notes(draft),
         phone=draft.phone_answer() or draft.phone,
         phone_only=draft.phone_only,
+        guests=draft.guests,
     )
 
 
@@ -151,6 +173,7 @@ async def _book(update: Update, context: BookingContext, attendee: AttendeeDetai
             message_id=draft.menu_message_id,
             agent_id=draft.agent_id,
             shown_at=draft.touched_at,
+            place=Place(channel=draft.channel, location=draft.location, host_id=draft.host_id),
         )
     )
     async with typing_while_slow(update, context):
@@ -206,13 +229,14 @@ async def _confirmed(
     """Say so in the chat (with the calendar file once meetergo confirmed it), and tell the
     agent whose link brought the customer."""
     draft = context.draft
-    text = booked_text(context.ui, booked, None if attendee.phone_only else attendee.email)
-    appointment = booked.confirmation.appointment_id
+    where = _meeting_lines(context.ui, draft)
+    email = None if attendee.phone_only else attendee.email
+    text = booked_text(context.ui, booked, email, "\n".join(where))
+    confirmation = booked.confirmation
+    appointment = confirmation.appointment_id or confirmation.provisional_booking_id
     ledger = context.services.bookings.ledger
     record = await ledger.record_of(appointment) if appointment else None
-    # A booking that waits for the customer's e-mail link has nothing to put in a calendar yet.
-    final = None if booked.confirmation.is_provisional else record
-    await confirm_in_chat(update, context, final, text)
+    await confirm_in_chat(update, context, record, text, location=_calendar_place(context))
     if draft.agent_id:
         await tell_agent(
             context.application,
@@ -224,6 +248,16 @@ async def _confirmed(
         )
     if context.chat_data is not None:
         context.chat_data[BOOKED_KEY] = draft.menu_message_id
+
+
+def _calendar_place(context: BookingContext) -> str:
+    """Where they meet, as the calendar file's LOCATION says it (plain text; the customer's
+    own address included, which the booking record does not keep)."""
+    draft = context.draft
+    if not draft.channel:
+        return ""
+    address = draft.location or (draft.address if draft.channel == "local-attendee" else None)
+    return where(context.ui, draft.channel, address)
 
 
 CONFIRM = Step(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.meetergo import MeetergoError
 from conversations.booking.draft import BookingContext, Draft
 from conversations.booking.payloads import MeetingTypeChosen
 from conversations.kit.buttons import choice
@@ -26,23 +27,32 @@ def _picker(menu: str, labels: Sequence[str]) -> InlineKeyboardMarkup:
 
 def type_screen(draft: Draft, ui: Ui) -> Screen:
     """The meeting types to choose from, each with its length."""
+    if not draft.type_options:
+        return ui._("Nothing can be booked right now. Please try again later."), None
     return ui._("What would you like to book?"), _picker(draft.menu, draft.type_labels)
 
 
 async def _several(context: BotContext) -> bool:
-    return len(context.services.availability.meeting_type_ids) > 1
+    """Several types switched on (or none: the screen says nothing can be booked now)."""
+    availability = context.services.availability
+    if len(availability.meeting_type_ids) == 1:
+        return False  # one type: offered even when it says it is off (meetergo will tell)
+    try:
+        return len(await availability.active_types()) != 1
+    except MeetergoError:
+        return False  # the day step says meetergo is not answering, with "Try again"
 
 
 async def _load(context: BookingContext) -> Outcome:
-    """Put the types and their labels (names and lengths from meetergo) into the draft."""
-    availability = context.services.availability
-    types = [await availability.meeting_type(i) for i in availability.meeting_type_ids]
+    """Put the types switched on and their labels (names in the customer's language and
+    lengths, from meetergo) into the draft."""
+    types = await context.services.availability.active_types()
     draft, ui = context.draft, context.ui
     draft.type_options = tuple(meeting_type.id for meeting_type in types)
     draft.type_labels = tuple(
         meeting_label(
             ui,
-            meeting_type.meeting_info.name,
+            meeting_type.name_in(ui.prefs.language),
             "/".join(str(minutes) for minutes in sorted(meeting_type.durations())),
         )
         for meeting_type in types

@@ -1,0 +1,100 @@
+"""HOST: with whom, where the meeting type lets the customer pick a person of its team
+(meetingOptions.allowHostSelection): "Whoever is free first" first, unless the type forces a
+choice. A chosen person narrows the free days and times to theirs, and is booked by
+`hostIds` without the queue."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.meetergo import MeetergoError, MeetingType, TeamMember
+from conversations.booking.draft import BookingContext, Draft, booking_new
+from conversations.booking.free_times import load_meeting
+from conversations.booking.payloads import HostChosen
+from conversations.kit.buttons import choice
+from conversations.kit.chat import Screen
+from conversations.kit.context import Ui
+from conversations.kit.keyboards import button
+from conversations.kit.outcome import Ask, Outcome
+from conversations.kit.phrases import meeting_line
+from conversations.kit.step import Change, Step
+
+ANYONE = ""  # the option "whoever is free first"
+
+
+def host_screen(draft: Draft, ui: Ui) -> Screen:
+    """The people of the team, one per row, after "Whoever is free first" when it is offered."""
+    text = ui._("<b>{meeting}</b>\nWho would you like to meet?").format(
+        meeting=meeting_line(ui, draft.meeting_name, draft.duration)
+    )
+    labels = [
+        ui._("Whoever is free first") if option == ANYONE else label
+        for option, label in zip(draft.host_options, draft.host_labels, strict=True)
+    ]
+    markup = InlineKeyboardMarkup(
+        [[button(label, HostChosen(draft.menu, index))] for index, label in enumerate(labels)]
+    )
+    return text, markup
+
+
+async def _team(context: BookingContext, meeting_type: MeetingType) -> list[TeamMember]:
+    """The team to choose from; nobody when meetergo cannot name them (then whoever is free
+    first takes the meeting, as without a choice)."""
+    try:
+        return await context.services.availability.team(meeting_type)
+    except MeetergoError:
+        return []
+
+
+async def _choosable(context: BookingContext) -> bool:
+    if not await booking_new(context):
+        return False
+    try:
+        meeting_type = await load_meeting(context)
+    except MeetergoError:
+        return False
+    if not meeting_type.hosts_selectable():
+        return False
+    team = await _team(context, meeting_type)
+    return len(team) > 1 or (len(team) == 1 and meeting_type.host_forced())
+
+
+async def _load(context: BookingContext) -> Outcome:
+    meeting_type = await load_meeting(context)
+    team = await _team(context, meeting_type)
+    anyone = () if meeting_type.host_forced() else ((ANYONE, ""),)
+    offered = (*anyone, *((member.id, member.name) for member in team))
+    draft = context.draft
+    draft.host_options = tuple(option for option, _ in offered)
+    draft.host_labels = tuple(label for _, label in offered)
+    return None
+
+
+@choice(HostChosen, offered=lambda draft, p: p.index < len(draft.host_options))
+async def choose_host(update: Update, context: BookingContext, payload: HostChosen) -> Outcome:
+    """Take the tapped person (or whoever is free first); the days shown are theirs."""
+    draft = context.draft
+    chosen = draft.host_options[payload.index]
+    draft.host_id = chosen or None
+    draft.host_name = draft.host_labels[payload.index] if chosen else ""
+    draft.host_chosen = True
+    draft.day, draft.start, draft.page, draft.week = None, None, 0, None
+    return Ask()
+
+
+def forget_host(draft: Draft) -> None:
+    """The card's "Change person": another person has other free times, so the day and the
+    time are asked again too."""
+    draft.host_id, draft.host_name, draft.host_chosen = None, "", False
+    draft.day, draft.start, draft.page, draft.week = None, None, 0, None
+
+
+HOST = Step(
+    name="HOST",
+    answered=lambda draft: draft.host_chosen,
+    asked=_choosable,
+    load=_load,
+    screen=host_screen,
+    presses=(choose_host,),
+    change=Change(lambda ui: ui._("Change person"), forget_host),
+)
