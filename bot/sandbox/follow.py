@@ -44,10 +44,15 @@ class Answers:
 
 # Where `until` may stop, as scripts and tests name the steps.
 STOPS = {
+    "channel": "CHANNEL",
+    "place": "PLACE",
+    "host": "HOST",
     "day": "DAY",
     "time": "SLOT",
     "name": "NAME",
     "email": "EMAIL",
+    "address": "ADDRESS",
+    "guests": "GUESTS",
     "consent": "CONSENT",
     "confirm": "CONFIRM",
     "booked": "END",

@@ -46,8 +46,22 @@ STEP_KINDS = (
     "expect_calls",
     "book",
 )
-BOOK_KEYS = ("day", "time", "name", "email", "meeting_type", "duration", "questions", "until")
-BUTTON_ANSWERS = ("day", "time", "meeting_type", "duration")
+BOOK_KEYS = (
+    "day",
+    "time",
+    "name",
+    "email",
+    "meeting_type",
+    "duration",
+    "channel",
+    "place",
+    "host",
+    "address",
+    "guests",
+    "questions",
+    "until",
+)
+BUTTON_ANSWERS = ("day", "time", "meeting_type", "duration", "channel", "place", "host")
 EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
 TAP_KEYS = ("button", "in")
 CAPTURE_KEYS = ("button", "match", "in")
@@ -332,8 +346,11 @@ def _book_spec(value: Any) -> bool:
         return False
     buttons_ok = all(value.get(key) is None or _target(value[key]) for key in BUTTON_ANSWERS)
     questions = value.get("questions", {})
+    guests = value.get("guests") or []
     return (
         buttons_ok
+        and isinstance(guests, list)
+        and all(isinstance(guest, str) for guest in guests)
         and value.get("until", "booked") in STOPS
         and isinstance(questions, dict)
         and all(isinstance(key, str) for key in questions)

@@ -228,6 +228,11 @@ class Runner:
             time=given.get("time"),
             meeting_type=given.get("meeting_type"),
             duration=given.get("duration"),
+            channel=given.get("channel"),
+            place=given.get("place"),
+            host=given.get("host"),
+            address=str(given.get("address", Answers.address)),
+            guests=tuple(str(guest) for guest in given.get("guests") or ()),
             questions=questions,
         )
 

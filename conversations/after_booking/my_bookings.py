@@ -264,7 +264,7 @@ async def list_bookings(update: Update, context: BotContext) -> None:
         elif item.pending:
             text = ui._(
                 "⏳ Waiting for confirmation: {meeting}, {when}. It is booked once it is "
-                "confirmed (the link in meetergo's e-mail, or the team)."
+                "confirmed (with the link in the e-mail, or by the team)."
             ).format(meeting=escape(title), when=when)
             await reply(update, text + place)
         else:

@@ -45,6 +45,8 @@ RECORD = BookingRecord(
     cancelled=False,
     reminded=("1d",),
     attendee_hash="hmac-sha256:00ff",
+    channel="local",
+    location="Calle Mayor 1, Madrid",
 )
 
 
@@ -86,6 +88,18 @@ async def test_a_record_comes_back_as_written_and_is_replaced_per_appointment(
     assert await ledger.records_of_chat(42) == [moved]
     assert await ledger.active_records(START - timedelta(days=1)) == []
     assert await ledger.count_for_agent(99, RECORD.booked_at) == 1
+
+
+async def test_a_pending_booking_is_superseded_by_its_appointment_in_one_change(
+    ledger: BookingLedger,
+) -> None:
+    pending = dataclasses.replace(RECORD, appointment_id="provisional-1", pending=True)
+    await ledger.record(pending)
+    assert await ledger.record_of("provisional-1") == pending
+    confirmed = dataclasses.replace(pending, appointment_id="a-2", pending=False)
+    await ledger.supersede("provisional-1", confirmed)
+    assert await ledger.records_of_chat(42) == [confirmed]
+    assert await ledger.count_for_agent(99, RECORD.booked_at) == 1, "counted once"
 
 
 async def test_the_sqlite_file_keeps_record_moments_in_utc_and_an_attempts_as_given(

@@ -125,7 +125,7 @@ async def give_guests(update: Update, context: BookingContext) -> Outcome:
 
 
 def _full_notice(ui: Ui, left_out: list[str]) -> str:
-    return ui._("You can invite at most {count} guests, so {addresses} was not added.").format(
+    return ui._("You can invite at most {count} guests. Not added: {addresses}").format(
         count=MOST_GUESTS, addresses=escape(", ".join(left_out))
     )
 
