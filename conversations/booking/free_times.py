@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from bot.booking.slots import group_by_local_day
-from bot.meetergo import MeetingType, Place
+from bot.meetergo import MeetergoError, MeetingType, Place
 from conversations.booking.draft import BookingContext, Draft
 
 DAYS_PER_PAGE = 14
@@ -38,6 +38,18 @@ async def load_meeting(context: BookingContext) -> MeetingType:
     if draft.duration is None and len(meeting_type.durations()) == 1:
         draft.duration = meeting_type.duration
     return meeting_type
+
+
+async def type_of_new_booking(context: BookingContext) -> MeetingType | None:
+    """The meeting type, when the conversation books a new appointment (a move asks only for
+    the new time); None too when meetergo is not answering: the step is then not asked, and
+    the day step says so, with "Try again"."""
+    if context.draft.moving:
+        return None
+    try:
+        return await load_meeting(context)
+    except MeetergoError:
+        return None
 
 
 def chosen_place(draft: Draft, meeting_type: MeetingType) -> Place:

@@ -10,9 +10,8 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.language.contact import InvalidEmailError, check_email
-from bot.meetergo import MeetergoError
-from conversations.booking.draft import BookingContext, Draft, booking_new
-from conversations.booking.free_times import load_meeting
+from conversations.booking.draft import BookingContext, Draft
+from conversations.booking.free_times import type_of_new_booking
 from conversations.booking.payloads import (
     DropGuest,
     GuestRemoved,
@@ -71,12 +70,8 @@ def guests_screen(draft: Draft, ui: Ui) -> Screen:
 
 
 async def _guests_allowed(context: BookingContext) -> bool:
-    if not await booking_new(context):
-        return False
-    try:
-        return (await load_meeting(context)).meeting_options.allow_adding_guests
-    except MeetergoError:
-        return False
+    meeting_type = await type_of_new_booking(context)
+    return meeting_type is not None and meeting_type.meeting_options.allow_adding_guests
 
 
 def _invite(draft: Draft, address: str) -> str | None:

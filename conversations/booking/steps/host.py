@@ -8,8 +8,8 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.meetergo import MeetergoError, MeetingType, TeamMember
-from conversations.booking.draft import BookingContext, Draft, booking_new
-from conversations.booking.free_times import load_meeting
+from conversations.booking.draft import BookingContext, Draft
+from conversations.booking.free_times import load_meeting, type_of_new_booking
 from conversations.booking.payloads import HostChosen
 from conversations.kit.buttons import choice
 from conversations.kit.chat import Screen
@@ -47,13 +47,8 @@ async def _team(context: BookingContext, meeting_type: MeetingType) -> list[Team
 
 
 async def _choosable(context: BookingContext) -> bool:
-    if not await booking_new(context):
-        return False
-    try:
-        meeting_type = await load_meeting(context)
-    except MeetergoError:
-        return False
-    if not meeting_type.hosts_selectable():
+    meeting_type = await type_of_new_booking(context)
+    if meeting_type is None or not meeting_type.hosts_selectable():
         return False
     team = await _team(context, meeting_type)
     return len(team) > 1 or (len(team) == 1 and meeting_type.host_forced())

@@ -15,9 +15,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.meetergo import MeetergoError
-from conversations.booking.draft import BookingContext, Draft, booking_new
-from conversations.booking.free_times import chosen_place, load_meeting
+from conversations.booking.draft import BookingContext, Draft
+from conversations.booking.free_times import chosen_place, load_meeting, type_of_new_booking
 from conversations.booking.payloads import ChannelChosen, PlaceChosen
 from conversations.booking.typed import typed_text
 from conversations.kit.buttons import choice
@@ -52,12 +51,8 @@ def channel_screen(draft: Draft, ui: Ui) -> Screen:
 
 
 async def _several_channels(context: BookingContext) -> bool:
-    if not await booking_new(context):
-        return False
-    try:
-        return len((await load_meeting(context)).channels()) > 1
-    except MeetergoError:
-        return False  # the day step says meetergo is not answering, with "Try again"
+    meeting_type = await type_of_new_booking(context)
+    return meeting_type is not None and len(meeting_type.channels()) > 1
 
 
 async def _load_channels(context: BookingContext) -> Outcome:
@@ -108,11 +103,8 @@ def place_screen(draft: Draft, ui: Ui) -> Screen:
 
 
 async def _several_places(context: BookingContext) -> bool:
-    if not await booking_new(context):
-        return False
-    try:
-        meeting_type = await load_meeting(context)
-    except MeetergoError:
+    meeting_type = await type_of_new_booking(context)
+    if meeting_type is None:
         return False
     place = chosen_place(context.draft, meeting_type)
     return place.channel == "local" and len(meeting_type.locations) > 1
@@ -160,11 +152,8 @@ def address_screen(draft: Draft, ui: Ui) -> Screen:
 
 
 async def _at_their_place(context: BookingContext) -> bool:
-    if not await booking_new(context):
-        return False
-    try:
-        meeting_type = await load_meeting(context)
-    except MeetergoError:
+    meeting_type = await type_of_new_booking(context)
+    if meeting_type is None:
         return False
     return chosen_place(context.draft, meeting_type).channel == "local-attendee"
 
