@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.booking.bookings import attendee_matches
-from bot.meetergo import MeetergoClient, NotFoundError
+from bot.meetergo import MeetergoClient, MeetergoError, NotFoundError
+from bot.meetergo.models import AppointmentAttendee
 from bot.storage.ledger import BookingLedger, BookingRecord
 
 CANCEL_REASON = "Cancelled by the customer in the Telegram booking bot"
@@ -30,6 +31,9 @@ class Upcoming:
     record: BookingRecord
     cancelled: bool  # cancelled elsewhere (by the team, or from meetergo's e-mail)
     pending: bool = False  # waiting for the customer's e-mail link or the host
+    # The provisional id of a waiting booking that meetergo has confirmed since (its record
+    # now has the appointment's id; reminders armed under the old one are to be moved).
+    was: str | None = None
 
 
 class AppointmentService:
@@ -57,12 +61,16 @@ class AppointmentService:
         for record in await self._ledger.records_of_chat(chat_id):
             if record.start <= now or record.cancelled:
                 continue
+            was = None
             if record.pending:
-                confirmed = await self.settle_pending(record)
+                try:
+                    confirmed = await self.settle_pending(record)
+                except MeetergoError:
+                    confirmed = None  # shown as waiting: one look-up failing spoils no list
                 if confirmed is None:
                     found.append(Upcoming(record, cancelled=False, pending=True))
                     continue
-                record = confirmed
+                record, was = confirmed, record.appointment_id
             try:
                 appointment = await self._client.appointment(record.appointment_id)
             except NotFoundError:
@@ -78,7 +86,7 @@ class AppointmentService:
             if current != record:
                 await self._ledger.record(current)
             if current.start > now:
-                found.append(Upcoming(current, cancelled=current.cancelled))
+                found.append(Upcoming(current, cancelled=current.cancelled, was=was))
         return found
 
     async def settle_pending(self, record: BookingRecord) -> BookingRecord | None:
@@ -89,16 +97,23 @@ class AppointmentService:
         for appointment in await self._client.appointments_at(record.meeting_type_id, record.start):
             if appointment.is_cancelled or appointment.start != record.start:
                 continue
-            if any(
-                attendee_matches(record.attendee_hash, attendee.email, self._attendee_key)
-                for attendee in appointment.attendees
-            ):
+            if any(self._is_attendee(record, attendee) for attendee in appointment.attendees):
                 confirmed = dataclasses.replace(
                     record, appointment_id=appointment.id, pending=False
                 )
                 await self._ledger.supersede(record.appointment_id, confirmed)
                 return confirmed
         return None
+
+    def _is_attendee(self, record: BookingRecord, attendee: AppointmentAttendee) -> bool:
+        """Whether the record's keyed hash is this attendee's e-mail address, or (a phone-only
+        booking's) phone number in E.164."""
+        phone = "".join(char for char in attendee.phone or "" if char.isdigit() or char == "+")
+        return any(
+            attendee_matches(record.attendee_hash, contact, self._attendee_key)
+            for contact in (attendee.email, phone)
+            if contact
+        )
 
     async def find(self, chat_id: int, key: str) -> BookingRecord | None:
         """The chat's record a button's short key names (see appointment_key)."""

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.booking.slots import FreeWindow, bookable_starts
 from bot.meetergo import (
     MeetergoClient,
+    MeetergoError,
     MeetingType,
     NotFoundError,
     TeamMember,
@@ -24,6 +25,7 @@ from bot.meetergo import (
 from bot.meetergo.models import Timeframe
 
 Window = tuple[datetime, datetime]
+TEAM_RETRY_AFTER = 60.0  # seconds before a team meetergo could not name is asked for again
 # One cached answer: windows or listed starts (of the team, or of one host), of which meeting
 # type, for how many minutes, between which two moments.
 AskKey = tuple[str, str, int, datetime, datetime]
@@ -81,6 +83,7 @@ class AvailabilityService:
         self._reading: set[asyncio.Task[MeetingType]] = set()  # every read on its way
         self._spots_missing = False
         self._teams: dict[str, list[TeamMember]] = {}
+        self._teams_failed: dict[str, float] = {}  # when reading a team last failed
         self._answers: dict[AskKey, tuple[float, list[datetime]]] = {}
         self._in_flight: dict[AskKey, asyncio.Task[list[datetime]]] = {}
 
@@ -209,12 +212,23 @@ class AvailabilityService:
     async def team(self, meeting_type: MeetingType) -> list[TeamMember]:
         """The people of the meeting type's team the attendee may choose from, read once and
         kept for the process (a team changes seldom; a restart reads it again)."""
-        if not meeting_type.queue_id:
+        queue = meeting_type.queue_id
+        if not queue:
             return []
-        known = self._teams.get(meeting_type.queue_id)
-        if known is None:
-            known = await self._client.team(meeting_type.queue_id)
-            self._teams[meeting_type.queue_id] = known
+        known = self._teams.get(queue)
+        if known is not None:
+            return known
+        failed = self._teams_failed.get(queue)
+        if failed is not None and time.monotonic() - failed < TEAM_RETRY_AFTER:
+            # Each read may take its three tries' timeouts: one failure is not asked again at
+            # every step of every customer.
+            raise UnavailableError("meetergo did not name the team a moment ago")
+        try:
+            known = await self._client.team(queue)
+        except MeetergoError:
+            self._teams_failed[queue] = time.monotonic()
+            raise
+        self._teams[queue] = known
         return known
 
     def last_day(self, meeting_type: MeetingType) -> date | None:

@@ -22,6 +22,14 @@ class CalendarEntry:
     description: str  # names the zone the customer booked in
     sequence: int = 0  # raised at every reschedule, so calendars replace the old entry
     location: str = ""  # where they meet: the address, or how ("Video call (Zoom)")
+    # What the "add to" links say instead, when the file names the customer's own address:
+    # a link hands its text to a web calendar, and the address stays in the chat.
+    shared_location: str | None = None
+
+    @property
+    def link_location(self) -> str:
+        """Where, as the "add to" links may say it."""
+        return self.location if self.shared_location is None else self.shared_location
 
     @property
     def end(self) -> datetime:
@@ -66,8 +74,8 @@ def google_link(entry: CalendarEntry) -> str:
         "dates": f"{_compact(entry.start)}/{_compact(entry.end)}",
         "details": entry.description,
     }
-    if entry.location:
-        query["location"] = entry.location
+    if entry.link_location:
+        query["location"] = entry.link_location
     return f"https://calendar.google.com/calendar/render?{urlencode(query)}"
 
 
@@ -81,6 +89,6 @@ def outlook_link(entry: CalendarEntry) -> str:
         "enddt": entry.end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "body": entry.description,
     }
-    if entry.location:
-        query["location"] = entry.location
+    if entry.link_location:
+        query["location"] = entry.link_location
     return f"https://outlook.live.com/calendar/0/deeplink/compose?{urlencode(query)}"

@@ -44,8 +44,14 @@ def _only_true(value: Any) -> bool:
     return value is True
 
 
+# No setting of a booking calendar reaches further than this (minutes, or days): a larger
+# number is read as "no limit" rather than overflow a date.
+LONGEST: Final = 10 * 366 * 24 * 60
+
+
 def _minutes(value: Any) -> int | None:
-    """A number of minutes as meetergo may send it (a number or a numeric string), or None."""
+    """A positive whole number as meetergo may send it (a number or a numeric string), or
+    None (nothing, nonsense, or beyond LONGEST)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -53,9 +59,16 @@ def _minutes(value: Any) -> int | None:
         if not value.isdigit():
             return None
     if isinstance(value, int | float | str):
-        minutes = int(float(value))
-        return minutes if minutes > 0 else None
+        try:
+            number = int(float(value))
+        except (ValueError, OverflowError):
+            return None
+        return number if 0 < number <= LONGEST else None
     return None
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class MeetingInfo(Wire):
@@ -65,7 +78,7 @@ class MeetingInfo(Wire):
     channel: str = "connect"
     buffer_before: int = 0
     buffer_after: int = 0
-    custom_channel_name: str | None = None
+    custom_channel_name: LocalText = None
 
 
 class MeetingOptions(Wire):
@@ -116,7 +129,13 @@ class DaysIntoFuture(Wire):
     @field_validator("booking_limit", mode="before")
     @classmethod
     def _days(cls, value: Any) -> int | None:
-        return _minutes(value)  # a positive whole number, read the same way
+        days = _minutes(value)  # a positive whole number, read the same way
+        return days if days is not None and days <= 3660 else None
+
+    @field_validator("mode", "count_mode", mode="before")
+    @classmethod
+    def _word(cls, value: Any) -> str | None:
+        return _text_or_none(value)
 
     @field_validator("range_min", "range_max", mode="before")
     @classmethod
@@ -232,8 +251,12 @@ class MeetingType(Wire):
         return [self.meeting_info.channel]
 
     def hosts_selectable(self) -> bool:
-        """Whether the attendee may pick a person of the round-robin team."""
-        return bool(self.queue_id) and self.meeting_options.allow_host_selection
+        """Whether the attendee may pick a person of the round-robin team (a type that forces
+        the choice allows it, whatever allowHostSelection says)."""
+        options = self.meeting_options
+        return bool(self.queue_id) and (
+            options.allow_host_selection or options.force_host_selection
+        )
 
     def host_forced(self) -> bool:
         """Whether the attendee must pick a person (no "whoever is free first")."""

@@ -8,6 +8,7 @@ buttons carry a short key of the appointment, checked against this chat's record
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 from datetime import UTC, datetime
@@ -101,6 +102,8 @@ async def send_calendar(
     """
     ui = ui_of(services, record)
     title = await meeting_title(services, record, ui)
+    # Where the record says they meet: never the customer's own address, which it does not keep.
+    kept = where(ui, record.channel, record.location) if record.channel else ""
     entry = CalendarEntry(
         appointment_id=record.appointment_id,
         title=title,
@@ -110,7 +113,8 @@ async def send_calendar(
             meeting=title, when=booking_when(ui, record.start, html=False)
         ),
         sequence=record.sequence,
-        location=location or (where(ui, record.channel, record.location) if record.channel else ""),
+        location=location or kept,
+        shared_location=kept if location else None,
     )
     markup = InlineKeyboardMarkup(
         [
@@ -210,8 +214,9 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
     record = await services.bookings.ledger.record_of(appointment_id)
     if record is None or record.cancelled or record.start != start or label in record.reminded:
         return  # cancelled, moved (its new reminders are armed) or sent already
-    if record.pending:
-        record = await _confirmed_since(services, record)
+    waiting = record if record.pending else None
+    if waiting is not None:
+        record = await _confirmed_since(services, waiting)
         if record is None:
             return  # still waiting for the customer's e-mail link or the host: no reminder
     ui = ui_of(services, record)
@@ -219,7 +224,11 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
     text = ui._("⏰ Reminder: your {meeting} is on {when}.").format(
         meeting=escape(title), when=booking_when(ui, record.start)
     ) + where_line(ui, record)
-    if not await services.bookings.ledger.claim_reminder(record.appointment_id, label):
+    claimed = await services.bookings.ledger.claim_reminder(record.appointment_id, label)
+    if waiting is not None:
+        # Confirmed since: the reminders still to come follow the appointment's own id.
+        await _follow_the_appointment(app, waiting, record.appointment_id)
+    if not claimed:
         return  # another replica sent it
     try:
         await app.bot.send_message(
@@ -227,6 +236,14 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
         )
     except TelegramError as error:
         log.warning("could not send a reminder: %s", type(error).__name__)
+
+
+async def _follow_the_appointment(app: App, waiting: BookingRecord, appointment_id: str) -> None:
+    """Move a confirmed booking's reminders from its provisional id to the appointment's."""
+    drop_reminders(app, waiting)
+    confirmed = await Services.of(app).bookings.ledger.record_of(appointment_id)
+    if confirmed is not None:
+        await arm_reminders(app, confirmed)
 
 
 async def _confirmed_since(services: Services, record: BookingRecord) -> BookingRecord | None:
@@ -254,6 +271,12 @@ async def list_bookings(update: Update, context: BotContext) -> None:
         await reply(update, ui._("You have no upcoming bookings. Send /start to book one."))
         return
     for item in upcoming:
+        if item.was is not None:
+            # Confirmed since it was booked: its reminders follow the appointment's own id.
+            drop_reminders(
+                context.application, dataclasses.replace(item.record, appointment_id=item.was)
+            )
+            await arm_reminders(context.application, item.record)
         shown = ui_of(context.services, item.record)
         title = await meeting_title(context.services, item.record, shown)
         when = booking_when(shown, item.record.start)

@@ -54,8 +54,11 @@ def is_agent(context: BotContext, update: Update) -> bool:
 
 
 async def _types(context: BotContext) -> list[MeetingType]:
+    """The types a link may be for: those switched on (a link to one switched off would start
+    the usual booking), or all of them when none is."""
     availability = context.services.availability
-    return [await availability.meeting_type(i) for i in availability.meeting_type_ids]
+    types = [await availability.meeting_type(i) for i in availability.meeting_type_ids]
+    return [meeting_type for meeting_type in types if meeting_type.enabled] or types
 
 
 async def ask_link_type(update: Update, context: BotContext) -> None:

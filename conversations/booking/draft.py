@@ -94,8 +94,11 @@ class Draft(View):
     # The types and lengths the pickers offered, and their button labels.
     type_options: tuple[str, ...] = ()
     type_labels: tuple[str, ...] = ()
+    type_descriptions: tuple[str, ...] = ()
     duration_options: tuple[int, ...] = ()
     page: int = 0
+    # The last page of days the meeting type may be booked on (its horizon; about half a year).
+    last_page: int = 12
     days: tuple[date, ...] = ()
     # The week the customer typed ("next week"): the day picker shows its days.
     week: date | None = None

@@ -8,6 +8,7 @@ sixth guest), so a booking that goes through was one meetergo takes.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, NEW_YORK_HOST_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator
+from conversations.after_booking.my_bookings import send_reminder
 from tests.support import cldr
 from tests.unit.conftest import (
     ADA,
@@ -28,6 +30,8 @@ from tests.unit.conftest import (
     SandboxFactory,
     StepCustomer,
     day_label,
+    running,
+    services,
     tomorrow,
 )
 
@@ -146,6 +150,13 @@ async def test_a_meeting_at_the_customers_place_sends_the_typed_address(
     body = sandbox.bookings[0].body
     assert body["channel"] == "local-attendee"
     assert body["attendee"]["notes"]["address"] == "Hauptstraße 5, 10115 Berlin"
+    confirmation = ada.last()
+    assert confirmation.document is not None
+    [event] = Calendar.from_ical(confirmation.document["data"]).walk("VEVENT")
+    assert str(event["LOCATION"]) == "At your place: Hauptstraße 5, 10115 Berlin"
+    # The "add to" links hand their text to a web calendar: the address stays in the chat.
+    assert "Hauptstra" not in json.dumps(confirmation.reply_markup)
+    assert "At+your+place" in json.dumps(confirmation.reply_markup)
 
 
 async def test_a_sixth_guest_and_a_look_alike_domain_are_asked_about_and_lose_nothing(
@@ -246,3 +257,85 @@ async def test_the_type_is_named_in_the_customers_language_and_an_inactive_one_n
         linked = await ada.send(f"/start {link}")
         assert "Erstgespräch" in linked.text, "a link to the type switched off: the usual booking"
         assert "Product demo" not in linked.text
+
+
+async def test_changing_the_person_on_the_card_shows_their_times_that_day(
+    sandboxes: SandboxFactory, launch: Launcher, emulator: BotApiEmulator
+) -> None:
+    sandbox = await sandboxes()
+    sandbox.meeting_types[INTRO_CALL_ID].allow_host_selection = True
+    ada = await customer(launch, emulator, sandbox, "en")
+    await ada.send("/start")
+    await ada.tap("Anna Berger")
+    await answer_until(ada, "CONFIRM", Answers(day=day_label(tomorrow())))
+    assert "🤝 With Anna Berger" in ada.last().text
+    await ada.tap("Change person")
+    assert "Who would you like to meet?" in ada.last().text
+    await ada.tap("Diego Costa")
+    offered = {label for label in ada.labels() if ":" in label}
+    diegos = {
+        format_time(t.astimezone(BERLIN), "short", locale="en_US")
+        for t in times_of(sandbox, NEW_YORK_HOST_ID)
+    }
+    assert offered
+    assert offered <= diegos, "the same day, Diego's times"
+    # A label no other contains ("2:00 PM" would also match "12:00 PM").
+    await ada.tap(
+        next(label for label in sorted(offered) if not any(label in o for o in offered - {label}))
+    )
+    await answer_until(ada, "CONFIRM")
+    assert "🤝 With Diego Costa" in ada.last().text
+    await ada.tap("✅ Confirm")
+    assert sandbox.bookings[0].body["hostIds"] == [NEW_YORK_HOST_ID]
+
+
+async def test_reminders_wait_for_the_confirmation_then_follow_the_appointment(
+    sandboxes: SandboxFactory, launch: Launcher, emulator: BotApiEmulator
+) -> None:
+    sandbox = await sandboxes()
+    sandbox.meeting_types[INTRO_CALL_ID].booking_type = "doubleOptIn"
+    ada = await customer(launch, emulator, sandbox, "en")
+    await ada.send("/start")
+    await answer_until(ada, "END", Answers(day=day_label(tomorrow())))
+    [booking] = sandbox.bookings
+    provisional, start = booking.appointment_id, booking.start
+    app = running(ada.bot)
+    assert app.job_queue is not None
+    assert f"remind:{provisional}:1h" in {str(job.name) for job in app.job_queue.jobs()}
+    sent = len(emulator.bot_messages(ADA))
+
+    await send_reminder(app, provisional, "1h", start)
+    assert len(emulator.bot_messages(ADA)) == sent, "no reminder while it waits"
+
+    confirmed = sandbox.confirm_pending(provisional)
+    await send_reminder(app, provisional, "1h", start)
+    reminder = ada.last()
+    assert reminder.text.startswith("⏰ Reminder: your Intro call is on")
+    assert reminder.text.endswith("🎥 Video call (meetergo)")
+    assert ada.labels(reminder) == ["Reschedule", "Cancel appointment"]
+    jobs = {str(job.name) for job in app.job_queue.jobs() if not job.removed}
+    assert not any(provisional in name for name in jobs), "moved to the appointment's own id"
+    record = await services(ada.bot).bookings.ledger.record_of(confirmed.appointment_id)
+    assert record is not None
+    assert not record.pending
+    assert "1h" in record.reminded
+
+
+async def test_the_type_picker_names_and_describes_each_type_in_the_customers_language(
+    launch: Launcher, emulator: BotApiEmulator
+) -> None:
+    async with SandboxScheduling() as sandbox:
+        sandbox.meeting_types[INTRO_CALL_ID].names = {"de": "Erstgespräch"}
+        sandbox.meeting_types[PRODUCT_DEMO_ID].description = "See the <product> live"
+        ada = await customer(
+            launch,
+            emulator,
+            sandbox,
+            "de",
+            MEETERGO_MEETING_TYPE_IDS=f"{INTRO_CALL_ID},{PRODUCT_DEMO_ID}",
+        )
+        picker = await ada.send("/start")
+        assert ada.labels(picker) == ["Erstgespräch · 30 Min.", "Product demo · 30/45/60 Min."]
+        assert (
+            "See the &lt;product&gt; live" in picker.text or "See the <product> live" in picker.text
+        )

@@ -42,12 +42,16 @@ def _week_rows(ui: Ui, menu: str, days: Sequence[date]) -> Rows:
     return rows
 
 
-def day_picker(ui: Ui, menu: str, days: Sequence[date], page: int) -> InlineKeyboardMarkup:
-    """Free days as buttons, a row per week, then "‹ earlier" / "later ›"."""
+def day_picker(
+    ui: Ui, menu: str, days: Sequence[date], page: int, last_page: int = MAX_PAGES - 1
+) -> InlineKeyboardMarkup:
+    """Free days as buttons, a row per week, then "‹ earlier" / "later ›" (none past the last
+    page the meeting type may be booked on)."""
     nav = []
     if page > 0:
         nav.append(button(ui._("‹ earlier"), DayPage(menu, page - 1)))
-    nav.append(button(ui._("later ›"), DayPage(menu, page + 1)))
+    if page < last_page:
+        nav.append(button(ui._("later ›"), DayPage(menu, page + 1)))
     return InlineKeyboardMarkup([*_week_rows(ui, menu, days), nav])
 
 
@@ -64,7 +68,7 @@ def look_further(
 def day_screen(draft: Draft, ui: Ui) -> Screen:
     """The free days of the current page."""
     meeting = meeting_line(ui, draft.meeting_name, draft.duration)
-    if not draft.days and draft.page + 1 >= MAX_PAGES:
+    if not draft.days and draft.page >= draft.last_page:
         text = ui._(
             "<b>{meeting}</b>\nThere are no free times in the coming months either. "
             "Please try again later."
@@ -85,13 +89,18 @@ def day_screen(draft: Draft, ui: Ui) -> Screen:
         first=escape(ui.fmt.full_date(draft.days[0])),
         last=escape(ui.fmt.full_date(draft.days[-1])),
     )
-    return text, day_picker(ui, draft.menu, draft.days, draft.page)
+    return text, day_picker(ui, draft.menu, draft.days, draft.page, draft.last_page)
 
 
 async def _load(context: BookingContext) -> Outcome:
     """Put the free days of the draft's page, or of the week the customer typed, in the draft."""
     draft = context.draft
-    await load_meeting(context)
+    meeting_type = await load_meeting(context)
+    last_day = context.services.availability.last_day(meeting_type)
+    # The meeting type's booking horizon, where meetergo gives one, ends the paging.
+    draft.last_page = MAX_PAGES - 1
+    if last_day is not None:
+        draft.last_page = min(max(page_of(context, last_day), 0), MAX_PAGES - 1)
     if draft.week is not None:
         await _days_of_week(context, draft.week)
     if draft.week is None:
@@ -126,7 +135,7 @@ async def choose_day(update: Update, context: BookingContext, payload: DayChosen
 @choice(DayPage)
 async def turn_day_page(update: Update, context: BookingContext, payload: DayPage) -> Outcome:
     """Show two weeks earlier or later."""
-    context.draft.page, context.draft.week = min(payload.page, MAX_PAGES - 1), None
+    context.draft.page, context.draft.week = min(payload.page, context.draft.last_page), None
     return Ask("DAY")
 
 

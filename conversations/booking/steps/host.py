@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.meetergo import MeetergoError, MeetingType, TeamMember
+from bot.meetergo import MeetergoError, UnavailableError
 from conversations.booking.draft import BookingContext, Draft
 from conversations.booking.free_times import load_meeting, type_of_new_booking
 from conversations.booking.payloads import HostChosen
@@ -37,26 +37,30 @@ def host_screen(draft: Draft, ui: Ui) -> Screen:
     return text, markup
 
 
-async def _team(context: BookingContext, meeting_type: MeetingType) -> list[TeamMember]:
-    """The team to choose from; nobody when meetergo cannot name them (then whoever is free
-    first takes the meeting, as without a choice)."""
-    try:
-        return await context.services.availability.team(meeting_type)
-    except MeetergoError:
-        return []
-
-
 async def _choosable(context: BookingContext) -> bool:
+    """Asked where the type lets the customer choose and meetergo names more than one person
+    (or one, where the choice is forced). When meetergo cannot name them, whoever is free
+    first takes the meeting, noted for the rest of this booking so the step does not turn up
+    later; where the type forces a choice the step shows meetergo's failure, with Try again."""
     meeting_type = await type_of_new_booking(context)
     if meeting_type is None or not meeting_type.hosts_selectable():
         return False
-    team = await _team(context, meeting_type)
-    return len(team) > 1 or (len(team) == 1 and meeting_type.host_forced())
+    forced = meeting_type.host_forced()
+    try:
+        team = await context.services.availability.team(meeting_type)
+    except MeetergoError:
+        team = None
+    if team is None or (not team and not forced):
+        context.draft.host_chosen = not forced
+        return forced
+    return len(team) > 1 or forced
 
 
 async def _load(context: BookingContext) -> Outcome:
     meeting_type = await load_meeting(context)
-    team = await _team(context, meeting_type)
+    team = await context.services.availability.team(meeting_type)
+    if not team:
+        raise UnavailableError("meetergo named nobody in the team")
     anyone = () if meeting_type.host_forced() else ((ANYONE, ""),)
     offered = (*anyone, *((member.id, member.name) for member in team))
     draft = context.draft
@@ -67,21 +71,21 @@ async def _load(context: BookingContext) -> Outcome:
 
 @choice(HostChosen, offered=lambda draft, p: p.index < len(draft.host_options))
 async def choose_host(update: Update, context: BookingContext, payload: HostChosen) -> Outcome:
-    """Take the tapped person (or whoever is free first); the days shown are theirs."""
+    """Take the tapped person (or whoever is free first); the days and times shown are theirs
+    (a day already chosen stays: its times are theirs, or the days again when none is free)."""
     draft = context.draft
     chosen = draft.host_options[payload.index]
     draft.host_id = chosen or None
     draft.host_name = draft.host_labels[payload.index] if chosen else ""
-    draft.host_chosen = True
-    draft.day, draft.start, draft.page, draft.week = None, None, 0, None
+    draft.host_chosen, draft.start = True, None
     return Ask()
 
 
 def forget_host(draft: Draft) -> None:
-    """The card's "Change person": another person has other free times, so the day and the
-    time are asked again too."""
+    """The card's "Change person": another person has other free times, so the time is asked
+    again too (that day's times of the person chosen)."""
     draft.host_id, draft.host_name, draft.host_chosen = None, "", False
-    draft.day, draft.start, draft.page, draft.week = None, None, 0, None
+    draft.start = None
 
 
 HOST = Step(

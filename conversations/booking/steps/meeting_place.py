@@ -15,6 +15,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.meetergo import local_text
 from conversations.booking.draft import BookingContext, Draft
 from conversations.booking.free_times import chosen_place, load_meeting, type_of_new_booking
 from conversations.booking.payloads import ChannelChosen, PlaceChosen
@@ -57,8 +58,8 @@ async def _several_channels(context: BookingContext) -> bool:
 
 async def _load_channels(context: BookingContext) -> Outcome:
     meeting_type = await load_meeting(context)
-    custom = meeting_type.meeting_info.custom_channel_name
     draft, ui = context.draft, context.ui
+    custom = local_text(meeting_type.meeting_info.custom_channel_name, ui.prefs.language)
     draft.channel_options = tuple(meeting_type.channels())
     draft.channel_labels = tuple(channel_name(ui, c, custom) for c in draft.channel_options)
     return None
@@ -206,5 +207,7 @@ ADDRESS = Step(
 def place_line(ui: Ui, draft: Draft, channel: str, location: str | None) -> str:
     """The card's line saying where (escaped): the channel, with the address it has."""
     address = location or (draft.address if channel == "local-attendee" else None)
-    name = escape(channel_name(ui, channel))
+    offered = dict(zip(draft.channel_options, draft.channel_labels, strict=False))
+    # As the picker named it (a custom channel by the business's own name).
+    name = escape(offered.get(channel) or channel_name(ui, channel))
     return f"{name}: {escape(address)}" if address else name

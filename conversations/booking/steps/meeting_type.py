@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -29,7 +30,14 @@ def type_screen(draft: Draft, ui: Ui) -> Screen:
     """The meeting types to choose from, each with its length."""
     if not draft.type_options:
         return ui._("Nothing can be booked right now. Please try again later."), None
-    return ui._("What would you like to book?"), _picker(draft.menu, draft.type_labels)
+    # Each type's description (in the customer's language) under the question, where it has one.
+    about = [
+        f"\n<b>{escape(label)}</b>\n{escape(text)}"
+        for label, text in zip(draft.type_labels, draft.type_descriptions, strict=False)
+        if text
+    ]
+    text = "\n".join([ui._("What would you like to book?"), *about])
+    return text, _picker(draft.menu, draft.type_labels)
 
 
 async def _several(context: BotContext) -> bool:
@@ -49,6 +57,7 @@ async def _load(context: BookingContext) -> Outcome:
     types = await context.services.availability.active_types()
     draft, ui = context.draft, context.ui
     draft.type_options = tuple(meeting_type.id for meeting_type in types)
+    draft.type_descriptions = tuple(t.description_in(ui.prefs.language) for t in types)
     draft.type_labels = tuple(
         meeting_label(
             ui,
