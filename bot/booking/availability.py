@@ -25,6 +25,8 @@ from bot.meetergo import (
 from bot.meetergo.models import Timeframe
 
 Window = tuple[datetime, datetime]
+# How far the bot's clock may run ahead of meetergo's when the minimum notice is checked.
+NOTICE_GRACE = timedelta(minutes=5)
 TEAM_RETRY_AFTER = 60.0  # seconds before a team meetergo could not name is asked for again
 # One cached answer: windows or listed starts (of the team, or of one host), of which meeting
 # type, for how many minutes, between which two moments.
@@ -249,7 +251,9 @@ class AvailabilityService:
     def _upcoming(
         self, meeting_type: MeetingType, found: list[datetime], start: datetime, end: datetime
     ) -> list[datetime]:
-        earliest = max(start, meeting_type.earliest(self.now()))
+        # meetergo applies its minimum notice itself; the bot keeps to it too (a start that
+        # meetergo lists but the notice forbids is not offered), give or take its clock's lead.
+        earliest = max(start, self.now(), meeting_type.earliest(self.now()) - NOTICE_GRACE)
         last_day = self.last_day(meeting_type)
         return [
             moment
