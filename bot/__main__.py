@@ -7,12 +7,10 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError, load_settings, webhook_secret
+from bot.config import ConfigError, load_settings
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
-# What the bot answers: messages, button presses, and "@bot" typed in any chat (inline mode).
-ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
 
 
 def run_bot() -> int:
@@ -32,6 +30,7 @@ def run_bot() -> int:
     # Imported late so a configuration error is reported without loading telegram at all.
     from bot.app import StartupError, build_application, read_questions
     from bot.booking.questions import QuestionsError
+    from bot.web import ALLOWED_UPDATES, serve_webhooks
 
     try:
         questions = asyncio.run(read_questions(settings))
@@ -41,15 +40,8 @@ def run_bot() -> int:
     application = build_application(settings, questions)
     try:
         if settings.bot_webhook_url:
-            application.run_webhook(
-                listen=settings.bot_webhook_listen,
-                port=settings.bot_webhook_port,
-                url_path="telegram",
-                webhook_url=f"{str(settings.bot_webhook_url).rstrip('/')}/telegram",
-                # Without one, anyone who finds the URL could post updates: never run without.
-                secret_token=webhook_secret(settings),
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            # Telegram's updates and meetergo's events, on the bot's own web server.
+            asyncio.run(serve_webhooks(application, settings))
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except StartupError as error:

@@ -29,9 +29,10 @@ from telegram.ext import (
 from bot.booking.appointments import AppointmentService
 from bot.booking.availability import AvailabilityService
 from bot.booking.bookings import BookingService
+from bot.booking.host_changes import HostChanges, ensure_webhook
 from bot.booking.links import LinkSigner
 from bot.booking.questions import QuestionsError, load_questions, refers_to_data_fields
-from bot.config import Settings, link_secret
+from bot.config import Settings, link_secret, meetergo_webhook_path, public_url
 from bot.meetergo import (
     AuthenticationError,
     MeetergoClient,
@@ -44,10 +45,9 @@ from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import StatePersistence
 from bot.storage.backends import Storage, storage_for
 from bot.storage.chat_store import StaleUpdate
-from conversations.after_booking.my_bookings import (
-    build_my_bookings_handlers,
-    rearm_all_reminders,
-)
+from conversations.after_booking.host_changes import schedule_checks
+from conversations.after_booking.my_bookings import build_my_bookings_handlers
+from conversations.after_booking.reminders import rearm_all_reminders
 from conversations.agents.tools import build_agent_handlers, greet_agent
 from conversations.booking.draft import BookingContext
 from conversations.booking.flow import build_booking_handler
@@ -220,7 +220,8 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
     links = LinkSigner(secret)
     bookings = BookingService(client, availability, ledger, attendee_key=secret)
     appointments = AppointmentService(client, ledger, attendee_key=secret)
-    return Services(settings, availability, bookings, links, appointments)
+    host_changes = HostChanges(client, ledger)
+    return Services(settings, availability, bookings, links, appointments, host_changes)
 
 
 def build_application(settings: Settings, questions: Questions | None = None) -> BotApplication:
@@ -276,6 +277,7 @@ def meetergo_client(settings: Settings) -> MeetergoClient:
         timeout=timeout_of(settings.meetergo_read_timeout_seconds),
         booking_timeout=timeout_of(settings.meetergo_booking_timeout_seconds),
         backoff=settings.meetergo_retry_backoff_seconds,
+        requests_per_minute=settings.meetergo_requests_per_minute,
     )
 
 
@@ -396,8 +398,25 @@ class Lifecycle:
         # Only while meetergo answers: a reminder names its meeting type, and a start must not
         # wait on a meetergo that does not answer (then they come as jobs, right after it).
         await rearm_all_reminders(app, send_due_now=meeting_type is not None)
+        await self._follow_host_changes(app, meeting_type is not None)
         if meeting_type is not None:
             await recover_interrupted_bookings(app)
+
+    async def _follow_host_changes(self, app: BotApplication, answering: bool) -> None:
+        """How the bot hears of cancels and moves made in meetergo: its webhook when the bot
+        has a public URL (registered, or the one it made before reused), else, or when
+        meetergo takes no more webhooks, its own schedule of checks."""
+        settings = self._settings
+        if settings.bot_webhook_url and answering:
+            endpoint = public_url(settings, meetergo_webhook_path(settings))
+            try:
+                if await ensure_webhook(self._client, endpoint):
+                    return
+                log.warning("meetergo has six webhooks already: checking on a schedule instead")
+            except MeetergoError as error:
+                log.warning("could not register meetergo's webhook (%s)", type(error).__name__)
+        if settings.bot_appointment_check_seconds:
+            schedule_checks(app, settings.bot_appointment_check_seconds)
 
 
 WARM_UP_LONGEST_WAIT = 60.0  # seconds between attempts at most, however long meetergo is away

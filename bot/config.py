@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 from collections.abc import Mapping
@@ -84,6 +86,12 @@ class Settings(BaseSettings):
     bot_state_cache_size: int = Field(default=1024, ge=1, le=1_000_000)
     # The meeting types' own questions, a YAML file (bot/booking/questions.py); unset: none.
     bot_questions: Path | None = None
+    # The bot's own pace for meetergo, every request counted (meetergo allows 100 a minute
+    # per credential); 0: no pace of its own.
+    meetergo_requests_per_minute: int = Field(default=90, ge=0, le=10_000)
+    # Without a meetergo webhook (no BOT_WEBHOOK_URL), how often every appointment still ahead
+    # is checked on meetergo for a cancel or a move by the team; 0: never.
+    bot_appointment_check_seconds: float = Field(default=300.0, ge=0, le=86_400)
 
     # --- waits: every pause the bot makes, in seconds (the offline world sets them small) ---
     # How long one read from meetergo may take (connecting included) before it is retried.
@@ -294,6 +302,19 @@ def webhook_secret(settings: Settings) -> str:
     if settings.bot_webhook_secret is not None:
         return settings.bot_webhook_secret.get_secret_value()
     return kept_secret(settings.bot_data_dir, WEBHOOK_SECRET_FILE)
+
+
+def meetergo_webhook_path(settings: Settings) -> str:
+    """The path meetergo posts its events to: a secret of its own, derived from the webhook
+    secret, so only meetergo (told the URL) knows it; deliveries are not signed."""
+    key = webhook_secret(settings).encode()
+    token = hmac.new(key, b"meetergo-webhook", hashlib.sha256).hexdigest()[:40]
+    return f"/meetergo/{token}"
+
+
+def public_url(settings: Settings, path: str) -> str:
+    """`path` under BOT_WEBHOOK_URL (which must be set)."""
+    return str(settings.bot_webhook_url).rstrip("/") + path
 
 
 LINK_SECRET_FILE = "link_secret"

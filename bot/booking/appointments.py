@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.booking.bookings import attendee_matches
+from bot.booking.host_changes import CANCEL_TOLD, move_told
 from bot.meetergo import MeetergoClient, MeetergoError, NotFoundError
 from bot.meetergo.models import AppointmentAttendee
 from bot.storage.ledger import BookingLedger, BookingRecord
@@ -141,6 +142,8 @@ class AppointmentService:
             # from before the hash, or a changed BOT_LINK_SECRET): cancelling it would cancel
             # everyone's, so nothing is cancelled here.
             raise NotThisAttendeeError(record.appointment_id)
+        # Claimed first: meetergo's own notice of this cancel must tell the customer nothing.
+        await self._ledger.claim_reminder(record.appointment_id, CANCEL_TOLD)
         if not appointment.is_cancelled:
             await self._client.cancel_appointment(
                 record.appointment_id, reason=CANCEL_REASON, attendee_id=attendee
@@ -151,12 +154,20 @@ class AppointmentService:
 
     async def reschedule(self, record: BookingRecord, start: datetime) -> BookingRecord:
         """Move the appointment to `start`; its calendar entry's version goes up by one."""
+        # Claimed first: meetergo's own notice of this move must tell the customer nothing.
+        await self._ledger.claim_reminder(record.appointment_id, move_told(start))
         appointment = await self._client.reschedule_appointment(record.appointment_id, start)
         moved = dataclasses.replace(
             record, start=appointment.start, sequence=record.sequence + 1, reminded=()
         )
         await self._ledger.record(moved)
         return moved
+
+    async def note_answer(self, record: BookingRecord, answer: str) -> BookingRecord:
+        """Keep what the customer answered a reminder (see ledger.ATTENDING)."""
+        answered = dataclasses.replace(record, answer=answer)
+        await self._ledger.record(answered)
+        return answered
 
     async def mark_reminded(self, record: BookingRecord, reminder: str) -> BookingRecord:
         """Note that a reminder was sent, so a restart sends it no second time."""

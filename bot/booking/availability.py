@@ -23,6 +23,7 @@ from bot.meetergo import (
     UnavailableError,
 )
 from bot.meetergo.models import Timeframe
+from bot.meetergo.pace import RequestPace
 
 Window = tuple[datetime, datetime]
 # How far the bot's clock may run ahead of meetergo's when the minimum notice is checked.
@@ -92,6 +93,11 @@ class AvailabilityService:
     def now(self) -> datetime:
         """The service's clock (UTC)."""
         return self._clock()
+
+    @property
+    def pace(self) -> RequestPace:
+        """The bot's pace for meetergo, shared by every request (see bot/meetergo/pace.py)."""
+        return self._client.pace
 
     async def meeting_type(
         self, meeting_type_id: str | None = None, *, patient: bool = False

@@ -7,7 +7,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -31,7 +31,9 @@ from bot.meetergo.models import (
     BookingRequest,
     DataField,
     SpotAvailability,
+    Webhook,
 )
+from bot.meetergo.pace import RequestPace
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class MeetergoClient:
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        requests_per_minute: int = 0,
     ) -> None:
         headers = {
             "Authorization": f"Bearer {api_key.get_secret_value()}",
@@ -87,6 +90,8 @@ class MeetergoClient:
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._sleep = sleep
+        # Every request waits its turn here (0: no pace of the bot's own).
+        self.pace = RequestPace(requests_per_minute)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -252,19 +257,51 @@ class MeetergoClient:
         nested = answer.get("appointment") if isinstance(answer, Mapping) else None
         return self._parse(Appointment, nested if nested is not None else answer, "appointment")
 
+    async def webhooks(self) -> list[Webhook]:
+        """The company's webhooks (`GET /webhooks`, at the root); those not readable are left
+        out."""
+        body = await self._get("/webhooks", params={})
+        items = body if isinstance(body, list) else []
+        found = []
+        for item in items:
+            try:
+                found.append(Webhook.model_validate(item))
+            except ModelError:
+                continue
+        return found
+
+    async def create_webhook(
+        self, endpoint: str, event_types: Sequence[str], description: str
+    ) -> Webhook:
+        """Register a webhook (`POST /webhooks`); meetergo keeps at most six per company."""
+        body = {"endpoint": endpoint, "eventTypes": list(event_types), "description": description}
+        return self._parse(Webhook, await self._post("/webhooks", body), "webhook")
+
+    async def update_webhook(
+        self, webhook_id: str, endpoint: str, event_types: Sequence[str]
+    ) -> None:
+        """Point a webhook at `endpoint` for `event_types` (`PATCH /webhooks/{id}`)."""
+        body = {"endpoint": endpoint, "eventTypes": list(event_types)}
+        await self._send("PATCH", f"/webhooks/{webhook_id}", body)
+
     async def _post(self, path: str, body: Mapping[str, Any]) -> Any:
         """A POST that changes something: never retried (429 aside, which was refused)."""
+        return await self._send("POST", path, body)
+
+    async def _send(self, method: str, path: str, body: Mapping[str, Any]) -> Any:
+        """A request that changes something: never retried (429 aside, which was refused)."""
         attempt = 0
         while True:
             attempt += 1
+            await self.pace.take()
             started = time.monotonic()
             try:
-                response = await self._http.post(path, json=dict(body))
+                response = await self._http.request(method, path, json=dict(body))
             except httpx.TransportError as exc:
                 raise UnavailableError(
                     f"meetergo did not answer {path}: {type(exc).__name__}"
                 ) from None
-            self._log("POST", path, response.status_code, started, attempt=attempt)
+            self._log(method, path, response.status_code, started, attempt=attempt)
             try:
                 return self._decode(response)
             except RateLimitedError as error:
@@ -288,6 +325,7 @@ class MeetergoClient:
                 await self._sleep(self._delay(attempt, error))
 
     async def _book_once(self, request: BookingRequest, attempt: int) -> BookingConfirmation:
+        await self.pace.take()
         started = time.monotonic()
         try:
             response = await self._http.post(
@@ -319,6 +357,7 @@ class MeetergoClient:
         attempt = 0
         while True:
             attempt += 1
+            await self.pace.take()
             started = time.monotonic()
             try:
                 response = await self._http.get(path, params=params)

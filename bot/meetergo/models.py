@@ -315,3 +315,17 @@ class DataField(_Tolerant):
     @classmethod
     def _id_kept(cls, value: Any) -> Any:
         return value if isinstance(value, int | str) and not isinstance(value, bool) else None
+
+
+class Webhook(Wire):
+    """One of the company's webhooks (`/webhooks`): where meetergo posts which events."""
+
+    id: str
+    endpoint: str = ""
+    event_types: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value

@@ -4,7 +4,8 @@ Every answer follows from the request and the server's state (hosts, meeting typ
 clock), using only the behaviour meetergo documents. Tests and the `bot sandbox` command use it.
 This module is the server: its lifecycle, the knobs tests turn (failures, latency, rivals) and
 the plumbing every request passes (auth, routing, recording); the appointment book is in
-scheduling_book.py, the endpoints in scheduling_endpoints.py.
+scheduling_book.py, the endpoints in scheduling_endpoints.py, the webhooks and the host's own
+changes in scheduling_hooks.py.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.scheduling_endpoints import Handler, SchedulingEndpoints
+from bot.sandbox.scheduling_endpoints import Handler
 from bot.sandbox.scheduling_fields import DataField
+from bot.sandbox.scheduling_hooks import SchedulingHooks
 from bot.sandbox.scheduling_json import (
     MALFORMED_BODY,
     NOT_JSON,
@@ -40,16 +42,19 @@ from bot.sandbox.scheduling_model import (
     MeetingType,
     RecordedCall,
 )
+from bot.sandbox.scheduling_webhooks import Delivery, Webhook
 
 __all__ = [
     "DEFAULT_CREDENTIAL",
     "Booking",
     "DataField",
+    "Delivery",
     "Failure",
     "Host",
     "MeetingType",
     "RecordedCall",
     "SandboxScheduling",
+    "Webhook",
     "main_standalone",
     "run_standalone",
 ]
@@ -61,7 +66,7 @@ REDACTED = "<redacted>"
 HOLD_SECONDS = 60.0  # longer than the client's 30 s booking timeout, so the client gives up first
 
 
-class SandboxScheduling(SchedulingEndpoints):
+class SandboxScheduling(SchedulingHooks):
     """A real aiohttp server on loopback that behaves like meetergo's booking recipe."""
 
     def __init__(
@@ -114,8 +119,9 @@ class SandboxScheduling(SchedulingEndpoints):
         self._bind = (self._bind[0], self._port)
 
     async def stop(self) -> None:
-        """Wake held requests and shut the server down."""
+        """Wake held requests, abandon webhook deliveries under way, shut the server down."""
         self._stopping.set()
+        await self.close_deliveries()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -192,8 +192,13 @@ class SchedulingEndpoints(SchedulingBook):
             if self.pending_names_id:
                 pending["provisionalBookingId"] = booking.appointment_id
             return web.json_response(pending, status=201)
+        self._booked(booking)  # a pending booking is no appointment yet: no event
         answer = {"appointmentId": booking.appointment_id, "secret": booking.secret}
         return web.json_response(answer, status=201)
+
+    def _booked(self, booking: Booking) -> None:
+        """A booking was made through the API (not a pending one); the webhooks hear of it
+        (scheduling_hooks.py). Here: nothing, so the book can be used without them."""
 
     def _slot_taken(self) -> web.Response:
         """Refuse a start that is no longer free, in the shape `taken_answer` says."""

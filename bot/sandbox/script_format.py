@@ -5,6 +5,12 @@ every section, step and key. A script names the customer, optionally sets the cl
 the sandbox (team, failures), then lists steps; each step is one mapping with a single key
 (STEP_KINDS). Scalars are read as they were written: `tap: 10:30` is the text "10:30", not
 YAML 1.1's sexagesimal 630; only whole numbers (`tap: 2`) and true/false are read as values.
+
+Two steps stand for the host changing the newest booking in meetergo's web app (not through the
+bot): `host_cancels: true` or `{reason: "Host is ill", repeat: 1}`, and `host_moves: 1h` (a
+duration like 90m, -30m or 2d; negative moves it earlier) or `{by: -30m, repeat: 1}`. meetergo
+then tells every webhook subscribed to the event (booking_cancelled, booking_rescheduled);
+`repeat: N` sends each of those deliveries N extra times, as meetergo may.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.sandbox.clock import DURATION, parse_clock
+from bot.sandbox.clock import DURATION, parse_clock, parse_duration
 from bot.sandbox.follow import STOPS
 from bot.sandbox.scheduling_model import Host
 from bot.sandbox.script_sandbox import SandboxSpec, read_sandbox
@@ -45,6 +51,8 @@ STEP_KINDS = (
     "capture",
     "expect_calls",
     "book",
+    "host_cancels",
+    "host_moves",
 )
 BOOK_KEYS = (
     "day",
@@ -66,6 +74,8 @@ EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
 TAP_KEYS = ("button", "in")
 CAPTURE_KEYS = ("button", "match", "in")
 CONTACT_KEYS = ("phone", "own", "first_name", "last_name", "user_id")
+HOST_CANCEL_KEYS = ("reason", "repeat")
+HOST_MOVE_KEYS = ("by", "repeat")
 DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
 
 
@@ -276,6 +286,9 @@ _HINTS = {
     "advance_clock": "a duration like 24h, 90m or 2d",
     "book": f"true, or a mapping with some of {', '.join(BOOK_KEYS)}; until is one of "
     f"{', '.join(STOPS)}",
+    "host_cancels": "true, or a mapping with some of reason (a text) and repeat (0, 1, …), "
+    'e.g. {reason: "Host is ill", repeat: 1}',
+    "host_moves": "a duration like 1h, -30m or 2d (not 0), or {by: <duration>, repeat: 0, 1, …}",
 }
 
 
@@ -315,6 +328,8 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         "expect_document": not isinstance(value, dict) or not set(value) <= {"name", "contains"},
         "advance_clock": not isinstance(value, str) or DURATION.match(value) is None,
         "book": not _book_spec(value),
+        "host_cancels": not _host_cancel_spec(value),
+        "host_moves": not _host_move_spec(value),
     }
     if problems[step.kind]:
         raise _fail(path, node, f"{step.kind}: expected {_HINTS[step.kind]}")
@@ -355,6 +370,50 @@ def _book_spec(value: Any) -> bool:
         and isinstance(questions, dict)
         and all(isinstance(key, str) for key in questions)
     )
+
+
+def _host_cancel_spec(value: Any) -> bool:
+    """`host_cancels:` true, or {reason: text, repeat: 0, 1, …} (both optional)."""
+    if value is True:
+        return True
+    return (
+        isinstance(value, dict)
+        and set(value) <= set(HOST_CANCEL_KEYS)
+        and isinstance(value.get("reason", ""), str)
+        and _repeat_spec(value)
+    )
+
+
+def _host_move_spec(value: Any) -> bool:
+    """`host_moves:` a signed duration, or {by: duration, repeat: 0, 1, …}."""
+    if isinstance(value, dict):
+        return (
+            set(value) <= set(HOST_MOVE_KEYS)
+            and _host_move_spec(value.get("by"))
+            and _repeat_spec(value)
+        )
+    try:
+        return bool(parse_offset(value))
+    except ValueError:
+        return False
+
+
+def _repeat_spec(value: dict[str, Any]) -> bool:
+    """A mapping's `repeat:`, when given, is a whole number of extra deliveries."""
+    repeat = value.get("repeat", 0)
+    return isinstance(repeat, int) and not isinstance(repeat, bool) and repeat >= 0
+
+
+_SIGN = re.compile(r"^\s*(?P<sign>[+-]?)(?P<size>.*)$")
+
+
+def parse_offset(text: Any) -> timedelta:
+    """Read a signed duration ("1h", "+90m", "-30m", "2d"); ValueError when it is none."""
+    if not isinstance(text, str):
+        raise ValueError(f"a duration is written like 1h, -30m or 2d, not {text!r}")
+    found = _SIGN.match(text)
+    size = parse_duration(found["size"] if found else text)
+    return -size if found and found["sign"] == "-" else size
 
 
 def _is_path(key: str) -> bool:

@@ -3,13 +3,22 @@
 A Runner has one method per step kind (`_send` for `send:`, ...); `play` calls them in order
 with the step's value, its placeholders filled in, and stops at the first expectation that does
 not hold (StepFailed), naming the step and its line.
+
+No step waits for a message the bot sends on its own: a customer's action (send, tap, …) waits
+until the bot has finished that update, and `expect` then reads the chat as it is at once.
+`host_cancels` and `host_moves` change the newest appointment on the host's side, as meetergo's
+web app would, and wait only until meetergo's deliveries to the registered webhooks (if any)
+have been answered; they write `[host cancels the booking]` or `[host moves the booking by 1h]`
+into the transcript, and the deliveries' answers after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,15 +26,19 @@ from bot.language.i18n import Formatter, negotiate_language
 from bot.sandbox.clock import parse_duration
 from bot.sandbox.console import Console
 from bot.sandbox.follow import STOPS, Answers, answer_until
-from bot.sandbox.script_format import DEFAULT_ZONE, Script, as_list
+from bot.sandbox.scheduling_model import Booking
+from bot.sandbox.script_format import DEFAULT_ZONE, Script, as_list, parse_offset
 from bot.sandbox.script_text import PlaceholderError, Placeholders, field_path, spaced
-from bot.sandbox.telegram_state import ChatMessage
-from bot.sandbox.world import ChatDriver, OfflineWorld, WorldError
+from bot.sandbox.telegram_state import ChatMessage, RecordedCall
+from bot.sandbox.world import VISIBLE, ChatDriver, OfflineWorld, WorldError
 
 AGENT_LINK = re.compile(r"https://t\.me/\S+\?start=([A-Za-z0-9_-]{1,64})")
 # How late `fail: {kind: slow}` answers by default: past "still booking", within the offline
 # world's meetergo timeouts (bot/sandbox/world.py, OFFLINE_WAITS), so the answer still counts.
 SLOW_SECONDS = 1.5
+# How long a host's change waits for the bot to tell the customer (it checks meetergo every
+# second in a script's world: see scripts.py).
+HOST_CHANGE_PATIENCE = 10.0
 
 
 class StepFailed(AssertionError):
@@ -373,6 +386,85 @@ class Runner:
     async def _rival_books_first(self, _: bool) -> None:
         """`rival_books_first:` another customer takes the next booking's start first."""
         self.world.sandbox.rival_books_first()
+
+    async def _host_cancels(self, spec: bool | dict[str, Any]) -> None:
+        """`host_cancels:` the host cancels the newest appointment in meetergo's web app."""
+        given = spec if isinstance(spec, dict) else {}
+        reason = None if given.get("reason") is None else str(given["reason"])
+        booking = self._newest_appointment()
+        said = "[host cancels the booking" + (f": {reason}]" if reason else "]")
+        await self._host_change(
+            said,
+            given,
+            "booking_cancelled",
+            lambda: self.world.sandbox.host_cancel(booking.appointment_id, reason),
+        )
+
+    async def _host_moves(self, spec: str | dict[str, Any]) -> None:
+        """`host_moves:` the host moves the newest appointment by a (signed) duration."""
+        given = spec if isinstance(spec, dict) else {"by": spec}
+        by = parse_offset(given["by"])
+        booking = self._newest_appointment()
+        await self._host_change(
+            f"[host moves the booking by {str(given['by']).strip()}]",
+            given,
+            "booking_rescheduled",
+            lambda: self.world.sandbox.host_move(booking.appointment_id, booking.start + by),
+        )
+
+    def _newest_appointment(self) -> Booking:
+        """The newest booking made in the script that is an appointment (one still waiting for
+        a confirmation is none yet)."""
+        made = [b for b in self.world.sandbox.bookings if b.body and not b.pending]
+        if not made:
+            raise StepFailed("the host has no appointment to change: meetergo received none")
+        return made[-1]
+
+    async def _host_change(
+        self,
+        said: str,
+        given: dict[str, Any],
+        event: str,
+        change: Callable[[], Awaitable[Booking]],
+    ) -> None:
+        """Make the host's change with each delivery sent `repeat` extra times, then wait for
+        the deliveries' answers; the bot hears of it through its webhook or its own checks."""
+        sandbox = self.world.sandbox
+        self.transcript.write(f"\n{said}\n")
+        calls = len(self.world.emulator.calls)
+        before, repeat = len(sandbox.deliveries), sandbox.repeat_deliveries
+        sandbox.repeat_deliveries = int(given.get("repeat", repeat))
+        try:
+            booking = await change()
+        except ValueError as error:  # e.g. the appointment is cancelled already
+            raise StepFailed(str(error)) from None
+        finally:
+            sandbox.repeat_deliveries = repeat
+        await sandbox.deliveries_settled()
+        answers = [
+            "no answer" if delivery.status is None else str(delivery.status)
+            for delivery in sandbox.deliveries[before:]
+            if delivery.payload.get("webhookType") == event
+            and delivery.payload.get("id") == booking.appointment_id
+        ]
+        if answers:
+            self.transcript.write(f"[meetergo delivers {event}: {', '.join(answers)}]\n")
+        await self._bot_tells_the_customer(calls)
+        self.console.print_new()
+
+    async def _bot_tells_the_customer(self, since: int) -> None:
+        """Wait (up to HOST_CHANGE_PATIENCE) until the bot writes in the customer's chat after
+        call `since`: it hears of the team's change by itself (webhook or its own checks), so
+        the steps after this one see what it said. Nothing said is left to them to find."""
+        chat = self.driver.user_id
+
+        def to_the_customer(call: RecordedCall) -> bool:
+            return call.method in VISIBLE and call.params.get("chat_id") in (chat, str(chat))
+
+        with contextlib.suppress(TimeoutError):
+            await self.world.emulator.wait_for_call(
+                None, after=since, predicate=to_the_customer, timeout=HOST_CHANGE_PATIENCE
+            )
 
 
 def _same_start(actual: Any, expected: str, body: dict[str, Any]) -> bool:

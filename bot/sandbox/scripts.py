@@ -62,6 +62,9 @@ async def run_script(path: Path, *, clock: datetime | None = None) -> Outcome:
         if script.agent is not None:
             agents = [part for part in bot_env.get("BOT_AGENT_IDS", "").split(",") if part]
             bot_env["BOT_AGENT_IDS"] = ",".join([*agents, str(script.agent["id"])])
+        if any(step.kind in ("host_cancels", "host_moves") for step in script.steps):
+            # The team changes appointments: the bot (no public URL here) checks every second.
+            bot_env.setdefault("BOT_APPOINTMENT_CHECK_SECONDS", "1")
         if script.questions is not None:  # the script's `questions:`, as the bot's file
             questions = Path(workdir) / "questions.yaml"
             questions.write_text(script.questions, encoding="utf-8")

@@ -42,6 +42,11 @@ OFFLINE_WAITS = {
     "TELEGRAM_RETRY_BACKOFF_SECONDS": "0.05",
     # Replies unpaced: the emulator answers 429 only where it is told to enforce a pace.
     "TELEGRAM_MESSAGES_PER_SECOND": "0",
+    # meetergo unpaced too (the sandbox has no limit); benchmarks set the deployed pace.
+    "MEETERGO_REQUESTS_PER_MINUTE": "0",
+    # No scheduled checks of appointments ahead: they would read meetergo beside what a test
+    # counts; a world that has the team change appointments turns them on.
+    "BOT_APPOINTMENT_CHECK_SECONDS": "0",
 }
 # TELEGRAM_MESSAGES_PER_SECOND as deployed (the setting's default): for benchmarks, which
 # measure what customers would see.

@@ -67,12 +67,16 @@ class BookingRecord:
     # Waiting for the attendee's e-mail link or the host: `appointment_id` is then meetergo's
     # provisional booking id, and no reminder is sent until the appointment exists.
     pending: bool = False
+    # What the customer answered a reminder: ATTENDING ("I'll be there"), or "" (nothing yet).
+    answer: str = ""
 
 
 RECORD_COLUMNS: Final = (
     "appointment_id, meeting_type_id, start, agent_id, chat_id, language, timezone, booked_at, "
-    "duration, sequence, cancelled, reminded, attendee_hash, channel, location, pending"
+    "duration, sequence, cancelled, reminded, attendee_hash, channel, location, pending, answer"
 )
+# The customer said "I'll be there" to a reminder.
+ATTENDING: Final = "attending"
 
 
 class BookingLedger(ABC):
@@ -160,6 +164,7 @@ def record_from_row(row: Sequence[object]) -> BookingRecord:
         channel=str(row[13] or ""),
         location=str(row[14] or ""),
         pending=bool(row[15]),
+        answer=str(row[16] or ""),
     )
 
 
@@ -183,6 +188,7 @@ def record_row(booking: BookingRecord) -> tuple[object, ...]:
         booking.channel,
         booking.location,
         booking.pending,
+        booking.answer,
     )
 
 

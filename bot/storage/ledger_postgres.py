@@ -29,7 +29,7 @@ __all__ = ["PostgresLedger"]
 # Keep (or replace) a booking's record, by its appointment id.
 _UPSERT_RECORD = (
     f"INSERT INTO bookings ({RECORD_COLUMNS}) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
     "ON CONFLICT (appointment_id) DO UPDATE SET "
     "meeting_type_id = excluded.meeting_type_id, start = excluded.start, "
     "agent_id = excluded.agent_id, chat_id = excluded.chat_id, "
@@ -38,7 +38,7 @@ _UPSERT_RECORD = (
     "sequence = excluded.sequence, cancelled = excluded.cancelled, "
     "reminded = excluded.reminded, attendee_hash = excluded.attendee_hash, "
     "channel = excluded.channel, location = excluded.location, "
-    "pending = excluded.pending"
+    "pending = excluded.pending, answer = excluded.answer"
 )
 
 

@@ -23,7 +23,7 @@ from bot.storage.ledger import (
     record_row,
 )
 
-_SCHEMA_VERSION: Final = 4
+_SCHEMA_VERSION: Final = 5
 # Columns later versions added, with their definitions, for files made by earlier ones.
 _ADDED_COLUMNS: Final = {
     "attempts": {"agent_id": "INTEGER"},
@@ -36,6 +36,7 @@ _ADDED_COLUMNS: Final = {
         "channel": "TEXT NOT NULL DEFAULT ''",
         "location": "TEXT NOT NULL DEFAULT ''",
         "pending": "INTEGER NOT NULL DEFAULT 0",
+        "answer": "TEXT NOT NULL DEFAULT ''",
     },
 }
 _SCHEMA: Final = """
@@ -67,7 +68,8 @@ CREATE TABLE IF NOT EXISTS bookings (
     attendee_hash   TEXT NOT NULL DEFAULT '',
     channel         TEXT NOT NULL DEFAULT '',
     location        TEXT NOT NULL DEFAULT '',
-    pending         INTEGER NOT NULL DEFAULT 0
+    pending         INTEGER NOT NULL DEFAULT 0,
+    answer          TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS bookings_by_agent ON bookings (agent_id, booked_at);
 """
@@ -186,7 +188,7 @@ class SqliteLedger(BookingLedger):
     def _write_record(self, booking: BookingRecord) -> None:
         self._conn.execute(
             f"INSERT OR REPLACE INTO bookings ({RECORD_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _stored(record_row(booking)),
         )
 

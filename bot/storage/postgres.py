@@ -86,6 +86,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE bookings ADD COLUMN location TEXT NOT NULL DEFAULT '';
     ALTER TABLE bookings ADD COLUMN pending BOOLEAN NOT NULL DEFAULT FALSE;
     """,
+    # 3: what the customer answered a reminder.
+    """
+    ALTER TABLE bookings ADD COLUMN answer TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -32,3 +32,24 @@ class CancelConfirmed(Callback):
     prefix: ClassVar[str] = "cy"
     flow: ClassVar[str] = "my_bookings"
     key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Attending(Callback):
+    """ "I'll be there": the customer's answer to a reminder."""
+
+    prefix: ClassVar[str] = "ya"
+    flow: ClassVar[str] = "my_bookings"
+    key: str
+
+
+# The presses that name an appointment by its key.
+AppointmentPress = MoveAppointment | CancelAppointment | CancelConfirmed | Attending
+
+
+@dataclasses.dataclass(frozen=True)
+class BookAgain(Callback):
+    """ "Book another time" after the team cancelled: starts the booking flow afresh."""
+
+    prefix: ClassVar[str] = "bk"
+    flow: ClassVar[str] = "booking"

@@ -3,23 +3,12 @@ language and zone."""
 
 from __future__ import annotations
 
-import logging
 from html import escape
 
-from telegram.error import TelegramError
-
 from bot.booking.bookings import Booked
-from bot.ptb.chat_turns import ChatStates
-from conversations.kit.context import App, Prefs, Services, stored_prefs, ui_for
+from conversations.kit import agent_messages
+from conversations.kit.context import App, Services, Ui
 from conversations.kit.phrases import booking_when, meeting_line
-
-log = logging.getLogger(__name__)
-
-
-async def prefs_of(app: App, services: Services, user_id: int) -> Prefs:
-    """An agent's language and zone (their chat with the bot keeps them)."""
-    # Read without the agent's chat's turn: this runs in the customer's turn, and only reads.
-    return stored_prefs(services.settings, await ChatStates.of(app).peek_user(user_id))
 
 
 async def tell_agent(
@@ -32,14 +21,13 @@ async def tell_agent(
 ) -> None:
     """Tell the agent a booking came through their link: the meeting type and length, the
     time in the agent's own zone and language, and the customer's name (not the e-mail)."""
-    ui = ui_for(services.settings, await prefs_of(app, services, agent_id))
     name, minutes = meeting
-    text = ui._("📅 New booking through your link: {meeting}, {when}, for {name}.").format(
-        meeting=meeting_line(ui, name, minutes),
-        when=booking_when(ui, booked.start),
-        name=escape(customer),
-    )
-    try:
-        await app.bot.send_message(agent_id, text)
-    except TelegramError as error:
-        log.warning("could not tell an agent about a booking: %s", type(error).__name__)
+
+    def compose(ui: Ui) -> str:
+        return ui._("📅 New booking through your link: {meeting}, {when}, for {name}.").format(
+            meeting=meeting_line(ui, name, minutes),
+            when=booking_when(ui, booked.start),
+            name=escape(customer),
+        )
+
+    await agent_messages.tell_agent(app, services, agent_id, compose)

@@ -33,10 +33,10 @@ from telegram.ext import (
 
 from bot.booking.links import NO_AGENT, OWN_LANGUAGE, AgentLink, start_link
 from bot.meetergo import MeetergoError, MeetingType
-from conversations.agents.notify import prefs_of
 from conversations.agents.payloads import LinkLanguageChosen, LinkTypeChosen
 from conversations.commands.help import show_help
 from conversations.commands.menus import agent_menu
+from conversations.kit.agent_messages import prefs_of
 from conversations.kit.chat import reply
 from conversations.kit.context import App, BotContext, Services
 from conversations.kit.payloads import CallbackDataError

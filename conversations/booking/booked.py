@@ -9,7 +9,8 @@ from html import escape
 from telegram import Update
 
 from bot.storage.ledger import BookingRecord
-from conversations.after_booking.my_bookings import arm_reminders, send_calendar
+from conversations.after_booking.calendar import send_calendar
+from conversations.after_booking.reminders import arm_reminders
 from conversations.booking.draft import BookingContext
 from conversations.kit.chat import present
 from conversations.kit.outcome import END, Ask, Outcome

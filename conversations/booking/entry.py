@@ -42,6 +42,13 @@ async def start(update: Update, context: BookingContext) -> Outcome:
     return Ask(fresh=True)
 
 
+async def start_again(update: Update, context: BookingContext) -> Outcome:
+    """ "Book another time" (after the team cancelled): a new booking, as /start begins one."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    return await start(update, context)
+
+
 async def _switched_on(context: BookingContext, meeting_type_id: str | None) -> bool:
     """Whether a link's meeting type may be booked: one the business switched off starts the
     usual booking instead (meetergo not answering now: the steps will say so)."""

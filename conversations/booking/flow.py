@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram.ext import ConversationHandler
 
-from conversations.after_booking.payloads import MoveAppointment
+from conversations.after_booking.payloads import BookAgain, MoveAppointment
 from conversations.booking.draft import LEGACY_STATES, BookingContext
 from conversations.booking.entry import (
     cancel,
@@ -18,6 +18,7 @@ from conversations.booking.entry import (
     hint_tap,
     retry_step,
     start,
+    start_again,
     start_with_text,
 )
 from conversations.booking.forget import (
@@ -60,6 +61,7 @@ _COMMON = (
     On(forget_customer, pattern=ForgetMe.matches),
     On(keep_data, pattern=KeepMyData.matches),
     On(start_moving, pattern=MoveAppointment.matches),
+    On(start_again, pattern=BookAgain.matches),
     # Only the booking flow's own kinds and payloads nobody owns: other flows' buttons pass.
     On(refuse_stale_button, pattern=owned_by("booking")),
 )

@@ -7,8 +7,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.meetergo import MeetergoError, SlotTakenError
-from conversations.after_booking.my_bookings import pressed_appointment
 from conversations.after_booking.payloads import MoveAppointment
+from conversations.after_booking.pressed import pressed_appointment
 from conversations.booking.booked import confirm_in_chat, done, slot_taken
 from conversations.booking.draft import BookingContext
 from conversations.kit.chat import present, typing_while_slow

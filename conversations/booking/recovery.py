@@ -16,7 +16,8 @@ from bot.booking.bookings import Booked
 from bot.meetergo import BookingConfirmation, BookingOutcomeUnknownError
 from bot.ptb.chat_turns import ChatStates
 from bot.storage.ledger import Attempt
-from conversations.after_booking.my_bookings import arm_reminders, send_calendar
+from conversations.after_booking.calendar import send_calendar
+from conversations.after_booking.reminders import arm_reminders
 from conversations.agents.notify import tell_agent
 from conversations.booking.draft import Draft
 from conversations.booking.screens import booked_text

@@ -16,6 +16,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.booking.appointments import AppointmentService
 from bot.booking.availability import AvailabilityService
 from bot.booking.bookings import BookingService
+from bot.booking.host_changes import HostChanges
 from bot.booking.links import LinkSigner
 from bot.config import Settings
 from bot.language.i18n import Formatter, negotiate_language, translations
@@ -38,6 +39,7 @@ class Services:
     bookings: BookingService
     links: LinkSigner
     appointments: AppointmentService
+    host_changes: HostChanges
 
     @classmethod
     def of(cls, application: App) -> Services:

@@ -21,7 +21,7 @@ from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, NEW_YORK_HOST_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator
-from conversations.after_booking.my_bookings import send_reminder
+from conversations.after_booking.reminders import send_reminder
 from tests.support import cldr
 from tests.unit.conftest import (
     ADA,
@@ -312,7 +312,7 @@ async def test_reminders_wait_for_the_confirmation_then_follow_the_appointment(
     reminder = ada.last()
     assert reminder.text.startswith("⏰ Reminder: your Intro call is on")
     assert reminder.text.endswith("🎥 Video call (meetergo)")
-    assert ada.labels(reminder) == ["Reschedule", "Cancel appointment"]
+    assert ada.labels(reminder) == ["✅ I'll be there", "Reschedule", "Cancel appointment"]
     jobs = {str(job.name) for job in app.job_queue.jobs() if not job.removed}
     assert not any(provisional in name for name in jobs), "moved to the appointment's own id"
     record = await services(ada.bot).bookings.ledger.record_of(confirmed.appointment_id)
