@@ -32,6 +32,7 @@ from bot.booking.bookings import BookingService
 from bot.booking.host_changes import HostChanges, ensure_webhook
 from bot.booking.links import LinkSigner
 from bot.booking.questions import QuestionsError, load_questions, refers_to_data_fields
+from bot.booking.waitlist import Waitlist
 from bot.config import Settings, link_secret, meetergo_webhook_path, public_url
 from bot.meetergo import (
     AuthenticationError,
@@ -48,6 +49,7 @@ from bot.storage.chat_store import StaleUpdate
 from conversations.after_booking.host_changes import schedule_checks
 from conversations.after_booking.my_bookings import build_my_bookings_handlers
 from conversations.after_booking.reminders import rearm_all_reminders
+from conversations.after_booking.waitlist import schedule_wish_looks
 from conversations.agents.tools import build_agent_handlers, greet_agent
 from conversations.booking.draft import BookingContext
 from conversations.booking.flow import build_booking_handler
@@ -221,7 +223,8 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
     bookings = BookingService(client, availability, ledger, attendee_key=secret)
     appointments = AppointmentService(client, ledger, attendee_key=secret)
     host_changes = HostChanges(client, ledger)
-    return Services(settings, availability, bookings, links, appointments, host_changes)
+    waitlist = Waitlist(storage.wishes, availability)
+    return Services(settings, availability, bookings, links, appointments, host_changes, waitlist)
 
 
 def build_application(settings: Settings, questions: Questions | None = None) -> BotApplication:
@@ -399,6 +402,8 @@ class Lifecycle:
         # wait on a meetergo that does not answer (then they come as jobs, right after it).
         await rearm_all_reminders(app, send_due_now=meeting_type is not None)
         await self._follow_host_changes(app, meeting_type is not None)
+        if self._settings.bot_waitlist_check_seconds:
+            schedule_wish_looks(app, self._settings.bot_waitlist_check_seconds)
         if meeting_type is not None:
             await recover_interrupted_bookings(app)
 

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # Without a meetergo webhook (no BOT_WEBHOOK_URL), how often every appointment still ahead
     # is checked on meetergo for a cancel or a move by the team; 0: never.
     bot_appointment_check_seconds: float = Field(default=300.0, ge=0, le=86_400)
+    # How often the days customers wait for are looked at for a time that freed up; 0: never
+    # (a cancel the bot sees still offers its time at once).
+    bot_waitlist_check_seconds: float = Field(default=120.0, ge=0, le=86_400)
 
     # --- waits: every pause the bot makes, in seconds (the offline world sets them small) ---
     # How long one read from meetergo may take (connecting included) before it is retried.

@@ -199,16 +199,18 @@ class AvailabilityService:
         duration: int | None = None,
         moving: str | None = None,
         host_id: str | None = None,
+        fresh: bool = False,
     ) -> list[datetime]:
         """The starts meetergo itself lists between start and end (v4 availability), which are
         the ones it accepts; cut from its windows on the grid only where it lists none. With
         `moving` (an appointment being rescheduled) its own slot counts as free; with
-        `host_id`, the starts of that person only."""
+        `host_id`, the starts of that person only; `fresh`: not a cached answer (one on its way
+        is still shared)."""
         meeting_type = await self.meeting_type(meeting_type_id)
         minutes = duration or meeting_type.duration
         key = (f"spots:{moving or ''}:{host_id or ''}", meeting_type.id, minutes, start, end)
         found = await self._shared(
-            key, lambda: self._listed(meeting_type, minutes, start, end, moving, host_id)
+            key, lambda: self._listed(meeting_type, minutes, start, end, moving, host_id), fresh
         )
         return self._upcoming(meeting_type, found, start, end)
 
@@ -269,10 +271,10 @@ class AvailabilityService:
         ]
 
     async def _shared(
-        self, key: AskKey, fetch: Callable[[], Awaitable[list[datetime]]]
+        self, key: AskKey, fetch: Callable[[], Awaitable[list[datetime]]], fresh: bool = False
     ) -> list[datetime]:
         """One answer per question for `ttl` seconds, one request for concurrent askers."""
-        cached = self._answers.get(key)
+        cached = None if fresh else self._answers.get(key)
         if cached and time.monotonic() - cached[0] < self._ttl:
             return cached[1]
         task = self._in_flight.get(key)

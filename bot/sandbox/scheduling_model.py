@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from time import monotonic
 from typing import Any, Literal
 
 from bot.sandbox.scheduling_fields import DataField
@@ -170,6 +171,8 @@ class RecordedCall:
     headers: dict[str, str]
     json: Any
     status: int
+    # When it arrived (monotonic seconds): benchmarks count requests per minute.
+    at: float = field(default_factory=monotonic)
 
 
 @dataclass

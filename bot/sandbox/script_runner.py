@@ -74,6 +74,8 @@ class Runner:
         self.script = script
         self.world = world
         self.driver = driver
+        # How long a host's change waits for the bot to tell the customer.
+        self.host_change_patience = HOST_CHANGE_PATIENCE
         self.agent = agent
         # The language the bot speaks to this customer: Telegram's, if meetergo has it.
         language = negotiate_language(
@@ -431,7 +433,7 @@ class Runner:
         the deliveries' answers; the bot hears of it through its webhook or its own checks."""
         sandbox = self.world.sandbox
         self.transcript.write(f"\n{said}\n")
-        calls = len(self.world.emulator.calls)
+        calls = len(self.driver.emulator.calls)
         before, repeat = len(sandbox.deliveries), sandbox.repeat_deliveries
         sandbox.repeat_deliveries = int(given.get("repeat", repeat))
         try:
@@ -462,8 +464,8 @@ class Runner:
             return call.method in VISIBLE and call.params.get("chat_id") in (chat, str(chat))
 
         with contextlib.suppress(TimeoutError):
-            await self.world.emulator.wait_for_call(
-                None, after=since, predicate=to_the_customer, timeout=HOST_CHANGE_PATIENCE
+            await self.driver.emulator.wait_for_call(
+                None, after=since, predicate=to_the_customer, timeout=self.host_change_patience
             )
 
 

@@ -47,6 +47,7 @@ OFFLINE_WAITS = {
     # No scheduled checks of appointments ahead: they would read meetergo beside what a test
     # counts; a world that has the team change appointments turns them on.
     "BOT_APPOINTMENT_CHECK_SECONDS": "0",
+    "BOT_WAITLIST_CHECK_SECONDS": "0",
 }
 # TELEGRAM_MESSAGES_PER_SECOND as deployed (the setting's default): for benchmarks, which
 # measure what customers would see.

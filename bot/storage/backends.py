@@ -1,7 +1,7 @@
 """Where the bot keeps what it must not forget: SQLite files, or one PostgreSQL database.
 
-BOT_DATABASE_URL unset: state.sqlite3 and bookings.sqlite3 under BOT_DATA_DIR, for one
-process. Set: both live in that PostgreSQL database, which several replicas may share.
+BOT_DATABASE_URL unset: state.sqlite3, bookings.sqlite3 and wishes.sqlite3 under BOT_DATA_DIR,
+for one process. Set: all live in that PostgreSQL database, which several replicas may share.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from bot.storage.ledger import BookingLedger
 from bot.storage.ledger_postgres import PostgresLedger
 from bot.storage.ledger_sqlite import SqliteLedger
 from bot.storage.postgres import Database
+from bot.storage.wishes import WishStore
+from bot.storage.wishes_postgres import PostgresWishes
+from bot.storage.wishes_sqlite import SqliteWishes
 
 __all__ = ["Storage", "storage_for"]
 
@@ -26,15 +29,18 @@ class Storage:
 
     store: StateStore
     ledger: BookingLedger
+    wishes: WishStore
     database: Database | None = None
 
     async def open(self) -> None:
         """Connect (and migrate) now, so a bad database fails at start."""
         await self.store.open()
         await self.ledger.open()
+        await self.wishes.open()
 
     async def close(self) -> None:
         """Close files and connections."""
+        await self.wishes.close()
         await self.ledger.close()
         await self.store.close()
         if self.database is not None:
@@ -46,7 +52,11 @@ def storage_for(data_dir: Path, database_url: str | None) -> Storage:
     and BOT_DATABASE_URL); nothing is opened yet."""
     if database_url is None:
         return Storage(
-            SqliteStore(data_dir / "state.sqlite3"), SqliteLedger(data_dir / "bookings.sqlite3")
+            SqliteStore(data_dir / "state.sqlite3"),
+            SqliteLedger(data_dir / "bookings.sqlite3"),
+            SqliteWishes(data_dir / "wishes.sqlite3"),
         )
     database = Database(database_url)
-    return Storage(PostgresStore(database), PostgresLedger(database), database)
+    return Storage(
+        PostgresStore(database), PostgresLedger(database), PostgresWishes(database), database
+    )

@@ -86,9 +86,25 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE bookings ADD COLUMN location TEXT NOT NULL DEFAULT '';
     ALTER TABLE bookings ADD COLUMN pending BOOLEAN NOT NULL DEFAULT FALSE;
     """,
-    # 3: what the customer answered a reminder.
+    # 3: what the customer answered a reminder; the waiting list.
     """
     ALTER TABLE bookings ADD COLUMN answer TEXT NOT NULL DEFAULT '';
+    CREATE TABLE wishes (
+        wish_id          BIGSERIAL PRIMARY KEY,
+        chat_id          BIGINT NOT NULL,
+        meeting_type_id  TEXT NOT NULL,
+        duration         INTEGER NOT NULL,
+        day              DATE NOT NULL,
+        timezone         TEXT NOT NULL,
+        language         TEXT NOT NULL,
+        asked_at         TIMESTAMPTZ NOT NULL,
+        first_minute     INTEGER NOT NULL,
+        last_minute      INTEGER NOT NULL,
+        agent_id         BIGINT,
+        offered_start    TIMESTAMPTZ,
+        offer_message_id BIGINT,
+        UNIQUE (chat_id, meeting_type_id, day)
+    );
     """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

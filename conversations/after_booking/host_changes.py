@@ -25,6 +25,7 @@ from conversations.after_booking.calendar import send_calendar
 from conversations.after_booking.payloads import BookAgain
 from conversations.after_booking.reminders import arm_reminders, drop_reminders
 from conversations.after_booking.shown import MENU, meeting_title, ui_of, where_line
+from conversations.after_booking.waitlist import offer_free_times
 from conversations.kit.context import App, Services
 from conversations.kit.phrases import booking_when
 
@@ -47,11 +48,14 @@ async def apply_host_change(app: App, appointment_id: str) -> None:
     if change is None:
         return
     drop_reminders(app, change.before)
+    # The time it held may be free now: offered at once to whoever waits for that day.
+    services.availability.invalidate()
     if change.kind == "cancelled":
         await _tell_cancelled(app, services, change)
     else:
         await _tell_moved(app, services, change)
         await arm_reminders(app, change.after)
+    await offer_free_times(app)
     log.info("the team changed an appointment", extra={"event": f"host_{change.kind}"})
 
 

@@ -16,7 +16,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.booking.appointments import NotThisAttendeeError
 from bot.meetergo import MeetergoError
-from conversations.after_booking.payloads import Attending, CancelAppointment, CancelConfirmed
+from conversations.after_booking.payloads import (
+    Attending,
+    CancelAppointment,
+    CancelConfirmed,
+    DropWish,
+)
 from conversations.after_booking.pressed import edit_pressed, pressed_appointment
 from conversations.after_booking.reminders import (
     confirm_attendance,
@@ -33,6 +38,7 @@ from conversations.after_booking.shown import (
     ui_of,
     where_line,
 )
+from conversations.after_booking.waitlist import offer_free_times, wish_ui
 from conversations.kit.chat import chat_id_of, reply
 from conversations.kit.context import BotContext
 from conversations.kit.phrases import booking_when, failure_text
@@ -51,9 +57,19 @@ async def list_bookings(update: Update, context: BotContext) -> None:
     except MeetergoError as error:
         await reply(update, failure_text(ui, error))
         return
-    if not upcoming:
+    wishes = await context.services.waitlist.store.of_chat(chat_id_of(update))
+    if not upcoming and not wishes:
         await reply(update, ui._("You have no upcoming bookings. Send /start to book one."))
         return
+    for wish in wishes:
+        shown = wish_ui(context.services, wish)
+        text = ui._("🔔 Waiting for a free time on {date}.").format(
+            date=escape(shown.fmt.full_date(wish.day))
+        )
+        drop = InlineKeyboardButton(
+            ui._("Stop waiting"), callback_data=DropWish(MENU, wish.wish_id).pack()
+        )
+        await reply(update, text, InlineKeyboardMarkup([[drop]]))
     for item in upcoming:
         if item.was is not None:
             # Confirmed since it was booked: its reminders follow the appointment's own id.
@@ -122,6 +138,27 @@ async def cancel_appointment(update: Update, context: BotContext) -> None:
     text = ui._("❌ Cancelled: {meeting}, {when}.").format(meeting=escape(title), when=when)
     await edit_pressed(update, context, text, None)
     await tell_agent_cancelled(context.application, cancelled)
+    # Its time is free again: whoever waits for that day hears of it (after this answer).
+    context.services.availability.invalidate()
+    context.application.create_task(offer_free_times(context.application))
+
+
+async def drop_wish(update: Update, context: BotContext) -> None:
+    """Stop waiting for a day (the chat's own wish only)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        wish_id = DropWish.unpack(query.data or "").wish_id
+    except ValueError:
+        wish_id = -1
+    store = context.services.waitlist.store
+    mine = [w for w in await store.of_chat(chat_id_of(update)) if w.wish_id == wish_id]
+    await query.answer()
+    if mine:
+        await store.drop(wish_id)
+    text = context.ui._("🔕 Stopped waiting. Send /start to book another day.")
+    await edit_pressed(update, context, text, None)
 
 
 def build_my_bookings_handlers() -> list[BaseHandler[Update, BotContext, None]]:
@@ -130,5 +167,6 @@ def build_my_bookings_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("mybookings", list_bookings),
         CallbackQueryHandler(ask_to_cancel, pattern=CancelAppointment.matches),
         CallbackQueryHandler(confirm_attendance, pattern=Attending.matches),
+        CallbackQueryHandler(drop_wish, pattern=DropWish.matches),
         CallbackQueryHandler(cancel_appointment, pattern=CancelConfirmed.matches),
     ]

@@ -53,3 +53,27 @@ class BookAgain(Callback):
 
     prefix: ClassVar[str] = "bk"
     flow: ClassVar[str] = "booking"
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitForDay(Callback):
+    """ "Tell me if a time frees up" on a day with no free time (that fits)."""
+
+    prefix: ClassVar[str] = "wd"
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeOffer(Callback):
+    """Book the time the waiting list offered: into the booking flow with it chosen."""
+
+    prefix: ClassVar[str] = "to"
+    wish_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class DropWish(Callback):
+    """Stop waiting for a day (from /mybookings)."""
+
+    prefix: ClassVar[str] = "dw"
+    flow: ClassVar[str] = "my_bookings"
+    wish_id: int

@@ -89,6 +89,11 @@ class Draft(View):
     host_chosen: bool = False
     guests: tuple[str, ...] = ()
     guests_done: bool = False
+    # A day the customer asked for that had no free time (that fits the part of the day they
+    # typed, minutes after midnight): "Tell me if a time frees up" is offered for it.
+    wish_day: date | None = None
+    wish_first: int = 0
+    wish_last: int = 24 * 60
 
     # --- what the screens offered ----------------------------------------------------------
     # The types and lengths the pickers offered, and their button labels.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram.ext import ConversationHandler
 
-from conversations.after_booking.payloads import BookAgain, MoveAppointment
+from conversations.after_booking.payloads import BookAgain, MoveAppointment, TakeOffer
 from conversations.booking.draft import LEGACY_STATES, BookingContext
 from conversations.booking.entry import (
     cancel,
@@ -45,6 +45,7 @@ from conversations.booking.steps.phone import PHONE
 from conversations.booking.steps.question import Questions, question_steps
 from conversations.booking.steps.time import SLOT
 from conversations.booking.steps.zone import TIMEZONE, choose_timezone
+from conversations.booking.waiting import take_offer
 from conversations.commands.help import show_help
 from conversations.kit.buttons import refuse_stale_button
 from conversations.kit.flow import Flow
@@ -62,6 +63,7 @@ _COMMON = (
     On(keep_data, pattern=KeepMyData.matches),
     On(start_moving, pattern=MoveAppointment.matches),
     On(start_again, pattern=BookAgain.matches),
+    On(take_offer, pattern=TakeOffer.matches),
     # Only the booking flow's own kinds and payloads nobody owns: other flows' buttons pass.
     On(refuse_stale_button, pattern=owned_by("booking")),
 )

@@ -47,6 +47,7 @@ async def forget_customer(update: Update, context: BookingContext) -> Outcome:
     # Said in the customer's language, which is about to be erased with the rest.
     text = context.ui._("Done: I erased everything I stored about you. Send /start to book again.")
     await context.services.bookings.ledger.forget(chat_id)
+    await context.services.waitlist.store.forget(chat_id)
     context.forget_view()
     if context.chat_data is not None:
         context.chat_data.clear()

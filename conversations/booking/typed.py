@@ -11,6 +11,7 @@ from bot.language.typed_day import AmbiguousDayError, PastDayError, TypedWhen, p
 from bot.meetergo import MeetergoError
 from conversations.booking.draft import BookingContext
 from conversations.booking.free_times import MAX_PAGES, free_days, page_of, today_for
+from conversations.booking.waiting import wish_for
 from conversations.kit.outcome import Again, Ask, Outcome
 
 
@@ -88,4 +89,5 @@ async def show_typed(context: BookingContext, when: TypedWhen) -> Outcome:
     draft.notice = ui._("There are no free times on {date}. Here are the nearest days:").format(
         date=escape(ui.fmt.full_date(day))
     )
+    wish_for(draft, day, draft.time_wish)
     return Ask("DAY", fresh=True)

@@ -18,6 +18,7 @@ from bot.booking.availability import AvailabilityService
 from bot.booking.bookings import BookingService
 from bot.booking.host_changes import HostChanges
 from bot.booking.links import LinkSigner
+from bot.booking.waitlist import Waitlist
 from bot.config import Settings
 from bot.language.i18n import Formatter, negotiate_language, translations
 from bot.ptb.ptb_internals import App as App  # re-exported: the flows name it from here
@@ -40,6 +41,7 @@ class Services:
     links: LinkSigner
     appointments: AppointmentService
     host_changes: HostChanges
+    waitlist: Waitlist
 
     @classmethod
     def of(cls, application: App) -> Services:

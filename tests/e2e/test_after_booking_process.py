@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from bot.sandbox.follow import Answers, book
+from bot.booking.links import AgentLink, LinkSigner
+from bot.sandbox.follow import Answers, answer_until, book
 from bot.sandbox.scheduling import SandboxScheduling
+from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage, RecordedCall
 from bot.sandbox.world import OFFLINE_WAITS
 from tests.e2e.test_booking_process import reach_confirm_card
@@ -119,13 +121,13 @@ MONDAY_MORNING = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # 8:00 in Berlin
 
 @contextlib.asynccontextmanager
 async def bot_on_a_clock(
-    emulator: BotApiEmulator, tmp_path: Path
+    emulator: BotApiEmulator, tmp_path: Path, **extra: str
 ) -> AsyncIterator[tuple[SandboxScheduling, BotProcess, dict[str, datetime]]]:
     """The sandbox and a started bot on one clock, at MONDAY_MORNING: the test moves
     `clock["now"]`, and the bot follows at its next start."""
     clock = {"now": MONDAY_MORNING}
     async with SandboxScheduling(clock=lambda: clock["now"]) as sandbox:
-        env = bot_environment(emulator, sandbox, tmp_path / "data")
+        env = bot_environment(emulator, sandbox, tmp_path / "data", **extra)
         process = BotProcess(env, tmp_path / "bot.log", clock=lambda: clock["now"])
         await process.start(emulator)
         yield sandbox, process, clock
@@ -195,5 +197,37 @@ async def test_a_reminder_due_while_meetergo_hangs_at_the_start_does_not_hold_th
             timeout=30,
         )
         assert reminder.params["chat_id"] == 4242, "it still comes, right after the start"
+        await process.stop()
+    assert emulator.violations == []
+
+
+async def test_ill_be_there_on_the_24_hour_reminder_across_restarts_tells_the_agent(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    secret, agent = "a link secret for the tests, long enough", 777
+    extra = {"BOT_LINK_SECRET": secret, "BOT_AGENT_IDS": str(agent)}
+    async with bot_on_a_clock(emulator, tmp_path, **extra) as (sandbox, process, clock):
+        grace = Customer(emulator, agent, first_name="Grace", language_code="en")
+        await grace.send("/help")
+        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
+        link = LinkSigner(secret.encode()).payload(AgentLink(agent, INTRO_CALL_ID, None))
+        await ada.send(f"/start {link}")
+        await answer_until(ada, "END", Answers(day=2))
+        start = sandbox.bookings[-1].start
+        # The 24-hour reminder falls due while the bot is down: it comes with the next start.
+        await process.stop(signal.SIGKILL)
+        clock["now"] = start - timedelta(hours=24) + timedelta(minutes=1)
+        await process.start(emulator)
+        reminder = ada.last()
+        assert "Will you be there?" in reminder.text
+        await ada.tap("I'll be there", message_id=reminder.message_id)
+        assert grace.last().text.startswith("✅ Confirmed: the customer will be at the Intro call on")
+        # Kept across a restart: /mybookings and the 1-hour reminder know the answer.
+        await process.stop(signal.SIGKILL)
+        clock["now"] = start - timedelta(hours=1) + timedelta(minutes=1)
+        await process.start(emulator)
+        assert not ada.last().text.endswith("Will you be there?")
+        listed = await ada.send("/mybookings")
+        assert "✅ You said you'll be there." in listed.text
         await process.stop()
     assert emulator.violations == []

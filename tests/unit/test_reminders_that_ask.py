@@ -31,7 +31,7 @@ async def booked_through_grace(
     launch: Launcher, emulator: BotApiEmulator, sandbox: SandboxScheduling, **env: str
 ) -> tuple[StepCustomer, Customer, str]:
     """Ada books tomorrow through Grace's link; returns both and the appointment id."""
-    bot = await launch(BOT_LINK_SECRET=SECRET, BOT_AGENT_IDS=str(GRACE), **env)
+    bot = await launch(meetergo=sandbox, BOT_LINK_SECRET=SECRET, BOT_AGENT_IDS=str(GRACE), **env)
     grace = Customer(emulator, GRACE, first_name="Grace", language_code="de")
     await grace.send("/help")  # the agent has a chat with the bot (in German)
     ada = StepCustomer(emulator, bot, ADA, first_name="Ada", last_name="Lovelace")

@@ -145,7 +145,9 @@ def runner_for(path: Path, sandbox: SandboxScheduling) -> Runner:
     """A runner whose world is only the sandbox: the host steps need no bot."""
     emulator = BotApiEmulator()
     world = cast(OfflineWorld, SimpleNamespace(sandbox=sandbox, world_clock=None))
-    return Runner(load_script(path), world, ChatDriver(emulator, 1001))
+    runner = Runner(load_script(path), world, ChatDriver(emulator, 1001))
+    runner.host_change_patience = 0  # no bot here to tell the customer anything
+    return runner
 
 
 async def test_the_host_moves_then_cancels_the_newest_appointment(

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.booking.bookings import AttendeeDetails, Booked, BookingNotMadeError
 from bot.language.i18n import Formatter
 from bot.meetergo import MeetergoError, Place, SlotTakenError
+from conversations.after_booking import waitlist
 from conversations.agents.notify import tell_agent
 from conversations.booking.booked import confirm_in_chat, done, slot_taken
 from conversations.booking.draft import BookingContext, Draft
@@ -248,6 +249,10 @@ async def _confirmed(
         )
     if context.chat_data is not None:
         context.chat_data[BOOKED_KEY] = draft.menu_message_id
+    # Waiting no more: the chat's wishes end, and others offered this time hear it went.
+    await waitlist.after_booking(
+        context.application, chat_id_of(update), draft.meeting_type_id or "", booked.start
+    )
 
 
 def _calendar_place(context: BookingContext) -> str:

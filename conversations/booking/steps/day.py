@@ -19,6 +19,7 @@ from conversations.booking.free_times import (
 )
 from conversations.booking.payloads import DayChosen, DayPage
 from conversations.booking.typed import type_day
+from conversations.booking.waiting import wait_button, wait_for_day
 from conversations.kit.buttons import choice
 from conversations.kit.chat import Screen
 from conversations.kit.context import Ui
@@ -79,7 +80,7 @@ def day_screen(draft: Draft, ui: Ui) -> Screen:
             "<b>{meeting}</b>\nThere are no free times in these two weeks. "
             "Shall I look further ahead?"
         ).format(meeting=meeting)
-        return text, look_further(ui, draft.menu, draft.page)
+        return text, _with_waiting(ui, draft, look_further(ui, draft.menu, draft.page))
     text = ui._(
         "<b>{meeting}</b>\nPick a day between {first} and {last}. Times are shown in {zone}.\n"
         "You can also type a day, like <i>tomorrow</i>, <i>friday</i> or <i>24.12.</i>"
@@ -89,7 +90,19 @@ def day_screen(draft: Draft, ui: Ui) -> Screen:
         first=escape(ui.fmt.full_date(draft.days[0])),
         last=escape(ui.fmt.full_date(draft.days[-1])),
     )
-    return text, day_picker(ui, draft.menu, draft.days, draft.page, draft.last_page)
+    picker = day_picker(ui, draft.menu, draft.days, draft.page, draft.last_page)
+    return text, _with_waiting(ui, draft, picker)
+
+
+def _with_waiting(
+    ui: Ui, draft: Draft, markup: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup | None:
+    """The picker with "Tell me if a time frees up" on top, for a day asked for that had no
+    free time."""
+    waiting = wait_button(ui, draft)
+    if not waiting:
+        return markup
+    return InlineKeyboardMarkup([waiting, *(markup.inline_keyboard if markup else ())])
 
 
 async def _load(context: BookingContext) -> Outcome:
@@ -128,7 +141,7 @@ async def _days_of_week(context: BookingContext, monday: date) -> None:
 async def choose_day(update: Update, context: BookingContext, payload: DayChosen) -> Outcome:
     """Take the tapped day and show its free times."""
     draft = context.draft
-    draft.day, draft.slot_page = payload.day, 0
+    draft.day, draft.slot_page, draft.wish_day = payload.day, 0, None
     return Ask("SLOT")
 
 
@@ -144,6 +157,6 @@ DAY = Step(
     answered=lambda draft: draft.day is not None or draft.start is not None,
     load=_load,
     screen=day_screen,
-    presses=(choose_day, turn_day_page),
+    presses=(choose_day, turn_day_page, wait_for_day),
     text=type_day,
 )

@@ -14,6 +14,7 @@ from conversations.booking.draft import BookingContext, Draft
 from conversations.booking.free_times import load_meeting, page_of, times_of_day
 from conversations.booking.payloads import AllTimes, OtherDay, SlotChosen, SlotPage
 from conversations.booking.typed import type_at_times
+from conversations.booking.waiting import wait_button, wait_for_day, wish_for
 from conversations.kit.buttons import choice, one_tap
 from conversations.kit.chat import Screen
 from conversations.kit.context import Ui
@@ -93,6 +94,9 @@ def time_screen(draft: Draft, ui: Ui) -> Screen:
     lines.append(free)
     filtered = wish is not None and draft.times_shown != ""
     grid = slot_grid(ui, draft.menu, starts, page, all_times=filtered)
+    waiting = wait_button(ui, draft) if draft.wish_day == draft.day else []
+    if waiting:
+        grid = InlineKeyboardMarkup([waiting, *grid.inline_keyboard])
     return "\n".join(lines), grid
 
 
@@ -108,17 +112,20 @@ def _meet_wish(draft: Draft, ui: Ui, starts: list[datetime]) -> list[datetime]:
     if wish is None:
         return starts
     minutes = {start: _minutes(ui.fmt.local(start)) for start in starts}
+    day = ui.fmt.local(starts[0]).date()
     if wish.kind == "at":
         nearest = sorted(starts, key=lambda start: abs(minutes[start] - wish.first))
         draft.times_shown = "nearest"
+        wish_for(draft, day, wish)
         return sorted(nearest[:NEAREST_TIMES])
     fitting = [start for start in starts if wish.admits(minutes[start])]
     if fitting:
         draft.times_shown = "fitting"
         return fitting
     draft.notice = ui._("None of the free times on {date} fit that. Here are all of them:").format(
-        date=escape(ui.fmt.full_date(ui.fmt.local(starts[0]).date()))
+        date=escape(ui.fmt.full_date(day))
     )
+    wish_for(draft, day, wish)
     return starts
 
 
@@ -137,6 +144,7 @@ async def _load(context: BookingContext) -> Outcome:
     draft.page = max(page_of(context, day), 0)
     starts = await times_of_day(context, day)
     if not starts:
+        wish_for(draft, day, draft.time_wish)
         draft.day = None
         none_left = ui._("There are no free times left on {date}.").format(
             date=escape(ui.fmt.full_date(day))
@@ -161,6 +169,7 @@ async def choose_slot(update: Update, context: BookingContext, payload: SlotChos
     """Take the tapped time and ask for what is still missing."""
     draft = context.draft
     draft.start, draft.time_wish, draft.times_shown = draft.offered[payload.index], None, ""
+    draft.wish_day = None
     return Ask()
 
 
@@ -197,7 +206,7 @@ SLOT = Step(
     before=_without_day,
     load=_load,
     screen=time_screen,
-    presses=(choose_slot, turn_slot_page, show_all_times, back_to_days),
+    presses=(choose_slot, turn_slot_page, show_all_times, back_to_days, wait_for_day),
     # "after 3 pm", "Friday 10:30" typed at the times: the same as at the days.
     text=type_at_times,
     change=Change(lambda ui: ui._("Change time"), _forget_time),
