@@ -142,12 +142,25 @@ async def book_the_first_time_tomorrow(
     return ada, sandbox.bookings[-1].start
 
 
+SECRET, AGENT = "a link secret for the tests, long enough", 777
+
+
 @pytest.mark.parametrize("cancelled", [False, True], ids=["kept", "cancelled"])
 async def test_reminders_come_once_each_across_restarts(
     cancelled: bool, emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    async with bot_on_a_clock(emulator, tmp_path) as (sandbox, process, clock):
-        ada, start = await book_the_first_time_tomorrow(emulator, sandbox)
+    """Kept: booked through an agent's link, "I'll be there" tapped on the 24-hour reminder
+    (sent by the start after the bot was down), told to the agent, and still known after the
+    next restart (the 1-hour reminder does not ask again; /mybookings shows it)."""
+    extra = {"BOT_LINK_SECRET": SECRET, "BOT_AGENT_IDS": str(AGENT)}
+    async with bot_on_a_clock(emulator, tmp_path, **extra) as (sandbox, process, clock):
+        grace = Customer(emulator, AGENT, first_name="Grace", language_code="en")
+        await grace.send("/help")
+        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
+        link = LinkSigner(SECRET.encode()).payload(AgentLink(AGENT, INTRO_CALL_ID, None))
+        await ada.send(f"/start {link}")
+        await answer_until(ada, "END", Answers(day=2))  # tomorrow: the second day
+        start = sandbox.bookings[-1].start
         assert start - MONDAY_MORNING == timedelta(hours=25), "9:00 tomorrow in Berlin"
         if cancelled:
             listing = await ada.send("/mybookings")
@@ -163,12 +176,24 @@ async def test_reminders_come_once_each_across_restarts(
             clock["now"] = moment + timedelta(minutes=1)
             # A reminder due while the bot was down is sent before the start returns.
             await process.start(emulator)
+            if not cancelled and moment == start - timedelta(hours=24):
+                assert "Will you be there?" in ada.last().text
+                await ada.tap("I'll be there", message_id=ada.last().message_id)
+                assert grace.last().text.startswith("✅ Confirmed: the customer will be at")
+            if not cancelled and moment == start - timedelta(hours=1):
+                listed = await ada.send("/mybookings")
+                assert "✅ You said you'll be there." in listed.text
         await process.stop()
     if cancelled:
         assert reminders() == []
+        assert grace.last().text.startswith("❌ Cancelled by the customer"), "the agent hears"
     else:
-        assert len(reminders()) == 2
-        assert all("Intro call" in text for text in reminders())
+        # The first reminder now thanks Ada (edited in place); the second did not ask again.
+        thanked = [m.text for m in emulator.bot_messages(4242) if m.text.startswith("✅ Thank")]
+        [second] = reminders()
+        assert len(thanked) == 1
+        assert "Will you be there?" not in second, "answered: not asked again"
+        assert "Intro call" in second
     assert emulator.violations == []
 
 
@@ -197,37 +222,5 @@ async def test_a_reminder_due_while_meetergo_hangs_at_the_start_does_not_hold_th
             timeout=30,
         )
         assert reminder.params["chat_id"] == 4242, "it still comes, right after the start"
-        await process.stop()
-    assert emulator.violations == []
-
-
-async def test_ill_be_there_on_the_24_hour_reminder_across_restarts_tells_the_agent(
-    emulator: BotApiEmulator, tmp_path: Path
-) -> None:
-    secret, agent = "a link secret for the tests, long enough", 777
-    extra = {"BOT_LINK_SECRET": secret, "BOT_AGENT_IDS": str(agent)}
-    async with bot_on_a_clock(emulator, tmp_path, **extra) as (sandbox, process, clock):
-        grace = Customer(emulator, agent, first_name="Grace", language_code="en")
-        await grace.send("/help")
-        ada = Customer(emulator, 4242, first_name="Ada", last_name="Lovelace", language_code="en")
-        link = LinkSigner(secret.encode()).payload(AgentLink(agent, INTRO_CALL_ID, None))
-        await ada.send(f"/start {link}")
-        await answer_until(ada, "END", Answers(day=2))
-        start = sandbox.bookings[-1].start
-        # The 24-hour reminder falls due while the bot is down: it comes with the next start.
-        await process.stop(signal.SIGKILL)
-        clock["now"] = start - timedelta(hours=24) + timedelta(minutes=1)
-        await process.start(emulator)
-        reminder = ada.last()
-        assert "Will you be there?" in reminder.text
-        await ada.tap("I'll be there", message_id=reminder.message_id)
-        assert grace.last().text.startswith("✅ Confirmed: the customer will be at the Intro call on")
-        # Kept across a restart: /mybookings and the 1-hour reminder know the answer.
-        await process.stop(signal.SIGKILL)
-        clock["now"] = start - timedelta(hours=1) + timedelta(minutes=1)
-        await process.start(emulator)
-        assert not ada.last().text.endswith("Will you be there?")
-        listed = await ada.send("/mybookings")
-        assert "✅ You said you'll be there." in listed.text
         await process.stop()
     assert emulator.violations == []

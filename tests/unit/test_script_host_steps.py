@@ -5,7 +5,6 @@ is not checked here."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
 from bot.sandbox.scheduling_webhooks import new_webhook
 from bot.sandbox.script_format import parse_offset
 from bot.sandbox.script_runner import Runner, StepFailed
-from bot.sandbox.scripts import ScriptError, load_script, run_script
+from bot.sandbox.scripts import ScriptError, load_script
 from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.world import ChatDriver, OfflineWorld
 
@@ -225,24 +224,3 @@ async def test_a_cancelled_appointment_cannot_be_changed_again(
     path.write_text("steps:\n  - host_cancels: true\n  - host_moves: {by: 2d}\n", encoding="utf-8")
     with pytest.raises(StepFailed, match=r"step 2 \(host_moves, line 3\).*already cancelled"):
         await runner_for(path, sandbox).play()
-
-
-# --- playing, with the bot -----------------------------------------------------------------------
-
-
-def test_a_booking_made_in_the_chat_is_moved_and_cancelled_by_the_host(tmp_path: Path) -> None:
-    path = tmp_path / "host.yaml"
-    path.write_text(
-        "clock: 2026-12-07T09:00 Europe/Berlin\n"
-        "customer: {first_name: Ada, language: en}\n"
-        "steps:\n"
-        "  - send: /start\n"
-        "  - book: true\n"
-        "  - host_moves: 1h\n"
-        '  - host_cancels: {reason: "The host is ill"}\n',
-        encoding="utf-8",
-    )
-    outcome = asyncio.run(run_script(path))
-    assert outcome.passed, f"{outcome.failure}\n{outcome.transcript}"
-    assert "[host moves the booking by 1h]" in outcome.transcript
-    assert "[host cancels the booking: The host is ill]" in outcome.transcript
