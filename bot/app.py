@@ -33,7 +33,13 @@ from bot.booking.host_changes import HostChanges, ensure_webhook
 from bot.booking.links import LinkSigner
 from bot.booking.questions import QuestionsError, load_questions, refers_to_data_fields
 from bot.booking.waitlist import Waitlist
-from bot.config import Settings, link_secret, meetergo_webhook_path, public_url
+from bot.config import (
+    Settings,
+    deployment_mark,
+    link_secret,
+    meetergo_webhook_path,
+    public_url,
+)
 from bot.meetergo import (
     AuthenticationError,
     MeetergoClient,
@@ -412,19 +418,24 @@ class Lifecycle:
         has a public URL (registered, or the one it made before reused), else, or when
         meetergo takes no more webhooks, its own schedule of checks."""
         settings = self._settings
+        period = settings.bot_appointment_check_seconds
         if settings.bot_webhook_url and answering:
             endpoint = public_url(settings, meetergo_webhook_path(settings))
             try:
-                if await ensure_webhook(self._client, endpoint):
-                    return
-                log.warning("meetergo has six webhooks already: checking on a schedule instead")
+                if await ensure_webhook(self._client, endpoint, deployment_mark(settings)):
+                    # Deliveries missed while the bot was down are made up by a slow schedule.
+                    period = period and max(period, WEBHOOK_BACKSTOP_SECONDS)
+                else:
+                    log.warning("meetergo has six webhooks already: checking on a schedule")
             except MeetergoError as error:
                 log.warning("could not register meetergo's webhook (%s)", type(error).__name__)
-        if settings.bot_appointment_check_seconds:
-            schedule_checks(app, settings.bot_appointment_check_seconds)
+        if period:
+            schedule_checks(app, period)
 
 
 WARM_UP_LONGEST_WAIT = 60.0  # seconds between attempts at most, however long meetergo is away
+# With meetergo's webhook, the appointments ahead are still read, once an hour at most often.
+WEBHOOK_BACKSTOP_SECONDS = 3600.0
 
 
 async def _keep_trying(app: BotApplication, services: Services, first_wait: float) -> None:

@@ -307,12 +307,21 @@ def webhook_secret(settings: Settings) -> str:
     return kept_secret(settings.bot_data_dir, WEBHOOK_SECRET_FILE)
 
 
+def _derived(settings: Settings, purpose: bytes, length: int) -> str:
+    key = webhook_secret(settings).encode()
+    return hmac.new(key, purpose, hashlib.sha256).hexdigest()[:length]
+
+
 def meetergo_webhook_path(settings: Settings) -> str:
     """The path meetergo posts its events to: a secret of its own, derived from the webhook
     secret, so only meetergo (told the URL) knows it; deliveries are not signed."""
-    key = webhook_secret(settings).encode()
-    token = hmac.new(key, b"meetergo-webhook", hashlib.sha256).hexdigest()[:40]
-    return f"/meetergo/{token}"
+    return f"/meetergo/{_derived(settings, b'meetergo-webhook', 40)}"
+
+
+def deployment_mark(settings: Settings) -> str:
+    """A short name of this deployment (from its secret, revealing nothing of it), so the
+    webhook it registers is told apart from another deployment's of the same company."""
+    return _derived(settings, b"deployment", 8)
 
 
 def public_url(settings: Settings, path: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 import signal
 from collections.abc import Mapping
@@ -38,8 +37,16 @@ def appointment_of(event: Any) -> str | None:
     or an `appointment` object's id (read tolerantly)."""
     if not isinstance(event, Mapping):
         return None
-    nested = event.get("appointment")
-    for found in (event.get("id"), event.get("appointmentId"), _id_of(nested)):
+    # Some of meetergo's pages show the data under `data` ({"event": ..., "data": {...}}).
+    inner = event.get("data") if isinstance(event.get("data"), Mapping) else {}
+    candidates = (
+        event.get("id"),
+        event.get("appointmentId"),
+        _id_of(event.get("appointment")),
+        _id_of(inner),
+        _id_of(inner.get("appointment") if isinstance(inner, Mapping) else None),
+    )
+    for found in candidates:
         if isinstance(found, str) and found.strip():
             return found.strip()
     return None
@@ -58,8 +65,11 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, ValueError):
+            data = await request.json()
+            update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
+        except Exception:
+            update = None
+        if update is None:
             return web.Response(status=400)
         await application.update_queue.put(update)
         return web.Response()
@@ -67,7 +77,7 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
     async def meetergo(request: web.Request) -> web.Response:
         try:
             event = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        except ValueError:  # not JSON (UnicodeDecodeError is one too)
             return web.Response(status=400)
         appointment = appointment_of(event)
         if appointment is not None:
@@ -88,20 +98,22 @@ async def serve_webhooks(application: BotApplication, settings: Settings) -> Non
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
     runner = web.AppRunner(web_app(application, settings), access_log=None)
-    await runner.setup()
     try:
+        # Whatever happens from here (a StartupError, a signal), the stores are closed after.
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        await runner.setup()
         site = web.TCPSite(runner, settings.bot_webhook_listen, settings.bot_webhook_port)
         await site.start()
-        await application.bot.set_webhook(
-            url=public_url(settings, TELEGRAM_PATH),
-            secret_token=webhook_secret(settings),
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        await application.start()
+        if not stopping.is_set():
+            await application.bot.set_webhook(
+                url=public_url(settings, TELEGRAM_PATH),
+                secret_token=webhook_secret(settings),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            await application.start()
         await stopping.wait()
     finally:
         await runner.cleanup()

@@ -35,6 +35,8 @@ class Upcoming:
     # The provisional id of a waiting booking that meetergo has confirmed since (its record
     # now has the appointment's id; reminders armed under the old one are to be moved).
     was: str | None = None
+    # meetergo has it cancelled or at another time: the team changed it (see HostChanges).
+    changed: bool = False
 
 
 class AppointmentService:
@@ -74,20 +76,11 @@ class AppointmentService:
                 record, was = confirmed, record.appointment_id
             try:
                 appointment = await self._client.appointment(record.appointment_id)
+                changed = appointment.is_cancelled or appointment.start != record.start
             except NotFoundError:
-                # Deleted on meetergo's side: as good as cancelled for the customer.
-                await self._ledger.record(dataclasses.replace(record, cancelled=True))
-                found.append(Upcoming(record, cancelled=True))
-                continue
-            current = record
-            if appointment.is_cancelled:
-                current = dataclasses.replace(record, cancelled=True)
-            elif appointment.start != record.start:
-                current = dataclasses.replace(record, start=appointment.start)
-            if current != record:
-                await self._ledger.record(current)
-            if current.start > now:
-                found.append(Upcoming(current, cancelled=current.cancelled, was=was))
+                changed = True  # deleted on meetergo's side: as good as cancelled
+            # A change by the team is left to HostChanges (told once, reminders follow).
+            found.append(Upcoming(record, cancelled=False, was=was, changed=changed))
         return found
 
     async def settle_pending(self, record: BookingRecord) -> BookingRecord | None:
@@ -142,23 +135,30 @@ class AppointmentService:
             # from before the hash, or a changed BOT_LINK_SECRET): cancelling it would cancel
             # everyone's, so nothing is cancelled here.
             raise NotThisAttendeeError(record.appointment_id)
-        # Claimed first: meetergo's own notice of this cancel must tell the customer nothing.
-        await self._ledger.claim_reminder(record.appointment_id, CANCEL_TOLD)
         if not appointment.is_cancelled:
             await self._client.cancel_appointment(
                 record.appointment_id, reason=CANCEL_REASON, attendee_id=attendee
             )
+        # Claimed as soon as it is done (before meetergo's own notice of it can be read back):
+        # that notice tells the customer nothing; a cancel that failed claims nothing.
+        await self._ledger.claim_reminder(record.appointment_id, CANCEL_TOLD)
         cancelled = dataclasses.replace(record, cancelled=True)
         await self._ledger.record(cancelled)
         return cancelled
 
     async def reschedule(self, record: BookingRecord, start: datetime) -> BookingRecord:
         """Move the appointment to `start`; its calendar entry's version goes up by one."""
-        # Claimed first: meetergo's own notice of this move must tell the customer nothing.
-        await self._ledger.claim_reminder(record.appointment_id, move_told(start))
         appointment = await self._client.reschedule_appointment(record.appointment_id, start)
+        # Claimed as soon as it is done: meetergo's notice of this move tells nobody anything.
+        claim = move_told(appointment.start)
+        await self._ledger.claim_reminder(record.appointment_id, claim)
+        # A new time: the reminders start over, and "I'll be there" is asked again.
         moved = dataclasses.replace(
-            record, start=appointment.start, sequence=record.sequence + 1, reminded=()
+            record,
+            start=appointment.start,
+            sequence=record.sequence + 1,
+            reminded=(claim,),
+            answer="",
         )
         await self._ledger.record(moved)
         return moved

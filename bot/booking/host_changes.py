@@ -66,12 +66,14 @@ class HostChanges:
         claim = move_told(start)
         if not await self._ledger.claim_reminder(appointment_id, claim):
             return None
-        # The reminders start over for the new time (the claim stays, so the move is told once).
+        # The reminders start over for the new time (the claim stays, so the move is told
+        # once), and "I'll be there" is asked again.
         after = dataclasses.replace(
             await self._current(record),
             start=start,
             sequence=record.sequence + 1,
             reminded=(claim,),
+            answer="",
         )
         await self._ledger.record(after)
         return HostChange("moved", record, after)
@@ -80,19 +82,21 @@ class HostChanges:
         return await self._ledger.record_of(record.appointment_id) or record
 
 
-# The webhook the bot registers with meetergo, found again by its description or endpoint.
-WEBHOOK_DESCRIPTION = "meetergo-telegram-bot: appointments the team cancels or moves"
+# The webhook the bot registers with meetergo, found again by its endpoint or description
+# (which names the deployment: two bots of one company never take each other's).
+WEBHOOK_DESCRIPTION = "meetergo-telegram-bot {deployment}: appointments the team cancels or moves"
 WEBHOOK_EVENTS = ("booking_cancelled", "booking_rescheduled")
 MOST_WEBHOOKS = 6  # meetergo keeps at most six per company
 
 
-async def ensure_webhook(client: MeetergoClient, endpoint: str) -> bool:
-    """Have meetergo post cancels and moves to `endpoint`: the webhook this bot made before
-    (same endpoint, or its description) is reused and pointed there; else one is made. False
-    when the company has six webhooks already (the bot then checks on its schedule)."""
+async def ensure_webhook(client: MeetergoClient, endpoint: str, deployment: str) -> bool:
+    """Have meetergo post cancels and moves to `endpoint`: the webhook this deployment made
+    before (same endpoint, or its description) is reused and pointed there; else one is made.
+    False when the company has six webhooks already (the bot then checks on its schedule)."""
+    description = WEBHOOK_DESCRIPTION.format(deployment=deployment)
     hooks = await client.webhooks()
     mine = next((hook for hook in hooks if hook.endpoint == endpoint), None) or next(
-        (hook for hook in hooks if hook.description == WEBHOOK_DESCRIPTION), None
+        (hook for hook in hooks if hook.description == description), None
     )
     if mine is not None:
         if mine.endpoint != endpoint or set(mine.event_types) != set(WEBHOOK_EVENTS):
@@ -100,5 +104,5 @@ async def ensure_webhook(client: MeetergoClient, endpoint: str) -> bool:
         return True
     if len(hooks) >= MOST_WEBHOOKS:
         return False
-    await client.create_webhook(endpoint, WEBHOOK_EVENTS, WEBHOOK_DESCRIPTION)
+    await client.create_webhook(endpoint, WEBHOOK_EVENTS, description)
     return True

@@ -108,6 +108,11 @@ class WishStore(ABC):
         """The chat's open wishes, earliest day first."""
 
     @abstractmethod
+    async def claim_offer(self, wish_id: int, start: datetime) -> bool:
+        """Note `start` as offered to the wish unless it already was: True for the one process
+        (of all replicas) that is to send the offer."""
+
+    @abstractmethod
     async def offered(self, wish_id: int, start: datetime | None, message_id: int | None) -> None:
         """Note the time offered to a wish and the message that offered it (None: none now)."""
 

@@ -51,6 +51,17 @@ class PostgresWishes(WishStore):
         """The chat's open wishes."""
         return await self._rows("WHERE chat_id = $1", chat_id)
 
+    async def claim_offer(self, wish_id: int, start: datetime) -> bool:
+        """Note `start` as offered unless it already was (atomically, across replicas)."""
+        pool = await self._db.pool()
+        status = await pool.execute(
+            "UPDATE wishes SET offered_start = $1, offer_message_id = NULL "
+            "WHERE wish_id = $2 AND offered_start IS DISTINCT FROM $1",
+            start,
+            wish_id,
+        )
+        return bool(status == "UPDATE 1")
+
     async def offered(self, wish_id: int, start: datetime | None, message_id: int | None) -> None:
         """Note the time offered to a wish, and its message."""
         pool = await self._db.pool()

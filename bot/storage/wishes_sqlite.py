@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
 
@@ -80,12 +80,25 @@ class SqliteWishes(WishStore):
         """The chat's open wishes."""
         return await asyncio.to_thread(self._locked_rows, "WHERE chat_id = ?", (chat_id,))
 
+    async def claim_offer(self, wish_id: int, start: datetime) -> bool:
+        """Note `start` as offered unless it already was."""
+        return await asyncio.to_thread(self._claim_offer, wish_id, start)
+
+    def _claim_offer(self, wish_id: int, start: datetime) -> bool:
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE wishes SET offered_start = ?, offer_message_id = NULL "
+                "WHERE wish_id = ? AND (offered_start IS NULL OR offered_start != ?)",
+                (_stored(start.astimezone(UTC)), wish_id, _stored(start.astimezone(UTC))),
+            )
+            return cursor.rowcount == 1
+
     async def offered(self, wish_id: int, start: datetime | None, message_id: int | None) -> None:
         """Note the time offered to a wish, and its message."""
         await asyncio.to_thread(
             self._execute,
             "UPDATE wishes SET offered_start = ?, offer_message_id = ? WHERE wish_id = ?",
-            (_stored(start), message_id, wish_id),
+            (_stored(start.astimezone(UTC) if start else None), message_id, wish_id),
         )
 
     async def drop(self, wish_id: int) -> None:

@@ -8,7 +8,9 @@ buttons carry a short key of the appointment, checked against this chat's record
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from datetime import UTC, datetime
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -16,6 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.booking.appointments import NotThisAttendeeError
 from bot.meetergo import MeetergoError
+from conversations.after_booking.host_changes import apply_host_change
 from conversations.after_booking.payloads import (
     Attending,
     CancelAppointment,
@@ -74,14 +77,18 @@ async def list_bookings(update: Update, context: BotContext) -> None:
         if item.was is not None:
             # Confirmed since it was booked: its reminders follow the appointment's own id.
             await follow_the_appointment(context.application, item.was, item.record)
+        if item.changed:
+            # The team cancelled or moved it: told as such (once), then listed as it is now.
+            await apply_host_change(context.application, item.record.appointment_id)
+            now = await context.services.bookings.ledger.record_of(item.record.appointment_id)
+            if now is None or now.cancelled or now.start <= datetime.now(UTC):
+                continue
+            item = dataclasses.replace(item, record=now)
         shown = ui_of(context.services, item.record)
         title = await meeting_title(context.services, item.record, shown)
         when = booking_when(shown, item.record.start)
         place = where_line(ui, item.record)
-        if item.cancelled:
-            text = ui._("❌ Cancelled: {meeting}, {when}.").format(meeting=escape(title), when=when)
-            await reply(update, text)
-        elif item.pending:
+        if item.pending:
             text = ui._(
                 "⏳ Waiting for confirmation: {meeting}, {when}. It is booked once it is "
                 "confirmed (with the link in the e-mail, or by the team)."

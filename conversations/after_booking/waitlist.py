@@ -5,6 +5,7 @@ once one of them books it, the others hear it went, and their wish stays open.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from html import escape
@@ -35,14 +36,21 @@ def offer_label(ui: Ui, start: datetime) -> str:
     return ui._("Book {time}").format(time=ui.fmt.time(start))
 
 
+# One look at a time in a process (the schedule, a cancel seen, a customer's cancel may
+# overlap); across replicas each offer is claimed before it is sent.
+_LOOKING = asyncio.Lock()
+
+
 async def offer_free_times(app: App) -> None:
     """Look at the days customers wait for, and offer each a time that freed up."""
     services = Services.of(app)
-    pace = services.availability.pace
-    budget = max(pace.headroom() - int(pace.per_minute * CUSTOMERS_SHARE), 0)
-    today = datetime.now(UTC).date()
-    for offer in await services.waitlist.offers(today, budget=budget):
-        await _offer(app, services, offer.wish, offer.start)
+    async with _LOOKING:
+        pace = services.availability.pace
+        budget = max(pace.headroom() - int(pace.per_minute * CUSTOMERS_SHARE), 0)
+        today = datetime.now(UTC).date()
+        for offer in await services.waitlist.offers(today, budget=budget):
+            if await services.waitlist.store.claim_offer(offer.wish.wish_id, offer.start):
+                await _offer(app, services, offer.wish, offer.start)
 
 
 async def _offer(app: App, services: Services, wish: Wish, start: datetime) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.meetergo import MeetergoError, SlotTakenError
+from conversations.after_booking import waitlist
 from conversations.after_booking.payloads import MoveAppointment
 from conversations.after_booking.pressed import pressed_appointment
 from conversations.booking.booked import confirm_in_chat, done, slot_taken
 from conversations.booking.draft import BookingContext
-from conversations.kit.chat import present, typing_while_slow
+from conversations.kit.chat import chat_id_of, present, typing_while_slow
 from conversations.kit.outcome import END, Ask, Outcome
 from conversations.kit.phrases import booking_when
 
@@ -56,4 +57,8 @@ async def move_appointment(update: Update, context: BookingContext) -> Outcome:
         when=booking_when(ui, moved.start)
     )
     await confirm_in_chat(update, context, moved, text)
+    # Others offered that very time by the waiting list hear it went.
+    await waitlist.after_booking(
+        context.application, chat_id_of(update), moved.meeting_type_id, moved.start
+    )
     return done(context)

@@ -71,8 +71,8 @@ async def webhook_bot(launch: Launcher, sandbox: SandboxScheduling) -> AsyncIter
     await web.TCPSite(runner, "127.0.0.1", port).start()
     client = services(bot).availability._client
     endpoint = f"http://127.0.0.1:{port}{meetergo_webhook_path(settings)}"
-    assert await ensure_webhook(client, endpoint)
-    assert await ensure_webhook(client, endpoint), "found again, not made twice"
+    assert await ensure_webhook(client, endpoint, "test")
+    assert await ensure_webhook(client, endpoint, "test"), "found again, not made twice"
     yield bot
     await runner.cleanup()
 
