@@ -21,7 +21,8 @@ from bot.booking.bookings import (
     attendee_hash,
     attendee_matches,
 )
-from bot.meetergo import MeetergoClient
+from bot.booking.host_changes import HostChanges
+from bot.meetergo import MeetergoClient, MeetergoError
 from bot.meetergo.models import Appointment, AppointmentAttendee
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
@@ -52,7 +53,7 @@ async def world(
         await client.aclose()
 
 
-async def test_cancelled_or_deleted_elsewhere_shows_once_as_cancelled(
+async def test_cancelled_or_deleted_elsewhere_is_told_once_as_cancelled(
     world: tuple[SandboxScheduling, BookingService, AppointmentService],
 ) -> None:
     sandbox, bookings, appointments = world
@@ -61,13 +62,18 @@ async def test_cancelled_or_deleted_elsewhere_shows_once_as_cancelled(
     for start in starts[:2]:
         await bookings.book(start, ada, chat_id=CHAT)
     listed = await appointments.upcoming(CHAT)
-    assert [item.cancelled for item in listed] == [False, False]
+    assert [item.changed for item in listed] == [False, False]
     first, second = sandbox.bookings[-2:]
     first.cancelled = True  # the team cancelled it in meetergo
     sandbox.bookings.remove(second)  # and this one is gone altogether
     listed = await appointments.upcoming(CHAT)
-    assert [item.cancelled for item in listed] == [True, True]
-    assert await appointments.upcoming(CHAT) == [], "told once, then gone from the list"
+    assert [item.changed for item in listed] == [True, True], "left to be told as a change"
+    host = HostChanges(bookings._client, bookings.ledger)
+    ids = [item.record.appointment_id for item in listed]
+    changes = [await host.check(appointment) for appointment in ids]
+    assert [change.kind if change else None for change in changes] == ["cancelled"] * 2
+    assert [await host.check(appointment) for appointment in ids] == [None, None], "told once"
+    assert await appointments.upcoming(CHAT) == [], "then gone from the list"
 
 
 async def test_a_cancel_here_is_for_this_attendee_and_is_kept(
@@ -158,3 +164,22 @@ async def test_a_group_appointment_that_does_not_recognise_this_attendee_is_not_
     with pytest.raises(NotThisAttendeeError):
         await appointments.cancel(unknown)
     assert not sandbox.bookings[-1].cancelled, "nothing was cancelled for anyone"
+
+
+async def test_a_cancel_that_failed_leaves_the_teams_later_cancel_to_be_told(
+    world: tuple[SandboxScheduling, BookingService, AppointmentService],
+) -> None:
+    sandbox, bookings, appointments = world
+    starts = await bookings._availability.exact_starts(NOW, NOW + timedelta(days=7))
+    ada = AttendeeDetails("Ada Lovelace", "ada@example.org", "en", "Europe/Berlin", CHAT)
+    await bookings.book(starts[0], ada, chat_id=CHAT)
+    [item] = await appointments.upcoming(CHAT)
+    appointment = item.record.appointment_id
+    sandbox.fail_next(1, status=503, path=f"/v4/appointment/{appointment}/cancel")
+    with pytest.raises(MeetergoError):
+        await appointments.cancel(item.record)
+    sandbox.bookings[-1].cancelled = True  # then the team cancels it in meetergo
+    host = HostChanges(bookings._client, bookings.ledger)
+    change = await host.check(appointment)
+    assert change is not None, "the failed cancel claimed nothing"
+    assert change.kind == "cancelled"
