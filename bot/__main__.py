@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, load_settings
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
+DEMO_ZONE = "Europe/Berlin"  # the bot's default zone, the demo customer's unless --timezone
 
 
 def run_bot() -> int:
@@ -60,27 +62,45 @@ def run_sandbox(host: str, port: int) -> int:
     return 0
 
 
-def run_demo(language: str, timezone: str | None, name: str) -> int:
-    """Run the sandbox, the emulator and the real bot, and chat with it in this terminal."""
+def run_demo(language: str, timezone: str | None, name: str, record: Path | None = None) -> int:
+    """Run the sandbox, the emulator and the real bot, and chat with it in this terminal;
+    with `record`, write what was done and shown there as a script."""
     import asyncio
     import tempfile
-    from pathlib import Path
+    from datetime import UTC, datetime
+
+    import yaml
 
     from bot.sandbox.console import run_console
     from bot.sandbox.demo import write_demo_questions
+    from bot.sandbox.recorder import Recorder, minute_of
     from bot.sandbox.world import ChatDriver, OfflineWorld
 
     async def chat() -> int:
         with tempfile.TemporaryDirectory(prefix="meetergo-bot-demo-") as workdir:
             questions = write_demo_questions(Path(workdir) / "data")
             env = {"BOT_QUESTIONS": str(questions)}
-            async with OfflineWorld(Path(workdir), bot_env=env) as world:
+            # To the minute: a recorded script's clock gives the sandbox the very same "now".
+            clock = minute_of(datetime.now(UTC))
+            recorder = None
+            if record is not None:
+                customer = {"first_name": name, "last_name": "Demo", "language": language}
+                zone = timezone or DEMO_ZONE
+                demo_questions = yaml.safe_load(questions.read_text("utf-8"))
+                recorder = Recorder(clock, zone, customer, demo_questions)
+            async with OfflineWorld(Path(workdir), bot_env=env, clock=clock) as world:
                 driver = ChatDriver(
                     world.emulator, 1001, first_name=name, last_name="Demo", language_code=language
                 )
                 if timezone:
                     await driver.send(f"/timezone {timezone}")
-                return await run_console(driver)
+                    if recorder is not None:
+                        recorder.did({"send": f"/timezone {timezone}"})
+                code = await run_console(driver, recorder=recorder)
+            if recorder is not None and record is not None:
+                recorder.write(record)
+                print(f"\nrecorded as a script: {record} (run it: python -m bot script {record})")
+            return code
 
     try:
         return asyncio.run(chat())
@@ -124,13 +144,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--language", default="en", help="the customer's Telegram language code")
     demo.add_argument("--timezone", help="the customer's IANA time zone, e.g. America/New_York")
     demo.add_argument("--name", default="Ada", help="the customer's first name")
+    demo.add_argument(
+        "--record", type=Path, metavar="FILE", help="write the session as a script to FILE"
+    )
     script = commands.add_parser("script", help="run scripted conversations (YAML files)")
     script.add_argument("files", nargs="+", metavar="FILE")
     args = parser.parse_args(argv)
     if args.command == "script":
         return run_scripts(args.files)
     if args.command == "demo":
-        return run_demo(args.language, args.timezone, args.name)
+        return run_demo(args.language, args.timezone, args.name, args.record)
     if args.command == "sandbox":
         return run_sandbox(args.host, args.port)
     return run_bot()

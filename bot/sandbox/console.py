@@ -7,6 +7,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 
+from bot.sandbox.recorder import Recorder
 from bot.sandbox.telegram_api import ChatMessage
 from bot.sandbox.world import ChatDriver, WorldError
 
@@ -65,10 +66,13 @@ def keyboard_of(message: ChatMessage) -> list[list[dict[str, Any]]]:
 class Console:
     """Prints what the bot writes and turns typed lines into the customer's actions."""
 
-    def __init__(self, driver: ChatDriver, out: TextIO, *, color: bool) -> None:
+    def __init__(
+        self, driver: ChatDriver, out: TextIO, *, color: bool, recorder: Recorder | None = None
+    ) -> None:
         self.driver = driver
         self.out = out
         self.color = color
+        self.recorder = recorder  # `demo --record`: what is done and shown, kept as a script
         self._shown: dict[int, tuple[str, str]] = {}
         self._choices: list[dict[str, Any]] = []
         self._keyboard_message: ChatMessage | None = None
@@ -115,13 +119,30 @@ class Console:
         if line.startswith(":location"):
             await self._share_location(line)
         elif line.startswith(":contact"):
-            await self.driver.share_contact(line.removeprefix(":contact").strip() or DEMO_PHONE)
+            phone = line.removeprefix(":contact").strip() or DEMO_PHONE
+            self._record({"contact": phone})
+            await self.driver.share_contact(phone)
         elif line.isdigit() and self._choices:
             await self._choose(int(line))
         else:
+            self._record({"send": line})
             await self.driver.send(line)
         self.print_new()
+        self._record_shown()
         return True
+
+    def _record(self, step: dict[str, Any]) -> None:
+        if self.recorder is not None:
+            self.recorder.did(step)
+
+    def _record_shown(self) -> None:
+        """After an action: what the newest message says, and its own inline buttons."""
+        if self.recorder is None:
+            return
+        message = self.driver.emulator.last_bot_message(self.driver.user_id)
+        markup = (message.reply_markup or {}) if message is not None else {}
+        rows = markup.get("inline_keyboard") or []
+        self.recorder.saw(message, [button["text"] for row in rows for button in row])
 
     async def _share_location(self, line: str) -> None:
         parts = line.split()
@@ -130,6 +151,7 @@ class Console:
         except (IndexError, ValueError):
             self.out.write("usage: :location LAT LON (e.g. :location 52.52 13.40)\n")
             return
+        self._record({"location": [latitude, longitude]})
         await self.driver.share_location(latitude, longitude)
 
     async def _choose(self, number: int) -> None:
@@ -138,12 +160,15 @@ class Console:
             return
         button = self._choices[number - 1]
         if "callback_data" in button:
+            self._record({"tap": button["text"]})
             await self.driver.press(self._keyboard_message.message_id, button["callback_data"])
         elif "url" in button:
             self.out.write(f"(opens {button['url']})\n")
         elif button.get("request_contact") is True:
+            self._record({"keyboard": button["text"]})  # a reply keyboard's button, by label
             await self.driver.share_contact(DEMO_PHONE)
         else:
+            self._record({"keyboard": button["text"]})
             await self.driver.send(button["text"])
 
 
@@ -158,11 +183,15 @@ async def stdin_lines(stream: TextIO, prompt: Callable[[], None]) -> AsyncIterat
 
 
 async def run_console(
-    driver: ChatDriver, *, stream: TextIO = sys.stdin, out: TextIO = sys.stdout
+    driver: ChatDriver,
+    *,
+    stream: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    recorder: Recorder | None = None,
 ) -> int:
     """Chat until ':quit' or end of input; 0 when all went well."""
     interactive = stream.isatty()
-    console = Console(driver, out, color=out.isatty())
+    console = Console(driver, out, color=out.isatty(), recorder=recorder)
     out.write(HELP + "\n")
 
     def prompt() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,22 @@ from typing import Any
 import pytest
 
 _SCRIPT: re.Pattern[str] = re.compile(r"^steps:", re.MULTILINE)
+LOOP_SCOPE = "asyncio_default_fixture_loop_scope"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """In a folder of scripts with no pytest settings of its own, pytest-asyncio warns that its
+    fixture loop scope is unset: the scripts run their own event loops and have no async
+    fixtures, so the warning says nothing to a team running them, and is not shown."""
+    try:
+        unset = not config.getini(LOOP_SCOPE)
+    except ValueError:  # pytest-asyncio not installed: nothing warns
+        return
+    if unset:
+        warnings.filterwarnings(
+            "ignore", message=f'The configuration option "{LOOP_SCOPE}" is unset'
+        )
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:

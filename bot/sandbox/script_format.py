@@ -11,6 +11,13 @@ bot): `host_cancels: true` or `{reason: "Host is ill", repeat: 1}`, and `host_mo
 duration like 90m, -30m or 2d; negative moves it earlier) or `{by: -30m, repeat: 1}`. meetergo
 then tells every webhook subscribed to the event (booking_cancelled, booking_rescheduled);
 `repeat: N` sends each of those deliveries N extra times, as meetergo may.
+
+Buttons under a message (`tap`, `buttons`) and the chat's reply keyboard are told apart:
+`keyboard: "📍 Share my location"` (or a position, or `{button: …, exact: true, location:
+[lat, lon], phone: …}`) presses a reply keyboard's button, and `expect: {keyboard: [...]}`
+checks it (`[]`: none shown). `exact: true` (in a tap's mapping, or beside `buttons`,
+`no_buttons`, `keyboard`) asks for whole labels. `expect_document` takes `index: -2` (the file
+before the newest) and `capture: {uid: UID}` (a calendar line's value, kept as `{uid}`).
 """
 
 from __future__ import annotations
@@ -27,8 +34,16 @@ import yaml
 from bot.sandbox.clock import DURATION, parse_clock, parse_duration
 from bot.sandbox.follow import STOPS
 from bot.sandbox.scheduling_model import Host
+from bot.sandbox.script_checks import (
+    EXPECT_KEYS,
+    document_spec,
+    expect_spec,
+    keyboard_spec,
+    number,
+    target,
+)
 from bot.sandbox.script_sandbox import SandboxSpec, read_sandbox
-from bot.sandbox.script_text import WEEKDAY_NAMES, field_path
+from bot.sandbox.script_text import DEFAULT_ZONE, WEEKDAY_NAMES, field_path
 
 STEP_KINDS = (
     "send",
@@ -53,6 +68,7 @@ STEP_KINDS = (
     "book",
     "host_cancels",
     "host_moves",
+    "keyboard",
 )
 BOOK_KEYS = (
     "day",
@@ -70,13 +86,10 @@ BOOK_KEYS = (
     "until",
 )
 BUTTON_ANSWERS = ("day", "time", "meeting_type", "duration", "channel", "place", "host")
-EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "answer", "in")
-TAP_KEYS = ("button", "in")
 CAPTURE_KEYS = ("button", "match", "in")
 CONTACT_KEYS = ("phone", "own", "first_name", "last_name", "user_id")
 HOST_CANCEL_KEYS = ("reason", "repeat")
 HOST_MOVE_KEYS = ("by", "repeat")
-DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
 
 
 class ScriptError(Exception):
@@ -264,14 +277,18 @@ def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
 # What each kind of step expects, said when a value does not fit.
 _HINTS = {
     "send": "the text to send",
-    "tap": "a button label (text) or position (1, 2, …), or {button: …, in: …}",
+    "tap": "a button label (text) or position (1, 2, …), or {button: …, exact: true, in: …}",
+    "keyboard": "a label or position of the reply keyboard's buttons, or {button: …, exact: "
+    "true, location: [latitude, longitude], phone: …}",
     "location": "[latitude, longitude], e.g. [52.52, 13.40]",
     "contact": 'a phone number ("+49 30 1234567": the customer\'s own), or '
     f"a mapping with phone and some of {', '.join(CONTACT_KEYS[1:])}",
     "capture": "names and what to keep: {slot: button 2} or {slot: {match: 'regex'}}",
-    "expect_calls": 'paths and counts, e.g. {"/booking-availability/v2": 2}',
+    "expect_calls": "paths and counts, e.g. "
+    '{"/booking-availability/v2": 2, "POST /v4/appointment/*/cancel": 1}',
     "press": "raw callback data to press on the newest menu",
-    "expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
+    "expect": f"a mapping with some of {', '.join(EXPECT_KEYS)} (exact: true or false, "
+    "with buttons, no_buttons or keyboard)",
     "expect_booking": "a mapping of booking fields (attendee.email, "
     'attendee.notes["What would you like to discuss?"]) to values',
     "expect_no_booking": "true",
@@ -280,9 +297,11 @@ _HINTS = {
     "rival_books_first": "true",
     "agent_send": "the text the agent sends",
     "agent_tap": "a button label (text) or position (1, 2, …) in the agent's chat",
-    "agent_expect": f"a mapping with some of {', '.join(EXPECT_KEYS)}",
+    "agent_expect": f"a mapping with some of {', '.join(EXPECT_KEYS)} (exact: true or false, "
+    "with buttons, no_buttons or keyboard)",
     "open_agent_link": "true",
-    "expect_document": "a mapping with name and/or contains",
+    "expect_document": "a mapping with some of name, contains, index (-1: the newest file, "
+    "-2 the one before, …) and capture ({uid: UID}: a calendar line's value as {uid})",
     "advance_clock": "a duration like 24h, 90m or 2d",
     "book": f"true, or a mapping with some of {', '.join(BOOK_KEYS)}; until is one of "
     f"{', '.join(STOPS)}",
@@ -297,13 +316,13 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
     value = step.value
     problems = {
         "send": not isinstance(value, str) or not value,
-        "tap": not _target(value),
+        "tap": not target(value),
         "press": not isinstance(value, str) or not value,
-        "expect": not isinstance(value, dict) or not value or not set(value) <= set(EXPECT_KEYS),
+        "expect": not expect_spec(value),
         "location": not (
             isinstance(value, list)
             and len(value) == 2
-            and all(_number(part) is not None for part in value)
+            and all(number(part) is not None for part in value)
         ),
         "capture": not isinstance(value, dict)
         or not value
@@ -320,16 +339,15 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
         "fail": not isinstance(value, dict) or ("status" not in value and "kind" not in value),
         "rival_books_first": value is not True,
         "agent_send": not isinstance(value, str) or not value,
-        "agent_tap": not _target(value),
-        "agent_expect": not isinstance(value, dict)
-        or not value
-        or not set(value) <= set(EXPECT_KEYS),
+        "agent_tap": not target(value),
+        "agent_expect": not expect_spec(value),
         "open_agent_link": value is not True,
-        "expect_document": not isinstance(value, dict) or not set(value) <= {"name", "contains"},
+        "expect_document": not document_spec(value),
         "advance_clock": not isinstance(value, str) or DURATION.match(value) is None,
         "book": not _book_spec(value),
         "host_cancels": not _host_cancel_spec(value),
         "host_moves": not _host_move_spec(value),
+        "keyboard": not keyboard_spec(value),
     }
     if problems[step.kind]:
         raise _fail(path, node, f"{step.kind}: expected {_HINTS[step.kind]}")
@@ -344,22 +362,13 @@ def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
             )
 
 
-def _target(value: Any) -> bool:
-    """A button to tap: a label, a position, or {button: label or position, in: message}."""
-    if isinstance(value, dict):
-        return set(value) <= set(TAP_KEYS) and "button" in value and _target(value["button"])
-    return (isinstance(value, str) and bool(value)) or (
-        isinstance(value, int) and not isinstance(value, bool) and value > 0
-    )
-
-
 def _book_spec(value: Any) -> bool:
     """`book:` true, or answers by step and where to stop."""
     if value is True:
         return True
     if not isinstance(value, dict) or not set(value) <= set(BOOK_KEYS):
         return False
-    buttons_ok = all(value.get(key) is None or _target(value[key]) for key in BUTTON_ANSWERS)
+    buttons_ok = all(value.get(key) is None or target(value[key]) for key in BUTTON_ANSWERS)
     questions = value.get("questions", {})
     guests = value.get("guests") or []
     return (
@@ -437,14 +446,6 @@ def _contact_spec(value: Any) -> bool:
             and (value.get("user_id") is None or isinstance(value.get("user_id"), int))
         )
     return isinstance(value, str) and bool(value.strip())
-
-
-def _number(value: Any) -> float | None:
-    """The value as a number, None when it is none (a location's latitude or longitude)."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 _BUTTON_SPEC = re.compile(r"button (\d+)")

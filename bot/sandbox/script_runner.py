@@ -10,27 +10,57 @@ until the bot has finished that update, and `expect` then reads the chat as it i
 web app would, and wait only until meetergo's deliveries to the registered webhooks (if any)
 have been answered; they write `[host cancels the booking]` or `[host moves the booking by 1h]`
 into the transcript, and the deliveries' answers after it.
+
+Before each step its placeholders are filled in the language and zone the chat is in now (the
+customer's, or the agent's for `agent_…` steps), as the bot keeps them; after each step the
+transcript gets whatever the bot wrote meanwhile, in every chat (script_transcript.py). What
+buttons a step finds, and how a label names one, is in script_checks.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from bot.language.i18n import Formatter, negotiate_language
+from bot.language.i18n import negotiate_language
 from bot.sandbox.clock import parse_duration
-from bot.sandbox.console import Console
+from bot.sandbox.console import DEMO_PHONE
 from bot.sandbox.follow import STOPS, Answers, answer_until
 from bot.sandbox.scheduling_model import Booking
-from bot.sandbox.script_format import DEFAULT_ZONE, Script, as_list, parse_offset
-from bot.sandbox.script_text import PlaceholderError, Placeholders, field_path, spaced
+from bot.sandbox.script_checks import (
+    ABSENT,
+    ExactTaps,
+    StepFailed,
+    check_keyboard,
+    check_labels,
+    count_calls,
+    field,
+    find,
+    ics_value,
+    inline_buttons,
+    newest_menu,
+    reply_keyboard,
+    same_start,
+    sent_file,
+    unfolded,
+)
+from bot.sandbox.script_format import Script, as_list, parse_offset
+from bot.sandbox.script_text import (
+    DEFAULT_ZONE,
+    PlaceholderError,
+    Placeholders,
+    chat_preferences,
+    spaced,
+)
+from bot.sandbox.script_transcript import Transcript
 from bot.sandbox.telegram_state import ChatMessage, RecordedCall
 from bot.sandbox.world import VISIBLE, ChatDriver, OfflineWorld, WorldError
+
+__all__ = ["Runner", "StepFailed"]
 
 AGENT_LINK = re.compile(r"https://t\.me/\S+\?start=([A-Za-z0-9_-]{1,64})")
 # How late `fail: {kind: slow}` answers by default: past "still booking", within the offline
@@ -39,25 +69,10 @@ SLOW_SECONDS = 1.5
 # How long a host's change waits for the bot to tell the customer (it checks meetergo every
 # second in a script's world: see scripts.py).
 HOST_CHANGE_PATIENCE = 10.0
-
-
-class StepFailed(AssertionError):
-    """An expectation did not hold."""
-
-
-_ABSENT = object()
-
-
-def _field(body: dict[str, Any], path: str) -> Any:
-    """The booking body's value at a path ("attendee.email", "hostIds[0]",
-    'attendee.notes["Company size (approx.)"]'); _ABSENT where there is none."""
-    value: Any = body
-    for part in field_path(path):
-        in_list = isinstance(part, int) and isinstance(value, list) and part < len(value)
-        if not in_list and not (isinstance(value, dict) and part in value):
-            return _ABSENT
-        value = value[part]
-    return value
+# Where a `keyboard:` step's "share my location" button is, unless it says `location:`.
+DEFAULT_LOCATION = (52.52, 13.40)
+# The language and zone the bot keeps per user, in its SQLite state store under BOT_DATA_DIR.
+STATE_FILE = "state.sqlite3"
 
 
 class Runner:
@@ -77,31 +92,49 @@ class Runner:
         # How long a host's change waits for the bot to tell the customer.
         self.host_change_patience = HOST_CHANGE_PATIENCE
         self.agent = agent
-        # The language the bot speaks to this customer: Telegram's, if meetergo has it.
-        language = negotiate_language(
-            str(script.customer.get("language") or ""),
-            script.bot_env.get("BOT_DEFAULT_LANGUAGE", "en"),
-        )
+        default = script.bot_env.get("BOT_DEFAULT_LANGUAGE", "en")
+        # The language the bot speaks to a user it keeps none for: Telegram's, if meetergo has it.
+        self.languages = {
+            driver.user_id: negotiate_language(str(script.customer.get("language") or ""), default)
+        }
+        if agent is not None:
+            spoken = str((script.agent or {}).get("language") or "en")
+            self.languages[agent.user_id] = negotiate_language(spoken, default)
+        self.zone = script.bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE)
         self.placeholders = Placeholders(
-            world.sandbox.now, language, script.bot_env.get("BOT_DEFAULT_TIMEZONE", DEFAULT_ZONE)
+            world.sandbox.now, self.languages[driver.user_id], self.zone
         )
-        self.transcript = io.StringIO()
-        self.console = Console(driver, self.transcript, color=False)
-        self.agent_console = (
-            Console(agent, self.transcript, color=False) if agent is not None else None
-        )
+        chats = {driver.user_id: ""} | ({agent.user_id: "agent"} if agent is not None else {})
+        self.transcript = Transcript(driver.emulator, chats)
         self.last_query: str | None = None
 
     async def play(self) -> None:
         """Run every step in order; raises StepFailed at the first broken expectation."""
         for number, step in enumerate(self.script.steps, start=1):
             try:
+                self._follow_the_chat(self.agent if step.kind.startswith("agent_") else None)
                 value = self._filled(step.value, regex=False)
                 await getattr(self, f"_{step.kind}")(value)
             except (StepFailed, LookupError, WorldError, TimeoutError, PlaceholderError) as error:
                 raise StepFailed(
                     f"step {number} ({step.kind}, line {step.line}): {error}"
                 ) from None
+            finally:
+                self.transcript.print_new()
+
+    def _follow_the_chat(self, agent: ChatDriver | None) -> None:
+        """Fill placeholders in the language and zone the bot keeps for the customer (or the
+        agent) now; where it keeps none, Telegram's language and the bot's default zone."""
+        user = (agent or self.driver).user_id
+        workdir = getattr(self.world, "workdir", None)
+        data_dir = self.script.bot_env.get("BOT_DATA_DIR") or (
+            None if workdir is None else Path(workdir) / "data"
+        )
+        language, zone = (None, None)
+        if data_dir is not None:
+            language, zone = chat_preferences(Path(data_dir) / STATE_FILE, user)
+        self.placeholders.language = language or self.languages[user]
+        self.placeholders.zone = zone or self.zone
 
     def _filled(self, value: Any, *, regex: bool) -> Any:
         """The step's value with {placeholders} filled in; regular expressions get them
@@ -119,10 +152,10 @@ class Runner:
 
     def _message(self, driver: ChatDriver, where: Any, *, buttons: bool) -> ChatMessage:
         """The message a step addresses: `in: 2` is the second newest, `in: "text"` the newest
-        containing that text; without `in`, the newest (with buttons, for a tap)."""
+        containing that text; without `in`, the newest (with inline buttons, for a tap)."""
         messages = [m for m in driver.emulator.bot_messages(driver.user_id) if not m.deleted]
         if where is None:
-            return driver.last_with_buttons() if buttons else driver.last()
+            return newest_menu(messages) if buttons else driver.last()
         if isinstance(where, int) and not isinstance(where, bool):
             if not 0 < where <= len(messages):
                 raise StepFailed(f"in: {where}: the chat has {len(messages)} messages")
@@ -133,55 +166,55 @@ class Runner:
                 return message
         raise StepFailed(f"in: no message contains {str(where)!r}")
 
-    def _say(self, text: str) -> None:
-        """Write what the customer does into the transcript."""
-        self.transcript.write(f"\nyou: {text}\n")
+    def _say(self, text: str, driver: ChatDriver | None = None) -> None:
+        """Write what the customer (or the agent) does into the transcript."""
+        who = "agent" if driver is not None and driver is self.agent else "you"
+        self.transcript.did(who, text)
 
     async def _send(self, text: str) -> None:
         """`send:` the customer types a text."""
         self._say(text)
         await self.driver.send(text)
-        self.console.print_new()
 
-    def _agent(self) -> tuple[ChatDriver, Console]:
-        """The agent's chat and console; a script without an agent cannot use agent steps."""
-        if self.agent is None or self.agent_console is None:
+    def _agent(self) -> ChatDriver:
+        """The agent's chat; a script without an agent cannot use agent steps."""
+        if self.agent is None:
             raise StepFailed("the script has no agent: add an agent: section")
-        return self.agent, self.agent_console
+        return self.agent
 
     async def _agent_send(self, text: str) -> None:
         """`agent_send:` the agent types a text."""
-        agent, console = self._agent()
-        self.transcript.write(f"\nagent: {text}\n")
+        agent = self._agent()
+        self._say(text, agent)
         await agent.send(text)
-        console.print_new()
 
     async def _agent_tap(self, target: str | int) -> None:
         """`agent_tap:` the agent taps a button in their chat."""
-        agent, console = self._agent()
-        await self._tap(target, agent)
-        console.print_new()
+        await self._tap(target, self._agent())
 
     async def _agent_expect(self, expected: dict[str, Any]) -> None:
         """`agent_expect:` what the agent's chat shows."""
-        await self._expect(expected, self._agent()[0])
+        await self._expect(expected, self._agent())
 
     async def _expect_document(self, expected: dict[str, Any]) -> None:
-        """`expect_document:` the newest file the bot sent, by name and content."""
-        sent = [m for m in self.driver.emulator.bot_messages(self.driver.user_id) if m.document]
-        if not sent:
-            raise StepFailed("expected a document, the bot sent none")
-        document = sent[-1].document or {}
+        """`expect_document:` a file the bot sent (`index: -1`, the newest, by default): its
+        name and content; `capture` keeps the values of its calendar lines for placeholders."""
+        document = sent_file(self._chat(self.driver), int(str(expected.get("index", -1))))
         name = expected.get("name")
         if name is not None and document.get("file_name") != str(name):
             raise StepFailed(
                 f"expected a document named {name!r}, got {document.get('file_name')!r}"
             )
-        content = (document.get("data") or b"").decode("utf-8", errors="replace")
-        unfolded = content.replace("\r\n ", "").replace("\r\n", "\n")
+        content = unfolded(document.get("data") or b"")
         for text in as_list(expected.get("contains")):
-            if text not in unfolded:
+            if text not in content:
                 raise StepFailed(f"expected the document to contain {text!r}")
+        for key, line in (expected.get("capture") or {}).items():
+            value = ics_value(content, str(line))
+            if value is None:
+                raise StepFailed(f"capture {key}: the document has no {line} line")
+            self.placeholders.captured[str(key).lower()] = value
+            self._say(f"[keeps {key} = {value!r}]")
 
     async def _advance_clock(self, spec: str) -> None:
         """`advance_clock:` time passes; the bot restarts on the moved clock."""
@@ -192,11 +225,10 @@ class Runner:
         # What fell due meanwhile (a reminder, an idle booking closed) is done before the bot
         # takes messages again, so it is in the chat once the restart returns.
         await self.world.restart(signal.SIGTERM)
-        self.console.print_new()
 
     async def _open_agent_link(self, _: bool) -> None:
         """`open_agent_link:` the customer opens the newest t.me link given to the agent."""
-        agent, _console = self._agent()
+        agent = self._agent()
         texts = [message.text for message in agent.emulator.bot_messages(agent.user_id)]
         links = [found for text in texts for found in AGENT_LINK.findall(text)]
         if not links:
@@ -204,31 +236,44 @@ class Runner:
         await self._send(f"/start {links[-1]}")
 
     async def _tap(self, target: Any, driver: ChatDriver | None = None) -> None:
-        """`tap:` press a button by label or position, in the newest menu or the one named."""
+        """`tap:` press an inline button by label or position, in the newest menu or the one
+        named."""
         driver = driver or self.driver
-        where = target.get("in") if isinstance(target, dict) else None
-        target = target["button"] if isinstance(target, dict) else target
-        message = self._message(driver, where, buttons=True)
-        label, data = self._button(driver, message, target)
-        self._say(f"[taps {label}]")
-        self.last_query = await driver.press(message.message_id, data or "")
-        if driver is self.driver:
-            self.console.print_new()
+        given = target if isinstance(target, dict) else {"button": target}
+        message = self._message(driver, given.get("in"), buttons=True)
+        exact = given.get("exact") is True
+        label, data = find(inline_buttons(message), given["button"], exact=exact)
+        if not data:
+            raise StepFailed(f"the button {label!r} opens a link: a tap sends the bot nothing")
+        self._say(f"[taps {label}]", driver)
+        self.last_query = await driver.press(message.message_id, data)
 
-    def _button(self, driver: ChatDriver, message: ChatMessage, target: Any) -> tuple[str, str]:
-        """The first button of the message whose label contains `target` (or the `target`-th)."""
-        buttons = [(label, data) for row in driver.emulator.buttons(message) for label, data in row]
-        if isinstance(target, int) and not isinstance(target, bool):
-            if target > len(buttons):
-                raise StepFailed(f"there is no button {target}; the menu has {len(buttons)}")
-            label, data = buttons[target - 1]
-            return label, data or ""
-        wanted = spaced(str(target))
-        matches = [(label, data) for label, data in buttons if wanted in spaced(label)]
-        if not matches:
-            raise StepFailed(f"no button {str(target)!r}; buttons: {[b[0] for b in buttons]}")
-        label, data = matches[0]
-        return label, data or ""
+    async def _keyboard(self, spec: Any) -> None:
+        """`keyboard:` press a button of the chat's reply keyboard: its text is sent, or the
+        location or the customer's own contact it asks for is shared."""
+        given = spec if isinstance(spec, dict) else {"button": spec}
+        keys = [(str(b.get("text", "")), b) for b in reply_keyboard(self._chat(self.driver))]
+        if not keys:
+            raise StepFailed("the chat shows no reply keyboard")
+        exact = given.get("exact") is True
+        label, button = find(keys, given["button"], exact=exact, step="keyboard")
+        if button.get("request_location"):
+            latitude, longitude = (float(part) for part in given.get("location", DEFAULT_LOCATION))
+            self._say(f"[keyboard: {label}: shares the location {latitude}, {longitude}]")
+            await self.driver.share_location(latitude, longitude)
+        elif button.get("request_contact"):
+            phone = str(given.get("phone", DEMO_PHONE))
+            self._say(f"[keyboard: {label}: shares their own contact: {phone}]")
+            await self.driver.share_contact(phone)
+        elif asks := [key for key in button if key.startswith("request_") or key == "web_app"]:
+            raise StepFailed(f"keyboard {label!r}: the customer here cannot answer {asks[0]}")
+        else:
+            self._say(f"[keyboard: {label}]")
+            await self.driver.send(label)
+
+    @staticmethod
+    def _chat(driver: ChatDriver) -> list[ChatMessage]:
+        return driver.emulator.bot_messages(driver.user_id)
 
     async def _book(self, spec: bool | dict[str, Any]) -> None:
         """`book:` answer whatever step is shown, from the answers given, until `until`."""
@@ -253,17 +298,16 @@ class Runner:
 
         def answered(step: str) -> None:
             self._say(f"[book: answers {step}]")
-            self.console.print_new()
+            self.transcript.print_new()
 
         stop = STOPS[str(given.get("until", "booked"))]
-        await answer_until(self.driver, stop, answers, answered=answered)
+        await answer_until(ExactTaps(self.driver), stop, answers, answered=answered)
 
     async def _location(self, position: list[Any]) -> None:
         """`location:` the customer shares a position."""
         latitude, longitude = (float(part) for part in position)
         self._say(f"[shares the location {latitude}, {longitude}]")
         await self.driver.share_location(latitude, longitude)
-        self.console.print_new()
 
     async def _contact(self, spec: str | dict[str, Any]) -> None:
         """`contact:` the customer shares their own contact, or someone else's."""
@@ -277,7 +321,6 @@ class Runner:
             first_name=None if given.get("first_name") is None else str(given["first_name"]),
             last_name=None if given.get("last_name") is None else str(given["last_name"]),
         )
-        self.console.print_new()
 
     async def _capture(self, specs: dict[str, Any]) -> None:
         """`capture:` keep a button's label or a matched text for later placeholders."""
@@ -286,7 +329,7 @@ class Runner:
                 spec = {"button": int(spec.split()[1])}
             message = self._message(self.driver, spec.get("in"), buttons="button" in spec)
             if "button" in spec:
-                value = spaced(self._button(self.driver, message, spec["button"])[0])
+                value = spaced(find(inline_buttons(message), spec["button"])[0])
             else:
                 found = re.search(str(spec["match"]), spaced(message.text or ""))
                 if found is None:
@@ -298,31 +341,27 @@ class Runner:
             self._say(f"[keeps {name} = {value!r}]")
 
     async def _expect_calls(self, counts: dict[str, int]) -> None:
-        """`expect_calls:` how often meetergo received each path (optionally a method)."""
+        """`expect_calls:` how often meetergo received each path (optionally a method; `*` is
+        any one path segment)."""
         for route, wanted in counts.items():
-            method, _, path = route.rpartition(" ")
-            calls = [
-                call
-                for call in self.world.sandbox.calls
-                if call.path == path and (not method or call.method == method.upper())
-            ]
+            calls = count_calls(self.world.sandbox.calls, route)
             if len(calls) != wanted:
+                seen = f" ({', '.join(sorted(set(calls)))})" if calls else ""
                 raise StepFailed(
-                    f"expected {wanted} calls of {route}, meetergo received {len(calls)}"
+                    f"expected {wanted} calls of {route}, meetergo received {len(calls)}{seen}"
                 )
 
     async def _press(self, data: str) -> None:
         """`press:` press raw callback data on the newest menu, as a forged button would."""
-        message = self.driver.last_with_buttons()
+        message = newest_menu(self._chat(self.driver))
         self._say(f"[presses raw {data!r}]")
         self.last_query = await self.driver.press(message.message_id, data)
-        self.console.print_new()
 
     async def _expect(self, expected: dict[str, Any], driver: ChatDriver | None = None) -> None:
-        """`expect:` the message's text, buttons and the tap's answer."""
+        """`expect:` the message's text, inline buttons, the chat's reply keyboard and the
+        tap's answer."""
         driver = driver or self.driver
         message = self._message(driver, expected.get("in"), buttons=False)
-        labels = [spaced(label) for label in driver.labels(message)]
         shown = spaced(message.text or "")
         for text in as_list(expected.get("text")):
             if spaced(text) not in shown:
@@ -330,12 +369,13 @@ class Runner:
         for pattern in as_list(expected.get("matches")):
             if not re.search(pattern, shown):
                 raise StepFailed(f"expected text matching {pattern!r}, got {message.text!r}")
-        for label in as_list(expected.get("buttons")):
-            if not any(spaced(label) in present for present in labels):
-                raise StepFailed(f"expected a button {label!r}, buttons: {labels}")
-        for label in as_list(expected.get("no_buttons")):
-            if any(spaced(label) in present for present in labels):
-                raise StepFailed(f"expected no button {label!r}, buttons: {labels}")
+        exact = expected.get("exact") is True
+        labels = [label for label, _ in inline_buttons(message)]
+        present, absent = as_list(expected.get("buttons")), as_list(expected.get("no_buttons"))
+        check_labels(labels, present, absent, exact=exact)
+        if "keyboard" in expected:
+            keys = [str(button.get("text", "")) for button in reply_keyboard(self._chat(driver))]
+            check_keyboard(keys, as_list(expected["keyboard"]), exact=exact)
         for text in as_list(expected.get("answer")):
             answer = driver.emulator.callback_answer(self.last_query or "") or {}
             if text not in str(answer.get("text", "")):
@@ -348,14 +388,14 @@ class Runner:
             raise StepFailed("expected a booking, meetergo received none")
         body = bookings[-1].body
         for path, value in fields.items():
-            actual = _field(body, path)
+            actual = field(body, path)
             if value is None:  # `null`: the booking has no such field, or it is null
-                if actual is not _ABSENT and actual is not None:
+                if actual is not ABSENT and actual is not None:
                     raise StepFailed(f"booking {path}: expected none, got {actual!r}")
                 continue
-            if actual is _ABSENT:
+            if actual is ABSENT:
                 raise StepFailed(f"the booking has no field {path!r}")
-            if path == "start" and isinstance(value, str) and _same_start(actual, value, body):
+            if path == "start" and isinstance(value, str) and same_start(actual, value, body):
                 continue
             if actual != value and str(actual) != str(value):
                 raise StepFailed(f"booking {path}: expected {value!r}, got {actual!r}")
@@ -452,7 +492,6 @@ class Runner:
         if answers:
             self.transcript.write(f"[meetergo delivers {event}: {', '.join(answers)}]\n")
         await self._bot_tells_the_customer(calls)
-        self.console.print_new()
 
     async def _bot_tells_the_customer(self, since: int) -> None:
         """Wait (up to HOST_CHANGE_PATIENCE) until the bot writes in the customer's chat after
@@ -467,27 +506,3 @@ class Runner:
             await self.driver.emulator.wait_for_call(
                 None, after=since, predicate=to_the_customer, timeout=self.host_change_patience
             )
-
-
-def _same_start(actual: Any, expected: str, body: dict[str, Any]) -> bool:
-    """Whether the booked start is `expected`: the same instant (ISO), or the same time as the
-    customer read it on a button ("10:30 AM"), with or before it the date as the bot writes
-    it ("Tuesday, December 8, 2026 10:30 AM"), in the attendee's zone and language."""
-    try:
-        start = datetime.fromisoformat(str(actual).replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    try:
-        wanted = datetime.fromisoformat(expected.replace("Z", "+00:00"))
-    except ValueError:
-        attendee = body.get("attendee") or {}
-        formatter = Formatter(
-            str(attendee.get("language") or "en"), str(attendee.get("timezone") or DEFAULT_ZONE)
-        )
-        clock = spaced(formatter.time(start))
-        day = spaced(formatter.full_date(formatter.local(start).date()))
-        return spaced(expected).replace(",", "") in {
-            clock,
-            f"{day} {clock}".replace(",", ""),
-        }
-    return wanted.tzinfo is not None and wanted == start

@@ -1,9 +1,10 @@
 """How a scripted conversation compares and fills in text: spaces, placeholders, dates.
 
-Matching is the same everywhere (`text`, `buttons`, `no_buttons`, `tap`, `capture`): a
-case-sensitive substring, after every kind of space on both sides (no-break, narrow no-break,
-thin, ...) has become a plain one and runs of spaces one space. "10:00 AM" in a script matches
-the bot's "10:00\u202fAM".
+Text is compared everywhere (`text`, `buttons`, `no_buttons`, `tap`, `keyboard`, `capture`)
+case-sensitively, after every kind of space on both sides (no-break, narrow no-break, thin,
+...) has become a plain one and runs of spaces one space: "10:00 AM" in a script matches the
+bot's "10:00\u202fAM". A message's `text` is contained in it; a button is named by its whole
+label, or by a part only one label contains (script_checks.py).
 
 Placeholders in braces are filled in before a step runs: `{today}`, `{tomorrow}`,
 `{monday}` (the next Monday, today included), `{next monday}` (a week on if today is Monday),
@@ -12,20 +13,38 @@ writes dates in the customer's language (`{tomorrow}`: "Tuesday, December 8, 202
 its day buttons (`{tomorrow:button}`: "8 Tue") or as ISO (`{tomorrow:iso}`); and any name a
 `capture` step kept (`{slot}`). Text in braces that is no such name is left as it is, so
 regular expressions such as `\\d{1,2}` keep working.
+
+The language and zone are the chat's as the bot keeps them (`chat_preferences`: after
+`/language`, `/timezone`, a language button or an agent's link with a language), read right
+before each step; where the bot keeps none, the runner falls back to the script's customer's
+Telegram language (as the bot negotiates it) and the bot's default zone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.language.i18n import Formatter
 
-__all__ = ["PlaceholderError", "Placeholders", "field_path", "spaced"]
+__all__ = [
+    "DEFAULT_ZONE",
+    "WEEKDAY_NAMES",
+    "PlaceholderError",
+    "Placeholders",
+    "chat_preferences",
+    "field_path",
+    "spaced",
+]
 
+DEFAULT_ZONE = "Europe/Berlin"  # the bot's BOT_DEFAULT_TIMEZONE when a script sets none
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_ ]*)(?::([a-z]+))?\}")
 _IN_DAYS = re.compile(r"in (\d{1,3}) days?")
@@ -100,6 +119,33 @@ class Placeholders:
                 ahead = 7
             return today + timedelta(days=ahead)
         return None
+
+
+def chat_preferences(state_file: Path, user_id: int) -> tuple[str | None, str | None]:
+    """The language and zone the bot keeps for a user: `prefs` in the `user_data` row of its
+    SQLite state store (bot/storage/chat_store_sqlite.py), read without writing. (None, None)
+    where there is no such file (the bot keeps its state in PostgreSQL), row or preference."""
+    if not state_file.is_file():
+        return None, None
+    row = None
+    with contextlib.suppress(sqlite3.Error):
+        connection = sqlite3.connect(f"{state_file.as_uri()}?mode=ro", uri=True, timeout=2)
+        try:
+            query = "SELECT data FROM user_data WHERE user_id = ?"
+            row = connection.execute(query, (user_id,)).fetchone()
+        finally:
+            connection.close()
+    try:
+        prefs = json.loads(row[0]).get("prefs") if row else None
+    except (ValueError, AttributeError):
+        prefs = None
+    if not isinstance(prefs, dict):
+        return None, None
+    language, zone = prefs.get("language"), prefs.get("timezone")
+    return (
+        language if isinstance(language, str) and language else None,
+        zone if isinstance(zone, str) and zone else None,
+    )
 
 
 def captured_names(values: Mapping[str, str]) -> str:

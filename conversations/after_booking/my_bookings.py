@@ -18,12 +18,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.booking.appointments import NotThisAttendeeError
 from bot.meetergo import MeetergoError
+from bot.storage.ledger import BookingRecord
 from conversations.after_booking.host_changes import apply_host_change
 from conversations.after_booking.payloads import (
     Attending,
     CancelAppointment,
     CancelConfirmed,
     DropWish,
+    KeepAppointment,
 )
 from conversations.after_booking.pressed import edit_pressed, pressed_appointment
 from conversations.after_booking.reminders import (
@@ -43,7 +45,7 @@ from conversations.after_booking.shown import (
 )
 from conversations.after_booking.waitlist import offer_free_times, wish_ui
 from conversations.kit.chat import chat_id_of, reply
-from conversations.kit.context import BotContext
+from conversations.kit.context import BotContext, Services, Ui
 from conversations.kit.phrases import booking_when, failure_text
 
 log = logging.getLogger(__name__)
@@ -84,20 +86,29 @@ async def list_bookings(update: Update, context: BotContext) -> None:
             if now is None or now.cancelled or now.start <= datetime.now(UTC):
                 continue
             item = dataclasses.replace(item, record=now)
-        shown = ui_of(context.services, item.record)
-        title = await meeting_title(context.services, item.record, shown)
-        when = booking_when(shown, item.record.start)
-        place = where_line(ui, item.record)
         if item.pending:
+            shown = ui_of(context.services, item.record)
+            title = await meeting_title(context.services, item.record, shown)
             text = ui._(
                 "⏳ Waiting for confirmation: {meeting}, {when}. It is booked once it is "
                 "confirmed (with the link in the e-mail, or by the team)."
-            ).format(meeting=escape(title), when=when)
-            await reply(update, text + place)
+            ).format(meeting=escape(title), when=booking_when(shown, item.record.start))
+            await reply(update, text + where_line(ui, item.record))
         else:
-            text = ui._("📅 {meeting}, {when}.").format(meeting=escape(title), when=when)
-            text += place + answer_line(ui, item.record)
-            await reply(update, text, InlineKeyboardMarkup([actions(ui, item.record)]))
+            await reply(update, *await _listed(context.services, ui, item.record))
+
+
+async def _listed(
+    services: Services, ui: Ui, record: BookingRecord
+) -> tuple[str, InlineKeyboardMarkup]:
+    """An appointment as /mybookings lists it: its line, with Reschedule and Cancel."""
+    shown = ui_of(services, record)
+    title = await meeting_title(services, record, shown)
+    text = ui._("📅 {meeting}, {when}.").format(
+        meeting=escape(title), when=booking_when(shown, record.start)
+    )
+    text += where_line(ui, record) + answer_line(ui, record)
+    return text, InlineKeyboardMarkup([actions(ui, record)])
 
 
 async def ask_to_cancel(update: Update, context: BotContext) -> None:
@@ -110,17 +121,30 @@ async def ask_to_cancel(update: Update, context: BotContext) -> None:
     text = ui._("Cancel your {meeting} on {when}?").format(
         meeting=escape(title), when=booking_when(ui_of(context.services, found), found.start)
     )
+    key = key_of(found)
     markup = InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    ui._("Yes, cancel it"),
-                    callback_data=CancelConfirmed(MENU, key_of(found)).pack(),
+                    ui._("Yes, cancel it"), callback_data=CancelConfirmed(MENU, key).pack()
                 )
-            ]
+            ],
+            [
+                InlineKeyboardButton(
+                    ui._("No, keep my appointment"), callback_data=KeepAppointment(MENU, key).pack()
+                )
+            ],
         ]
     )
     await edit_pressed(update, context, text, markup)
+
+
+async def keep_appointment(update: Update, context: BotContext) -> None:
+    """No, keep it: the message shows the appointment as /mybookings lists it again."""
+    found = await pressed_appointment(update, context, KeepAppointment)
+    if found is None:
+        return
+    await edit_pressed(update, context, *await _listed(context.services, context.ui, found))
 
 
 async def cancel_appointment(update: Update, context: BotContext) -> None:
@@ -176,4 +200,5 @@ def build_my_bookings_handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CallbackQueryHandler(confirm_attendance, pattern=Attending.matches),
         CallbackQueryHandler(drop_wish, pattern=DropWish.matches),
         CallbackQueryHandler(cancel_appointment, pattern=CancelConfirmed.matches),
+        CallbackQueryHandler(keep_appointment, pattern=KeepAppointment.matches),
     ]

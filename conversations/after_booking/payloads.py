@@ -35,6 +35,15 @@ class CancelConfirmed(Callback):
 
 
 @dataclasses.dataclass(frozen=True)
+class KeepAppointment(Callback):
+    """No, keep the appointment: the message shows it as /mybookings lists it again."""
+
+    prefix: ClassVar[str] = "kp"
+    flow: ClassVar[str] = "my_bookings"
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Attending(Callback):
     """ "I'll be there": the customer's answer to a reminder."""
 
@@ -44,7 +53,9 @@ class Attending(Callback):
 
 
 # The presses that name an appointment by its key.
-AppointmentPress = MoveAppointment | CancelAppointment | CancelConfirmed | Attending
+AppointmentPress = (
+    MoveAppointment | CancelAppointment | CancelConfirmed | KeepAppointment | Attending
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -110,12 +110,13 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
             return  # still waiting for the customer's e-mail link or the host: no reminder
     ui = ui_of(services, record)
     title = await meeting_title(services, record, ui)
-    when = booking_when(ui, record.start)
-    if record.answer == ATTENDING:
-        text = ui._("⏰ Reminder: your {meeting} is on {when}.")
-    else:  # asked again at every reminder until the customer answers
-        text = ui._("⏰ Reminder: your {meeting} is on {when}. Will you be there?")
-    text = text.format(meeting=escape(title), when=when) + where_line(ui, record)
+    text = _reminder_text(ui, record, datetime.now(UTC)).format(
+        meeting=escape(title),
+        when=booking_when(ui, record.start),
+        time=escape(ui.fmt.time(record.start)),
+        zone=escape(ui.fmt.zone_name()),
+    )
+    text += where_line(ui, record)
     claimed = await services.bookings.ledger.claim_reminder(record.appointment_id, label)
     if waiting is not None:
         # Confirmed since: the reminders still to come follow the appointment's own id.
@@ -126,6 +127,27 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
         await app.bot.send_message(record.chat_id, text, reply_markup=reminder_buttons(ui, record))
     except TelegramError as error:
         log.warning("could not send a reminder: %s", type(error).__name__)
+
+
+def _reminder_text(ui: Ui, record: BookingRecord, now: datetime) -> str:
+    """The reminder's sentence: today's appointment by its time, tomorrow's and later ones by
+    their day (in the zone it was booked in); "Will you be there?" until the customer said so.
+    Placeholders: {meeting}, {when}, {time}, {zone}."""
+    days_ahead = (ui.fmt.local(record.start).date() - ui.fmt.local(now).date()).days
+    asking = record.answer != ATTENDING  # asked again at every reminder until answered
+    if days_ahead <= 0:
+        if asking:
+            return ui._(
+                "⏰ Reminder: your {meeting} is on today at {time}, {zone}. Will you be there?"
+            )
+        return ui._("⏰ Reminder: your {meeting} is on today at {time}, {zone}.")
+    if days_ahead == 1:
+        if asking:
+            return ui._("⏰ Reminder: your {meeting} is on tomorrow, {when}. Will you be there?")
+        return ui._("⏰ Reminder: your {meeting} is on tomorrow, {when}.")
+    if asking:
+        return ui._("⏰ Reminder: your {meeting} is on {when}. Will you be there?")
+    return ui._("⏰ Reminder: your {meeting} is on {when}.")
 
 
 async def follow_the_appointment(app: App, provisional_id: str, record: BookingRecord) -> None:

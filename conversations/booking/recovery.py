@@ -56,9 +56,8 @@ async def _tell(
     chat_data = app.chat_data[attempt.chat_id]
     draft = Draft.bound_to(chat_data)
     if found is not None:
-        text = booked_text(
-            ui, Booked(found, attempt.start), None if attempt.phone else attempt.email
-        )
+        email = None if attempt.phone else attempt.email
+        text = booked_text(ui, Booked(found, attempt.start), draft.meeting_name, email)
         markup = None
         chat_data[BOOKED_KEY] = attempt.message_id
         if attempt.agent_id:

@@ -38,7 +38,8 @@ CLEAR_MESSAGES = [
     )
 ]
 BOOKED = GERMAN.gettext(
-    "✅ You're booked: {when}. A confirmation e-mail is on its way to {email}."
+    "✅ You're booked: {when}. A confirmation e-mail is on its way to {email}. "
+    "See you at your {meeting}!"
 ).split("{")[0]
 CARD = GERMAN.gettext("<b>Please check your booking</b>").removeprefix("<b>").removesuffix("</b>")
 # What a booking attempt ends with: booked, a clear failure, or the card again.

@@ -122,7 +122,8 @@ async def test_confirm_books_what_the_card_shows_and_forgets_the_details(chat: C
     )
     assert confirmation.text == (
         f"✅ You're booked: {full_date(tomorrow())} at {label}, {ZONE_NAME}. "
-        "A confirmation e-mail is on its way to ada@example.org.\n🎥 Video call (meetergo)"
+        "A confirmation e-mail is on its way to ada@example.org. See you at your Intro call!"
+        "\n🎥 Video call (meetergo)"
     )
     assert confirmation.document is not None
     assert confirmation.document["file_name"] == "appointment.ics"

@@ -38,12 +38,12 @@ from tests.unit.conftest import (
 OFFICES = ["Calle Mayor 1, 28013 Madrid", "Passeig de Gràcia 5, 08007 Barcelona"]
 GUESTS = ("eva@example.com", "juan@example.org")
 DOUBLE_OPT_IN = (
-    "📨 Almost done: {when} is reserved. Please confirm it with the link in the e-mail "
-    "we just sent to {email}."
+    "📨 Almost done: your {meeting} on {when} is reserved. Please confirm it with the link in "
+    "the e-mail we just sent to {email}."
 )
 HOST_CONFIRMS = (
-    "📨 Almost done: {when} is reserved until the team confirms it. You will get an e-mail "
-    "at {email} as soon as they do."
+    "📨 Almost done: your {meeting} on {when} is reserved until the team confirms it. You will "
+    "get an e-mail at {email} as soon as they do."
 )
 
 
@@ -221,7 +221,7 @@ async def test_a_booking_that_waits_says_what_happens_next_and_shows_as_waiting(
     wording = said(language, what_next)
     assert language == "en" or wording != what_next, "said in German"
     before, after = wording.split("{when}")
-    assert confirmation.text.startswith(before)
+    assert confirmation.text.startswith(before.format(meeting="Intro call")), "names the type"
     assert after.split("{email}")[0] in confirmation.text
     assert "ada@example.org" in confirmation.text
 

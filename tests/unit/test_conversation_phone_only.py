@@ -60,7 +60,7 @@ async def test_a_typed_phone_number_books_without_an_e_mail(
     assert "email" not in body["attendee"]
     confirmation = ada.last()
     assert "You're booked" in confirmation.text
-    assert "See you then!" in confirmation.text
+    assert "See you at your Intro call!" in confirmation.text
     assert "e-mail" not in confirmation.text
     assert confirmation.document is not None
     assert confirmation.document["file_name"] == "appointment.ics"

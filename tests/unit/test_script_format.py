@@ -173,3 +173,4 @@ def test_scripts_outside_tests_scripts_are_collected_by_pytest(tmp_path: Path) -
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+    assert "Warning" not in result.stdout + result.stderr, "no warning in a team's folder"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.sandbox.scripts import ScriptError, load_script, run_script
 
@@ -81,11 +82,16 @@ def test_script_command_prints_transcript_and_fail_line(tmp_path: Path) -> None:
     assert "bot: Hello Ada!" in result.stdout
 
 
-def test_demo_from_a_pipe_books_and_exits_0(tmp_path: Path) -> None:
-    # day, time, name; the Intro call's questions: Pricing, Yes, Skip; e-mail, agree, confirm
-    customer = "/start\n1\n1\n1\n1\n1\n1\nada@example.org\n1\n1\n"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def test_demo_from_a_pipe_books_exits_0_and_records_a_script_that_runs(tmp_path: Path) -> None:
+    # A typed day, its first time, the name; the Intro call's questions: Pricing, Yes, Skip;
+    # e-mail, agree, confirm.
+    customer = "/start\ntomorrow\n1\n1\n1\n1\n1\nada@example.org\n1\n1\n"
+    recorded = tmp_path / "recorded.yaml"
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo"],
+        [sys.executable, "-m", "bot", "demo", "--record", str(recorded)],
         input=customer,
         capture_output=True,
         text=True,
@@ -107,3 +113,19 @@ def test_demo_from_a_pipe_books_and_exits_0(tmp_path: Path) -> None:
     assert "Anything we should know beforehand?" in result.stdout
     assert "💬 What would you like to discuss?: Pricing" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+    # The recording runs green as it is, and fails once the sandbox's free times differ.
+    outcome = asyncio.run(run_script(recorded))
+    assert outcome.passed, f"{outcome.failure}\n{outcome.transcript}"
+    assert [booking["attendee"]["email"] for booking in outcome.bookings] == ["ada@example.org"]
+    script = yaml.safe_load(recorded.read_text(encoding="utf-8"))
+    assert "{tomorrow}" in script["steps"][3]["expect"]["text"][0], "the typed day, by name"
+    script["sandbox"] = {
+        "hosts": [{"name": "Late Riser", "hours": {d: "15:00-18:00" for d in DAYS}}]
+    }
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(script, allow_unicode=True), encoding="utf-8")
+    other = asyncio.run(run_script(changed))
+    assert not other.passed
+    assert other.failure is not None
+    assert "step 4 (expect" in other.failure, other.failure

@@ -232,7 +232,7 @@ async def _confirmed(
     draft = context.draft
     where = _meeting_lines(context.ui, draft)
     email = None if attendee.phone_only else attendee.email
-    text = booked_text(context.ui, booked, email, "\n".join(where))
+    text = booked_text(context.ui, booked, draft.meeting_name, email, "\n".join(where))
     confirmation = booked.confirmation
     appointment = confirmation.appointment_id or confirmation.provisional_booking_id
     ledger = context.services.bookings.ledger
