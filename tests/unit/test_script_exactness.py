@@ -342,7 +342,9 @@ steps:
   - tap: ◀ anderer Tag
   - tap: "{tomorrow:button}"            # "Di., 8."
   - send: /language en
+  - fail: {kind: lost, times: 1, path: /booking}   # the booking's answer is lost: looked up
   - book: {time: "10:00 AM"}
+  - expect: {text: "You're booked"}                 # the tap waited for the outcome
   - agent_expect: {text: [New booking through your link, "{tomorrow} at 10:00 AM"]}
   - expect_document: {name: appointment.ics, contains: SEQUENCE:0, capture: {uid: UID}}
   - send: /mybookings
@@ -370,5 +372,5 @@ def test_placeholders_speak_the_chats_language_and_a_moved_file_keeps_its_uid(
     assert "\nbot (edited): mardi 8 décembre 2026\n" in transcript
     # The agent hears of the booking as it happens, before the customer's next step.
     told = transcript.index("\nbot → agent: 📅 New booking through your link")
-    assert transcript.index("\nbot (deleted): ⏳ Booking") < told < transcript.index("/mybookings")
+    assert transcript.index("\nbot (deleted): ⏳ ") < told < transcript.index("/mybookings")
     assert "\nagent: [taps Français]\n" in transcript
