@@ -30,8 +30,11 @@ def run_bot() -> int:
         ],
     )
     # Imported late so a configuration error is reported without loading telegram at all.
+    from telegram.error import InvalidToken, TelegramError
+
     from bot.app import StartupError, build_application, read_questions
     from bot.booking.questions import QuestionsError
+    from bot.storage.errors import StorageUnavailableError
     from bot.web import ALLOWED_UPDATES, serve_webhooks
 
     try:
@@ -46,9 +49,13 @@ def run_bot() -> int:
             asyncio.run(serve_webhooks(application, settings))
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    except StartupError as error:
+    except (StartupError, StorageUnavailableError) as error:
         print(f"startup error: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    except TelegramError as error:
+        # Telegram refused the token, or could not be reached: one line, no traceback.
+        print(f"startup error: Telegram's Bot API: {type(error).__name__}", file=sys.stderr)
+        return EXIT_CONFIG if isinstance(error, InvalidToken) else 1
     return 0
 
 

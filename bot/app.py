@@ -50,7 +50,7 @@ from bot.meetergo import (
 from bot.ptb import ptb_internals, shown_screens
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import StatePersistence
-from bot.storage.backends import Storage, storage_for
+from bot.storage.backends import Storage, StorageUnavailableError, storage_for
 from bot.storage.chat_store import StaleUpdate
 from conversations.after_booking.host_changes import schedule_checks
 from conversations.after_booking.my_bookings import build_my_bookings_handlers
@@ -352,7 +352,10 @@ class Lifecycle:
 
     async def open(self, app: BotApplication) -> None:
         """Open the stores, read the meeting type, and finish what the last run left."""
-        await self._storage.open()
+        try:
+            await self._storage.open()
+        except StorageUnavailableError as error:
+            raise StartupError(str(error)) from None
         meeting_type = await self._meeting_type(app)
         await publish_command_menus(app, self._settings.bot_default_language)
         await self._catch_up(app, meeting_type)

@@ -6,12 +6,16 @@ for one process. Set: all live in that PostgreSQL database, which several replic
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+import asyncpg
 
 from bot.storage.chat_store import StateStore
 from bot.storage.chat_store_postgres import PostgresStore
 from bot.storage.chat_store_sqlite import SqliteStore
+from bot.storage.errors import StorageUnavailableError
 from bot.storage.ledger import BookingLedger
 from bot.storage.ledger_postgres import PostgresLedger
 from bot.storage.ledger_sqlite import SqliteLedger
@@ -20,7 +24,7 @@ from bot.storage.wishes import WishStore
 from bot.storage.wishes_postgres import PostgresWishes
 from bot.storage.wishes_sqlite import SqliteWishes
 
-__all__ = ["Storage", "storage_for"]
+__all__ = ["Storage", "StorageUnavailableError", "storage_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +37,17 @@ class Storage:
     database: Database | None = None
 
     async def open(self) -> None:
-        """Connect (and migrate) now, so a bad database fails at start."""
-        await self.store.open()
-        await self.ledger.open()
-        await self.wishes.open()
+        """Connect (and migrate) now, so a bad database fails at start: StorageUnavailableError
+        says what kind of failure it was (never the URL, which holds a password)."""
+        try:
+            await self.store.open()
+            await self.ledger.open()
+            await self.wishes.open()
+        except (OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            where = "the database at BOT_DATABASE_URL" if self.database else "BOT_DATA_DIR"
+            raise StorageUnavailableError(
+                f"{where} cannot be used ({type(error).__name__})"
+            ) from None
 
     async def close(self) -> None:
         """Close files and connections."""

@@ -17,6 +17,8 @@ from typing import Final
 
 import asyncpg
 
+from bot.storage.errors import StorageUnavailableError
+
 __all__ = ["SCHEMA_VERSION", "ChatLockTimeout", "Database"]
 
 log = logging.getLogger(__name__)
@@ -139,9 +141,14 @@ class Database:
         async with self._opening:
             if self._pool is not None:
                 return
-            pool = await asyncpg.create_pool(
-                self._url, min_size=1, max_size=self._pool_size, command_timeout=30
-            )
+            try:
+                pool = await asyncpg.create_pool(
+                    self._url, min_size=1, max_size=self._pool_size, command_timeout=30
+                )
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                raise StorageUnavailableError(
+                    f"the database at BOT_DATABASE_URL cannot be used ({type(error).__name__})"
+                ) from None
             try:
                 await self._migrate(pool)
             except BaseException:
