@@ -30,7 +30,6 @@ class Upcoming:
     """An appointment still ahead, as meetergo has it now."""
 
     record: BookingRecord
-    cancelled: bool  # cancelled elsewhere (by the team, or from meetergo's e-mail)
     pending: bool = False  # waiting for the customer's e-mail link or the host
     # The provisional id of a waiting booking that meetergo has confirmed since (its record
     # now has the appointment's id; reminders armed under the old one are to be moved).
@@ -57,8 +56,9 @@ class AppointmentService:
 
     async def upcoming(self, chat_id: int) -> list[Upcoming]:
         """The chat's appointments that have not started, earliest first; each one checked
-        against meetergo, so one cancelled or moved elsewhere shows as it is (a cancelled one
-        once, when it is found out; one cancelled here is gone from the list)."""
+        against meetergo: one the team cancelled or moved there is marked `changed` (the
+        caller has HostChanges tell it once and keep it), a waiting one is settled once
+        meetergo made its appointment, and one cancelled here is gone from the list."""
         now = self._clock()
         found: list[Upcoming] = []
         for record in await self._ledger.records_of_chat(chat_id):
@@ -71,7 +71,7 @@ class AppointmentService:
                 except MeetergoError:
                     confirmed = None  # shown as waiting: one look-up failing spoils no list
                 if confirmed is None:
-                    found.append(Upcoming(record, cancelled=False, pending=True))
+                    found.append(Upcoming(record, pending=True))
                     continue
                 record, was = confirmed, record.appointment_id
             try:
@@ -80,7 +80,7 @@ class AppointmentService:
             except NotFoundError:
                 changed = True  # deleted on meetergo's side: as good as cancelled
             # A change by the team is left to HostChanges (told once, reminders follow).
-            found.append(Upcoming(record, cancelled=False, was=was, changed=changed))
+            found.append(Upcoming(record, was=was, changed=changed))
         return found
 
     async def settle_pending(self, record: BookingRecord) -> BookingRecord | None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.world import bot_environment, free_port
@@ -30,11 +32,15 @@ def start(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 async def test_an_unreachable_database_ends_the_start_with_one_line_and_exit_2(
-    tmp_path: Path,
+    tmp_path: Path, webhook: bool
 ) -> None:
     async with BotApiEmulator() as emulator, SandboxScheduling() as sandbox:
         env = bot_environment(emulator, sandbox, tmp_path / "data")
+        if webhook:
+            env["BOT_WEBHOOK_URL"] = "https://bot.example.org"
+            env["BOT_WEBHOOK_LISTEN"], env["BOT_WEBHOOK_PORT"] = "127.0.0.1", str(free_port())
         env["BOT_DATABASE_URL"] = f"postgresql://bot:s3cretpw@127.0.0.1:{free_port()}/bot"
         result = await asyncio_to_thread(start, env, tmp_path)
     assert result.returncode == 2, result.stderr
