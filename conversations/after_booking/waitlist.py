@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -36,15 +37,21 @@ def offer_label(ui: Ui, start: datetime) -> str:
     return ui._("Book {time}").format(time=ui.fmt.time(start))
 
 
-# One look at a time in a process (the schedule, a cancel seen, a customer's cancel may
+# One look at a time per event loop (the schedule, a cancel seen, a customer's cancel may
 # overlap); across replicas each offer is claimed before it is sent.
-_LOOKING = asyncio.Lock()
+_LOOKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _looking() -> asyncio.Lock:
+    return _LOOKING.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 async def offer_free_times(app: App) -> None:
     """Look at the days customers wait for, and offer each a time that freed up."""
     services = Services.of(app)
-    async with _LOOKING:
+    async with _looking():
         pace = services.availability.pace
         budget = max(pace.headroom() - int(pace.per_minute * CUSTOMERS_SHARE), 0)
         today = datetime.now(UTC).date()
