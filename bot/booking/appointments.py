@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from bot.booking.bookings import attendee_matches
 from bot.booking.host_changes import CANCEL_TOLD, move_told
 from bot.meetergo import MeetergoClient, MeetergoError, NotFoundError
-from bot.meetergo.models import AppointmentAttendee
+from bot.meetergo.models import AppointmentAttendee, phone_digits
 from bot.storage.ledger import BookingLedger, BookingRecord
 
 CANCEL_REASON = "Cancelled by the customer in the Telegram booking bot"
@@ -102,7 +102,7 @@ class AppointmentService:
     def _is_attendee(self, record: BookingRecord, attendee: AppointmentAttendee) -> bool:
         """Whether the record's keyed hash is this attendee's e-mail address, or (a phone-only
         booking's) phone number in E.164."""
-        phone = "".join(char for char in attendee.phone or "" if char.isdigit() or char == "+")
+        phone = phone_digits(attendee.phone or "")
         return any(
             attendee_matches(record.attendee_hash, contact, self._attendee_key)
             for contact in (attendee.email, phone)

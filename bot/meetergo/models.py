@@ -177,14 +177,15 @@ class Appointment(Wire):
     def has_phone(self, phone: str) -> bool | None:
         """True when `phone` (E.164) is one of the attendees' numbers (spaces, dashes and
         brackets aside); None when an attendee's number is not listed, so it cannot be told."""
-        wanted = _digits(phone)
+        wanted = phone_digits(phone)
         listed = [attendee.phone for attendee in self.attendees]
-        if any(_digits(number or "") == wanted for number in listed):
+        if any(phone_digits(number or "") == wanted for number in listed):
             return True
         return None if any(not number for number in listed) else False
 
 
-def _digits(phone: str) -> str:
+def phone_digits(phone: str) -> str:
+    """A phone number's digits and "+" (spaces, dashes and brackets left out)."""
     return "".join(c for c in phone if c.isdigit() or c == "+")
 
 

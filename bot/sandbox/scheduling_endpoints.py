@@ -27,6 +27,7 @@ from bot.sandbox.scheduling_json import (
     error_response,
     iso_z,
     meeting_type_json,
+    not_an_object,
     queue_json,
     validation_error,
 )
@@ -144,10 +145,9 @@ class SchedulingEndpoints(SchedulingBook):
 
     async def _booking(self, request: web.Request, _: re.Match[str], body: Any) -> web.Response:
         """POST /booking."""
-        if body is NOT_JSON:
-            return error_response(400, "Body must be valid JSON")
-        if not isinstance(body, dict):
-            return error_response(400, "Body must be a JSON object")
+        refused = not_an_object(body)
+        if refused is not None:
+            return refused
         type_id = body.get("meetingTypeId")
         meeting_type = self.meeting_types.get(type_id) if isinstance(type_id, str) else None
         try:

@@ -22,7 +22,12 @@ from aiohttp import web
 from bot.sandbox.scheduling_calendar import utc
 from bot.sandbox.scheduling_endpoints import SchedulingEndpoints
 from bot.sandbox.scheduling_fields import DataField
-from bot.sandbox.scheduling_json import NOT_JSON, error_response, iso_z, validation_error
+from bot.sandbox.scheduling_json import (
+    error_response,
+    iso_z,
+    not_an_object,
+    validation_error,
+)
 from bot.sandbox.scheduling_model import Booking, Host, MeetingType
 from bot.sandbox.scheduling_webhooks import (
     MAX_WEBHOOKS,
@@ -184,10 +189,9 @@ class SchedulingHooks(SchedulingEndpoints):
         self, request: web.Request, _: re.Match[str], body: Any
     ) -> web.Response:
         """POST /webhooks: 201 and the webhook; 400 when the body is wrong or six exist."""
-        if body is NOT_JSON:
-            return error_response(400, "Body must be valid JSON")
-        if not isinstance(body, dict):
-            return error_response(400, "Body must be a JSON object")
+        refused = not_an_object(body)
+        if refused is not None:
+            return refused
         fields, errors = read_webhook(body, partial=False)
         if errors:
             return validation_error(errors)
@@ -208,10 +212,9 @@ class SchedulingHooks(SchedulingEndpoints):
         webhook = self._webhook(found["id"])
         if webhook is None:
             return error_response(404, WEBHOOK_NOT_FOUND)
-        if body is NOT_JSON:
-            return error_response(400, "Body must be valid JSON")
-        if not isinstance(body, dict):
-            return error_response(400, "Body must be a JSON object")
+        refused = not_an_object(body)
+        if refused is not None:
+            return refused
         fields, errors = read_webhook(body, partial=True)
         if errors:
             return validation_error(errors)

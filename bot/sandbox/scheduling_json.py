@@ -27,6 +27,16 @@ def error_response(status: int, message: str | list[str], **extra: Any) -> web.R
     return web.json_response(body, status=status)
 
 
+def not_an_object(body: Any) -> web.Response | None:
+    """The 400 meetergo answers a body that is not JSON, or not a JSON object; None for an
+    object."""
+    if body is NOT_JSON:
+        return error_response(400, "Body must be valid JSON")
+    if not isinstance(body, dict):
+        return error_response(400, "Body must be a JSON object")
+    return None
+
+
 def validation_error(errors: list[FieldError]) -> web.Response:
     """Build the 400 answer that lists every validation problem."""
     sentences = [e.sentence() for e in errors]

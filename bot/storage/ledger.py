@@ -140,9 +140,10 @@ class BookingLedger(ABC):
         """Every attempt still waiting for its outcome (after a restart: the ones cut short)."""
 
 
-def _moment(value: object) -> datetime:
-    # SQLite keeps ISO text, PostgreSQL a timestamptz.
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+def stored_moment(value: object) -> datetime:
+    """A moment as a store kept it (SQLite: ISO text; PostgreSQL: a timestamptz), aware."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def record_from_row(row: Sequence[object]) -> BookingRecord:
@@ -150,12 +151,12 @@ def record_from_row(row: Sequence[object]) -> BookingRecord:
     return BookingRecord(
         appointment_id=str(row[0]),
         meeting_type_id=str(row[1]),
-        start=_moment(row[2]),
+        start=stored_moment(row[2]),
         agent_id=None if row[3] is None else int(str(row[3])),
         chat_id=int(str(row[4])),
         language=str(row[5]),
         timezone=str(row[6]),
-        booked_at=_moment(row[7]),
+        booked_at=stored_moment(row[7]),
         duration=int(str(row[8])),
         sequence=int(str(row[9])),
         cancelled=bool(row[10]),
@@ -198,7 +199,7 @@ def attempt_from_row(row: Sequence[object]) -> Attempt:
         chat_id=int(str(row[0])),
         user_id=int(str(row[1])),
         meeting_type_id=str(row[2]),
-        start=_moment(row[3]),
+        start=stored_moment(row[3]),
         duration=int(str(row[4])),
         email=str(row[5]),
         language=str(row[6]),

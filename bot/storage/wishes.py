@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final
 
+from bot.storage.ledger import stored_moment
+
 
 @dataclass(frozen=True, slots=True)
 class Wish:
@@ -60,11 +62,6 @@ def wish_row(wish: Wish) -> tuple[object, ...]:
     )
 
 
-def _moment(value: object) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def wish_from_row(row: Sequence[object]) -> Wish:
     """A wish from `wish_id` followed by its WISH_COLUMNS."""
     return Wish(
@@ -75,11 +72,11 @@ def wish_from_row(row: Sequence[object]) -> Wish:
         day=date.fromisoformat(str(row[4])),
         timezone=str(row[5]),
         language=str(row[6]),
-        asked_at=_moment(row[7]),
+        asked_at=stored_moment(row[7]),
         first_minute=int(str(row[8])),
         last_minute=int(str(row[9])),
         agent_id=None if row[10] is None else int(str(row[10])),
-        offered_start=None if row[11] is None else _moment(row[11]),
+        offered_start=None if row[11] is None else stored_moment(row[11]),
         offer_message_id=None if row[12] is None else int(str(row[12])),
     )
 

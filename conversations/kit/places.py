@@ -58,8 +58,8 @@ def channel_icon(channel: str) -> str:
     return "📞" if channel in PHONE_CHANNELS else "🎥"
 
 
-def where(ui: Ui, channel: str, location: str | None = None) -> str:
-    """Where they meet, as plain text: the channel, and the address when there is one
-    ("At our office: Calle Mayor 1, Madrid")."""
-    name = channel_name(ui, channel)
+def where(ui: Ui, channel: str, location: str | None = None, *, name: str | None = None) -> str:
+    """Where they meet, as plain text: the channel (`name` when the screens named it
+    otherwise), and the address when there is one ("At our office: Calle Mayor 1, Madrid")."""
+    name = name or channel_name(ui, channel)
     return f"{name}: {location}" if location else name

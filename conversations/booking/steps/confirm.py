@@ -22,7 +22,7 @@ from conversations.booking.keyboards import cancel_row, try_again
 from conversations.booking.moving import move_appointment
 from conversations.booking.payloads import Confirm
 from conversations.booking.screens import booked_text
-from conversations.booking.steps.meeting_place import place_line
+from conversations.booking.steps.meeting_place import address_of, place_line
 from conversations.kit.buttons import BOOKED_KEY, one_tap
 from conversations.kit.chat import Screen, chat_id_of, present, typing_while_slow
 from conversations.kit.context import Ui
@@ -83,9 +83,7 @@ def _meeting_lines(ui: Ui, draft: Draft) -> list[str]:
     """How and where they meet, and with whom (as the load worked them out)."""
     lines = []
     if draft.channel:
-        lines.append(
-            f"{channel_icon(draft.channel)} {place_line(ui, draft, draft.channel, draft.location)}"
-        )
+        lines.append(f"{channel_icon(draft.channel)} {place_line(ui, draft)}")
     if draft.host_name:
         lines.append(ui._("🤝 With {name}").format(name=escape(draft.host_name)))
     return lines
@@ -259,10 +257,7 @@ def _calendar_place(context: BookingContext) -> str:
     """Where they meet, as the calendar file's LOCATION says it (plain text; the customer's
     own address included, which the booking record does not keep)."""
     draft = context.draft
-    if not draft.channel:
-        return ""
-    address = draft.location or (draft.address if draft.channel == "local-attendee" else None)
-    return where(context.ui, draft.channel, address)
+    return where(context.ui, draft.channel, address_of(draft)) if draft.channel else ""
 
 
 CONFIRM = Step(

@@ -26,7 +26,7 @@ from conversations.kit.context import Ui
 from conversations.kit.keyboards import button
 from conversations.kit.outcome import Ask, Outcome
 from conversations.kit.phrases import meeting_line
-from conversations.kit.places import channel_name
+from conversations.kit.places import channel_name, where
 from conversations.kit.step import Change, Step
 
 # The note meetergo reads the attendee's address from (channel local-attendee).
@@ -204,10 +204,15 @@ ADDRESS = Step(
 )
 
 
-def place_line(ui: Ui, draft: Draft, channel: str, location: str | None) -> str:
-    """The card's line saying where (escaped): the channel, with the address it has."""
-    address = location or (draft.address if channel == "local-attendee" else None)
+def address_of(draft: Draft) -> str | None:
+    """The address they meet at: the business's chosen one, or the customer's own for a
+    meeting at their place."""
+    return draft.location or (draft.address if draft.channel == "local-attendee" else None)
+
+
+def place_line(ui: Ui, draft: Draft) -> str:
+    """The card's line saying where (escaped): the channel as the picker named it (a custom
+    channel by the business's own name), with the address it has."""
+    channel = draft.channel or ""
     offered = dict(zip(draft.channel_options, draft.channel_labels, strict=False))
-    # As the picker named it (a custom channel by the business's own name).
-    name = escape(offered.get(channel) or channel_name(ui, channel))
-    return f"{name}: {escape(address)}" if address else name
+    return escape(where(ui, channel, address_of(draft), name=offered.get(channel)))
