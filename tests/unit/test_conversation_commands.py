@@ -39,15 +39,14 @@ STORE_PATIENCE = 5.0  # seconds the closing job may take to commit after its mes
 
 async def until_stored_without(bot: InProcessBot, secret: str) -> None:
     """Wait until the job that closed the booking has finished its turn: the store no longer
-    holds `secret` (its message is sent before its turn ends), and the write-ahead log with
-    the old row is emptied (which follows the commit within the same turn)."""
+    holds `secret` (its message is sent before its turn ends), and no file under the data
+    folder does either. The checkpoint that erases old copies follows the commit within the
+    same turn; after a restart the old row sits in the main file, not the log, until then."""
     store = running(bot).persistence.store  # type: ignore[union-attr]
     folder = Path(store.path).parent
 
     def gone() -> bool:
-        return secret not in stored_text(bot) and not any(
-            name.endswith("-wal") for name in files_holding(folder, secret)
-        )
+        return secret not in stored_text(bot) and not files_holding(folder, secret)
 
     await until(gone, seconds=STORE_PATIENCE)
 
