@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
-import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpx
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
-    BaseUpdateProcessor,
     ContextTypes,
     Defaults,
     TypeHandler,
@@ -47,15 +40,18 @@ from bot.meetergo import (
     MeetingType,
     NotFoundError,
 )
-from bot.ptb import ptb_internals, shown_screens
+from bot.ptb import ptb_internals
+from bot.ptb.business_chats import BusinessChats
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import StatePersistence
+from bot.ptb.rate_limiter import PatientRateLimiter
+from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.backends import Storage, StorageUnavailableError, storage_for
-from bot.storage.chat_store import StaleUpdate
 from conversations.after_booking.host_changes import schedule_checks
 from conversations.after_booking.my_bookings import build_my_bookings_handlers
 from conversations.after_booking.reminders import rearm_all_reminders
 from conversations.after_booking.waitlist import schedule_wish_looks
+from conversations.agents.business import business_gate
 from conversations.agents.tools import build_agent_handlers, greet_agent
 from conversations.booking.draft import BookingContext
 from conversations.booking.flow import build_booking_handler
@@ -79,133 +75,8 @@ BotApplication = Application[
 ]
 
 
-class PatientRateLimiter(AIORateLimiter):
-    """Telegram's pace (and its 429 retry_after, from AIORateLimiter), plus a few retries with
-    backoff when the Bot API cannot be reached or answers 5xx: a customer's answer should not
-    be lost to one reset connection."""
-
-    ATTEMPTS = 3
-
-    def __init__(self, *, messages_per_second: float, backoff: float, max_retries: int) -> None:
-        # 0 messages a second: no pace of our own (Telegram's 429s are still waited out).
-        super().__init__(
-            overall_max_rate=messages_per_second, overall_time_period=1, max_retries=max_retries
-        )
-        self._backoff = backoff  # seconds before the first retry; doubling
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        """Send one Bot API request as the chat's turn has it sent (bot/ptb/shown_screens.py),
-        retrying network failures (never refusals) a few times."""
-
-        async def send() -> Any:
-            return await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-        return await shown_screens.through(endpoint, data, send)
-
-    async def _send(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except BadRequest as error:
-                late = "query is too old" in error.message.lower()
-                if endpoint == "answerCallbackQuery" and late:
-                    # Only the spinner on the button: a press handled late (or handled again
-                    # after a replica died) still does its step.
-                    log.info("button press answered too late for its spinner")
-                    return True
-                raise  # Telegram understood and refused: repeating cannot help
-            except NetworkError as error:
-                if endpoint == "getUpdates" or attempt >= self.ATTEMPTS:
-                    raise
-                log.warning("Bot API %s failed (%s), trying again", endpoint, type(error).__name__)
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-
-
 class StartupError(Exception):
     """The bot cannot serve customers with this configuration (e.g. unknown meeting type)."""
-
-
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Runs different chats concurrently but one chat's updates strictly in order, each in its
-    chat's turn (bot/ptb/chat_turns.py): the chat's state read before, written after.
-
-    This is the per-chat lock: a double tap on "Confirm" is handled after the first tap has
-    finished (and found the booking done), never beside it, while other customers go on. With
-    a shared database the lock holds across every replica.
-    """
-
-    def __init__(self, states: ChatStates, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
-        self._states = states
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Process the update in its chat's turn, and log (DEBUG) when it is finished."""
-        if not isinstance(update, Update):
-            await coroutine
-            return
-        began = time.monotonic()
-        try:
-            await self._in_turn(update, coroutine)
-        finally:
-            # Everything the update caused is sent and committed by now: an operator reads how
-            # long answers take, and an offline world knows when an answer is complete.
-            elapsed = round((time.monotonic() - began) * 1000)
-            log.debug(
-                "update %d handled in %d ms",
-                update.update_id,
-                elapsed,
-                extra={"event": "handled", "update": update.update_id, "ms": elapsed},
-            )
-
-    async def _in_turn(self, update: Update, coroutine: Awaitable[Any]) -> None:
-        chat, user = update.effective_chat, update.effective_user
-        user_id = user.id if user else None
-        # An update of no chat (an inline query) is its user's: their private chat's id.
-        chat_id = chat.id if chat else user_id
-        if chat_id is None:
-            await coroutine
-            return
-        # Kept by the store until the turn commits, to be finished if the process dies:
-        # presses and typed messages (see ChatStates.turn for when one is handled again).
-        kept = update.callback_query is not None or update.message is not None
-        payload = json.dumps(update.to_dict()) if self._states.keeps_updates and kept else None
-        try:
-            async with self._states.turn(chat_id, user_id, update.update_id, payload) as turn:
-                await turn.handle(update, coroutine)
-        except StaleUpdate:
-            log.info("update older than the chat's last answer dropped", extra={"chat": chat_id})
-            if inspect.iscoroutine(coroutine):
-                coroutine.close()  # never started: nothing ran, nothing to undo
-            if update.callback_query is not None:
-                # A second tap that lost the race: stop its spinner; the first tap answered.
-                with contextlib.suppress(TelegramError):
-                    await update.callback_query.answer()
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to tear down."""
 
 
 def timeout_of(seconds: float) -> httpx.Timeout:
@@ -230,7 +101,10 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
     appointments = AppointmentService(client, ledger, attendee_key=secret)
     host_changes = HostChanges(client, ledger)
     waitlist = Waitlist(storage.wishes, availability)
-    return Services(settings, availability, bookings, links, appointments, host_changes, waitlist)
+    business = BusinessChats(storage.business, settings.bot_agent_ids)
+    return Services(
+        settings, availability, bookings, links, appointments, host_changes, waitlist, business
+    )
 
 
 def build_application(settings: Settings, questions: Questions | None = None) -> BotApplication:
@@ -245,7 +119,7 @@ def build_application(settings: Settings, questions: Questions | None = None) ->
     persistence = StatePersistence(storage.store, touched_of=draft_touched_at)
     states = ChatStates(persistence, cache_size=settings.bot_state_cache_size)
     lifecycle = Lifecycle(settings, services, storage, client)
-    application = telegram_application(settings, persistence, states, lifecycle)
+    application = telegram_application(settings, persistence, states, lifecycle, services.business)
     application.bot_data[SERVICES_KEY] = services
     states.attach(application)
     add_handlers(application, questions or {})
@@ -291,12 +165,24 @@ def meetergo_client(settings: Settings) -> MeetergoClient:
 
 
 def telegram_application(
-    settings: Settings, persistence: StatePersistence, states: ChatStates, lifecycle: Lifecycle
+    settings: Settings,
+    persistence: StatePersistence,
+    states: ChatStates,
+    lifecycle: Lifecycle,
+    business: BusinessChats | None = None,
 ) -> BotApplication:
     """PTB's Application for the bot's token and API, with the bot's persistence, pace and
-    per-chat turns; `lifecycle` opens the services at start and closes them at the end."""
+    per-chat turns; `lifecycle` opens the services at start and closes them at the end;
+    `business` addresses agents' chats."""
     token = settings.telegram_bot_token.get_secret_value()
     base = settings.telegram_base_url
+    limiter = PatientRateLimiter(
+        messages_per_second=settings.telegram_messages_per_second,
+        backoff=settings.telegram_retry_backoff_seconds,
+        max_retries=2,
+    )
+    limiter.business = business
+    processor = PerChatUpdateProcessor(states, business)
     application: BotApplication = (
         ApplicationBuilder()
         .token(token)
@@ -310,18 +196,13 @@ def telegram_application(
         )
         .context_types(ContextTypes(context=BookingContext))
         .persistence(persistence)
-        .rate_limiter(
-            PatientRateLimiter(
-                messages_per_second=settings.telegram_messages_per_second,
-                backoff=settings.telegram_retry_backoff_seconds,
-                max_retries=2,
-            )
-        )
-        .concurrent_updates(PerChatUpdateProcessor(states))
+        .rate_limiter(limiter)
+        .concurrent_updates(processor)
         .post_init(lifecycle.open)
         .post_shutdown(lifecycle.close)
         .build()
     )
+    processor.attach(application)
     return application
 
 
@@ -330,6 +211,8 @@ def add_handlers(application: BotApplication, questions: Questions) -> None:
     # Before every flow: groups get a link to a private chat, foreign presses a pop-up.
     application.add_handler(TypeHandler(Update, keep_bookings_private), group=-1)
     application.add_handler(TypeHandler(Update, greet_agent), group=-2)
+    # Before every flow and guard: in an agent's chat, only what the bot answers there.
+    application.add_handler(TypeHandler(Update, business_gate), group=-3)
     add_flow(application, build_booking_handler(questions), *build_outside_handlers())
     add_flow(application, *build_agent_handlers())
     add_flow(application, *build_my_bookings_handlers())

@@ -29,7 +29,14 @@ log = logging.getLogger(__name__)
 TELEGRAM_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # What the bot answers: messages, button presses, and "@bot" typed in any chat (inline mode).
-ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]
+# Business connections and messages: an agent's own chats (conversations/agents/business.py).
+ALLOWED_UPDATES = [
+    "message",
+    "callback_query",
+    "inline_query",
+    "business_connection",
+    "business_message",
+]
 
 
 def appointment_of(event: Any) -> str | None:

@@ -109,6 +109,17 @@ class AppointmentService:
             if contact
         )
 
+    async def attendee_name(self, record: BookingRecord) -> str | None:
+        """The name the customer booked under, as meetergo keeps it (the bot keeps none);
+        None when meetergo does not say or does not answer."""
+        try:
+            appointment = await self._client.appointment(record.appointment_id)
+        except MeetergoError:
+            return None
+        named = [a for a in appointment.attendees if a.fullname]
+        found = [a for a in named if self._is_attendee(record, a)] or named[:1]
+        return found[0].fullname if found else None
+
     async def find(self, chat_id: int, key: str) -> BookingRecord | None:
         """The chat's record a button's short key names (see appointment_key)."""
         matches = [

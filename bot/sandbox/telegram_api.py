@@ -2,7 +2,8 @@
 
 Point python-telegram-bot at it with ``base_url=f"{emulator.url}/bot"``; play the user with
 ``send_text``/``tap``; inspect ``calls``, ``violations`` and the chat transcript. This module
-is the server (lifecycle, requests, waits); the users' side is telegram_users.py.
+is the server (lifecycle, requests, waits); the users' side is telegram_users.py, and
+telegram_business.py adds business accounts connected to the bot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.telegram_business import BusinessUsers
 from bot.sandbox.telegram_methods import HANDLERS, check_polling_allowed
 from bot.sandbox.telegram_pace import Pace
 from bot.sandbox.telegram_requests import (
@@ -36,7 +38,6 @@ from bot.sandbox.telegram_state import (
     RecordedCall,
 )
 from bot.sandbox.telegram_updates import PollSupersededError, Signal
-from bot.sandbox.telegram_users import EmulatedUsers
 from bot.sandbox.webhook_delivery import WebhookDelivery
 
 __all__ = ["BotApiEmulator", "ChatMessage", "Pace", "RecordedCall", "UploadedFile"]
@@ -47,8 +48,9 @@ _IDLE_CHECK = 0.02
 _FINISH_CHECK = 0.005
 
 
-class BotApiEmulator(EmulatedUsers):
-    """The emulated Telegram Bot API server plus the emulated users talking to the bot."""
+class BotApiEmulator(BusinessUsers):
+    """The emulated Telegram Bot API server plus the emulated users talking to the bot (and,
+    through business accounts connected to it, to each other)."""
 
     def __init__(
         self,
@@ -150,6 +152,13 @@ class BotApiEmulator(EmulatedUsers):
     def commands(self) -> dict[str, list[dict[str, str]]]:
         """Command lists by "<scope>[:chat_id[:user_id]]/<language_code>", e.g. "default/"."""
         return self.state.commands
+
+    def advance_clock(self, seconds: float) -> None:
+        """Make `seconds` pass for Telegram at once: later message dates and the 24-hour reply
+        window of business chats count from the moved clock (the event loop's is untouched).
+        A negative value turns it back, to date what happens next in the past for a bot that
+        runs on the real clock; advancing by as much again restores it."""
+        self.state.clock_offset += seconds
 
     def fail_next(self, method: str, *, kind: str = "reset", times: int = 1) -> None:
         """Make the next `times` calls of `method` fail before Telegram does anything:

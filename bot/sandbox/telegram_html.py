@@ -1,4 +1,5 @@
-"""Telegram's HTML parse mode and text measuring, re-implemented for the Bot API emulator.
+"""Telegram's message text rules for the Bot API emulator: the HTML parse mode, explicit
+entities, trimming and measuring.
 
 The parser walks the UTF-8 bytes like Telegram's own (tdlib) parser does, so error messages can
 quote the same byte offsets and entity offsets/lengths come out in UTF-16 code units.
@@ -10,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.sandbox.telegram_schema import bad_request
 
 Entity = dict[str, Any]
 
@@ -387,3 +390,41 @@ def command_entities(text: str) -> list[Entity]:
         }
         for match in _COMMAND.finditer(text)
     ]
+
+
+@dataclass
+class Formatted:
+    """Message text after parse_mode processing."""
+
+    text: str
+    entities: list[dict[str, Any]]
+    html: str | None
+
+
+def format_text(raw: str, parse_mode: str | None, entities: list[Any] | None) -> Formatted:
+    """Apply parse_mode (or explicit entities) and Telegram's whitespace trimming."""
+    mode = (parse_mode or "").lower()
+    if mode == "html":
+        try:
+            text, parsed = parse_html(raw)
+        except EntityParseError as exc:
+            raise bad_request(f"can't parse entities: {exc}") from exc
+        html: str | None = raw
+    elif mode == "":
+        text, parsed, html = raw, _explicit_entities(entities), None
+    elif mode in ("markdown", "markdownv2"):
+        raise bad_request(f"parse_mode {parse_mode} is not supported by the emulator; use HTML")
+    else:
+        raise bad_request("unsupported parse_mode")
+    text, parsed = trim_text(text, parsed)
+    return Formatted(text, parsed, html)
+
+
+def _explicit_entities(entities: list[Any] | None) -> list[dict[str, Any]]:
+    checked: list[dict[str, Any]] = []
+    for entity in entities or []:
+        valid = isinstance(entity, dict) and isinstance(entity.get("type"), str)
+        if not valid or not all(isinstance(entity.get(k), int) for k in ("offset", "length")):
+            raise bad_request("can't parse entities JSON object")
+        checked.append(dict(entity))
+    return sorted(checked, key=lambda e: (e["offset"], -e["length"]))

@@ -36,6 +36,18 @@ _PRIVATE_ONLY = {
     "request_chat": "Chats can be requested in private chats only",
     "web_app": "Web App buttons can be used in private chats only",
 }
+# Inline buttons the spec rules out for messages sent on behalf of a business account (Web
+# Apps, inline-mode switches), or that only belong to a game or an invoice, which a business
+# message is not; login_url is refused there too.
+_NOT_FOR_BUSINESS = (
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "callback_game",
+    "pay",
+)
 _BOOLEAN_REQUESTS = ("request_contact", "request_location")
 # KeyboardButton's fields an InlineKeyboardButton does not have: Telegram ignores them there.
 _REPLY_ONLY = (
@@ -139,16 +151,28 @@ def _reply_button(button: Any) -> Markup:
     return normalized
 
 
-def check_chat_buttons(markup: Markup | None, chat_kind: str) -> None:
+def check_chat_buttons(markup: Markup | None, chat_kind: str, *, business: bool = False) -> None:
     """Refuse a reply keyboard that asks for a phone number, a location (...) outside a
-    private chat, as Telegram does once it knows the chat."""
-    if chat_kind == "private" or markup is None:
+    private chat, and inline buttons a message sent on a business account's behalf may not
+    carry, as Telegram does once it knows the chat."""
+    if markup is None:
+        return
+    if business:
+        _check_business_buttons(markup)
+    if chat_kind == "private":
         return
     for row in markup.get("keyboard", []):
         for button in row:
             asked = [f for f in _PRIVATE_ONLY if button.get(f) not in (None, False)]
             if asked:
                 raise bad_request(_PRIVATE_ONLY[asked[0]])
+
+
+def _check_business_buttons(markup: Markup) -> None:
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if any(button.get(action) not in (None, False) for action in _NOT_FOR_BUSINESS):
+                raise bad_request("BUTTON_TYPE_INVALID")
 
 
 def button_rows(markup: Markup | None) -> list[list[tuple[str, str | None]]]:

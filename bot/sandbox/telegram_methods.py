@@ -5,11 +5,11 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.sandbox.telegram_html import EntityParseError, check_link, parse_html, trim_text, utf16_len
+from bot.sandbox.telegram_business import BUSINESS_HANDLERS, deliver, target_chat
+from bot.sandbox.telegram_html import Formatted, check_link, format_text, utf16_len
 from bot.sandbox.telegram_markup import check_chat_buttons, is_inline, validate_reply_markup
 from bot.sandbox.telegram_schema import ApiError, ApiResult, UploadedFile, bad_request
 from bot.sandbox.telegram_state import ChatMessage, ChatRecord, EmulatorState, WebhookState
@@ -54,45 +54,7 @@ _JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _DEFAULT_PHOTO_SIZE = (800, 600)
 
 
-@dataclass
-class Formatted:
-    """Message text after parse_mode processing."""
-
-    text: str
-    entities: list[dict[str, Any]]
-    html: str | None
-
-
 # --- text, markup and file helpers -------------------------------------------------------
-
-
-def format_text(raw: str, parse_mode: str | None, entities: list[Any] | None) -> Formatted:
-    """Apply parse_mode (or explicit entities) and Telegram's whitespace trimming."""
-    mode = (parse_mode or "").lower()
-    if mode == "html":
-        try:
-            text, parsed = parse_html(raw)
-        except EntityParseError as exc:
-            raise bad_request(f"can't parse entities: {exc}") from exc
-        html: str | None = raw
-    elif mode == "":
-        text, parsed, html = raw, _explicit_entities(entities), None
-    elif mode in ("markdown", "markdownv2"):
-        raise bad_request(f"parse_mode {parse_mode} is not supported by the emulator; use HTML")
-    else:
-        raise bad_request("unsupported parse_mode")
-    text, parsed = trim_text(text, parsed)
-    return Formatted(text, parsed, html)
-
-
-def _explicit_entities(entities: list[Any] | None) -> list[dict[str, Any]]:
-    checked: list[dict[str, Any]] = []
-    for entity in entities or []:
-        valid = isinstance(entity, dict) and isinstance(entity.get("type"), str)
-        if not valid or not all(isinstance(entity.get(k), int) for k in ("offset", "length")):
-            raise bad_request("can't parse entities JSON object")
-        checked.append(dict(entity))
-    return sorted(checked, key=lambda e: (e["offset"], -e["length"]))
 
 
 def _message_text(params: Params) -> Formatted:
@@ -184,21 +146,28 @@ def _uploaded_record(state: EmulatorState, kind: str, upload: UploadedFile) -> d
 
 def _check_reply_target(chat: ChatRecord, params: Params) -> None:
     reply = params.get("reply_parameters")
-    if not reply or reply.get("allow_sending_without_reply"):
+    # On a business account's behalf a missing message is never an error (the spec's "always").
+    if not reply or reply.get("allow_sending_without_reply") or chat.business_connection_id:
         return
     if EmulatorState.find_message(chat, reply.get("message_id", 0)) is None:
         raise bad_request("message to be replied not found")
 
 
 def _store_bot_message(
-    state: EmulatorState, chat: ChatRecord, content: Formatted, markup: dict[str, Any] | None
-) -> ChatMessage:
-    check_chat_buttons(markup, chat.kind)
+    state: EmulatorState,
+    chat: ChatRecord,
+    content: Formatted,
+    markup: dict[str, Any] | None,
+    document: dict[str, Any] | None = None,
+) -> Any:
+    check_chat_buttons(markup, chat.kind, business=chat.business_connection_id is not None)
     message = state.add_message(chat, from_bot=True, text=content.text)
     message.entities = content.entities
     message.html = content.html
     message.reply_markup = markup
-    return message
+    message.document = document
+    deliver(state, "business_message", message)
+    return state.message_json(message)
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -208,20 +177,18 @@ def send_message(state: EmulatorState, params: Params) -> Any:
     """sendMessage: store a bot text message."""
     content = _message_text(params)
     markup = _markup(params)
-    chat = state.resolve_chat(params["chat_id"])
+    chat = target_chat(state, params)
     _check_reply_target(chat, params)
-    return state.message_json(_store_bot_message(state, chat, content, markup))
+    return _store_bot_message(state, chat, content, markup)
 
 
 def _send_file(state: EmulatorState, params: Params, kind: str) -> Any:
     content = _caption(params)
     markup = _markup(params)
-    chat = state.resolve_chat(params["chat_id"])
+    chat = target_chat(state, params)
     _check_reply_target(chat, params)
     record = _file_record(state, kind, params[kind])
-    message = _store_bot_message(state, chat, content, markup)
-    message.document = record
-    return state.message_json(message)
+    return _store_bot_message(state, chat, content, markup, record)
 
 
 def send_document(state: EmulatorState, params: Params) -> Any:
@@ -238,26 +205,29 @@ def send_chat_action(state: EmulatorState, params: Params) -> Any:
     """sendChatAction: validate and acknowledge."""
     if params["action"] not in _CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
-    state.resolve_chat(params["chat_id"])
+    target_chat(state, params)
     return True
 
 
 # --- editing and deleting ------------------------------------------------------------------
 
 
-def _message_to_edit(state: EmulatorState, params: Params) -> ChatMessage:
+def _message_to_edit(
+    state: EmulatorState, params: Params, markup: dict[str, Any] | None
+) -> ChatMessage:
     if params.get("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")  # the emulator has no inline-mode messages
     if "chat_id" not in params:
         raise bad_request("chat_id is empty")
     if "message_id" not in params:
         raise bad_request("message identifier is not specified")
-    chat = state.resolve_chat(params["chat_id"])
+    chat = target_chat(state, params)
     message = state.find_message(chat, params["message_id"])
     if message is None:
         raise bad_request("message to edit not found")
     if not message.from_bot:
         raise bad_request("message can't be edited")
+    check_chat_buttons(markup, chat.kind, business=chat.business_connection_id is not None)
     return message
 
 
@@ -268,6 +238,7 @@ def _inline_markup(message: ChatMessage) -> dict[str, Any] | None:
 def _mark_edited(state: EmulatorState, message: ChatMessage) -> Any:
     message.edits += 1
     message.edit_date = state.now()
+    deliver(state, "edited_business_message", message)
     return state.message_json(message)
 
 
@@ -275,7 +246,7 @@ def edit_message_text(state: EmulatorState, params: Params) -> Any:
     """editMessageText: replace text and (absent reply_markup means none) the inline keyboard."""
     content = _message_text(params)
     markup = _markup(params, inline_only=True)
-    message = _message_to_edit(state, params)
+    message = _message_to_edit(state, params, markup)
     if message.document is not None or message.location is not None:
         raise bad_request("there is no text in the message to edit")
     same_text = (content.text, content.entities) == (message.text, message.entities)
@@ -290,7 +261,7 @@ def edit_message_text(state: EmulatorState, params: Params) -> Any:
 def edit_message_reply_markup(state: EmulatorState, params: Params) -> Any:
     """editMessageReplyMarkup: replace or remove the inline keyboard."""
     markup = _markup(params, inline_only=True)
-    message = _message_to_edit(state, params)
+    message = _message_to_edit(state, params, markup)
     if markup == _inline_markup(message):
         raise bad_request(NOT_MODIFIED)
     message.reply_markup = markup
@@ -365,7 +336,7 @@ def get_me(state: EmulatorState, params: Params) -> Any:
         "can_join_groups": True,
         "can_read_all_group_messages": False,
         "supports_inline_queries": state.inline_mode,
-        "can_connect_to_business": False,
+        "can_connect_to_business": state.business_mode,
         "has_main_web_app": False,
     }
 
@@ -523,4 +494,5 @@ HANDLERS: dict[str, Handler] = {
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
+    **BUSINESS_HANDLERS,
 }

@@ -60,6 +60,8 @@ _SPECS: dict[str, str] = {
     "deleteMyCommands": _COMMAND_SCOPE,
     "deleteMessage": "chat_id:chat! message_id:int!",
     "sendChatAction": "business_connection_id:str chat_id:chat! message_thread_id:int action:str!",
+    "getBusinessConnection": "business_connection_id:str!",
+    "deleteBusinessMessages": "business_connection_id:str! message_ids:list!",
 }
 
 # Telegram's own wording for some missing parameters; the rest get "<param> is required".
@@ -69,6 +71,8 @@ _MISSING = {
     "document": "there is no document in the request",
     "photo": "there is no photo in the request",
     "message_id": "message identifier is not specified",
+    "message_ids": "message identifiers are not specified",
+    "business_connection_id": "business connection not found",
 }
 _JSON_LABELS = {"reply_markup": "reply keyboard markup"}
 _INTEGER = re.compile(r"-?\d+")
@@ -88,6 +92,11 @@ class ApiError(Exception):
 def bad_request(reason: str) -> ApiError:
     """A 400 error with Telegram's "Bad Request: " prefix."""
     return ApiError(400, f"Bad Request: {reason}")
+
+
+def forbidden(reason: str) -> ApiError:
+    """A 403 error with Telegram's "Forbidden: " prefix (the bot may not act there)."""
+    return ApiError(403, f"Forbidden: {reason}")
 
 
 @dataclass

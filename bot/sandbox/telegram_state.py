@@ -43,6 +43,8 @@ class ChatMessage:
     location: dict[str, float] | None = None
     contact: dict[str, Any] | None = None  # a shared Contact: phone_number, first_name, ...
     sender_id: int | None = None  # who wrote it in a group (in a private chat: the chat's user)
+    # Set in a chat of a business account connected to the bot (see BusinessConnectionRecord).
+    business_connection_id: str | None = None
 
 
 @dataclass
@@ -58,14 +60,31 @@ class CallbackQueryRecord:
 
 @dataclass
 class ChatRecord:
-    """A private chat (it exists once the user has written to the bot), or a group the bot
-    was added to."""
+    """A private chat (it exists once the user has written to the bot), a group the bot was
+    added to, or a chat of a business account connected to the bot."""
 
     chat_id: int
     messages: list[ChatMessage] = field(default_factory=list)
     next_message_id: int = 1
     kind: str = "private"  # or "group", "supergroup"
     title: str = ""
+    # A business chat: the connected account's owner with the user chat_id, not the bot's chat.
+    business_connection_id: str | None = None
+    last_incoming: int | None = None  # when that user last wrote there (the 24-hour rule)
+
+
+@dataclass
+class BusinessConnectionRecord:
+    """A user's business account connected to the bot, with the rights its owner gave."""
+
+    connection_id: str
+    owner_id: int
+    date: int
+    can_reply: bool = True
+    can_delete_sent_messages: bool = False
+    enabled: bool = True
+    # A user account numbers the messages of all its private chats in one sequence.
+    next_message_id: int = 1
 
 
 @dataclass
@@ -98,14 +117,19 @@ class EmulatorState:
         # Inline mode is off until BotFather's /setinline; then inline queries reach the bot.
         self.inline_mode = False
         self.inline_queries: dict[str, dict[str, Any]] = {}  # id -> the answer (or {})
+        # Business Mode is off until BotFather's Bot Settings turn it on; then users may
+        # connect the bot to their business accounts.
+        self.business_mode = False
+        self.business_connections: dict[str, BusinessConnectionRecord] = {}
+        self.business_chats: dict[tuple[str, int], ChatRecord] = {}  # (connection, user id)
+        self.clock_offset = 0.0  # seconds a test made pass (advance_clock)
         self.updates = UpdateQueue()
         self._query_counter = 0
         self._file_counter = 0
 
-    @staticmethod
-    def now() -> int:
-        """Unix time as Telegram reports it."""
-        return int(time.time())
+    def now(self) -> int:
+        """Unix time as Telegram reports it, plus the time a test made pass."""
+        return int(time.time() + self.clock_offset)
 
     def chat_json(self, chat_id: int) -> dict[str, Any]:
         """The Chat object of a private chat or a group."""
@@ -139,10 +163,25 @@ class EmulatorState:
             raise ValueError("a group has a negative id and is a group or a supergroup")
         return self.chats.setdefault(chat_id, ChatRecord(chat_id, kind=kind, title=title))
 
+    def open_business_chat(self, connection_id: str, user_id: int) -> ChatRecord:
+        """The chat between a connected business account's owner and `user_id`."""
+        connection = self.business_connections.get(connection_id)
+        if connection is None:
+            raise LookupError(f"unknown business connection {connection_id!r}")
+        if user_id not in self.users:
+            raise LookupError(f"unknown user {user_id}; call add_user() first")
+        if user_id == connection.owner_id:
+            raise ValueError("the owner of a business account has no business chat with themself")
+        record = ChatRecord(user_id, business_connection_id=connection_id)
+        return self.business_chats.setdefault((connection_id, user_id), record)
+
     def add_message(self, chat: ChatRecord, *, from_bot: bool, text: str = "") -> ChatMessage:
-        """Append a message with the chat's next message id."""
+        """Append a message with the chat's (a business chat: its account's) next message id."""
+        numbering: ChatRecord | BusinessConnectionRecord = chat
+        if chat.business_connection_id is not None:
+            numbering = self.business_connections[chat.business_connection_id]
         message = ChatMessage(
-            message_id=chat.next_message_id,
+            message_id=numbering.next_message_id,
             chat_id=chat.chat_id,
             from_bot=from_bot,
             text=text,
@@ -150,8 +189,9 @@ class EmulatorState:
             entities=[],
             reply_markup=None,
             date=self.now(),
+            business_connection_id=chat.business_connection_id,
         )
-        chat.next_message_id += 1
+        numbering.next_message_id += 1
         chat.messages.append(message)
         return message
 
@@ -165,20 +205,31 @@ class EmulatorState:
 
     def message_json(self, message: ChatMessage) -> dict[str, Any]:
         """The Message object Telegram returns and delivers for a stored message."""
-        author = message.sender_id if message.sender_id is not None else message.chat_id
-        sender = self.bot_user if message.from_bot else self.users[author]
-        data: dict[str, Any] = {
-            "message_id": message.message_id,
-            "from": dict(sender),
-            "chat": self.chat_json(message.chat_id),
-            "date": message.date,
-        }
+        data: dict[str, Any] = {"message_id": message.message_id, "from": self._sender(message)}
+        business = message.business_connection_id
+        if business is not None and message.from_bot:
+            data["sender_business_bot"] = dict(self.bot_user)
+        data["chat"] = self.chat_json(message.chat_id)
+        data["date"] = message.date
+        if business is not None:
+            data["business_connection_id"] = business
         if message.edit_date is not None:
             data["edit_date"] = message.edit_date
         data.update(self._content_json(message))
         if is_inline(message.reply_markup):
             data["reply_markup"] = message.reply_markup
         return data
+
+    def _sender(self, message: ChatMessage) -> dict[str, Any]:
+        """Who a message is from: the bot sends in a business chat as the account's owner."""
+        business = message.business_connection_id
+        if message.from_bot and business is None:
+            return dict(self.bot_user)
+        if message.from_bot and business is not None:
+            author = self.business_connections[business].owner_id
+        else:
+            author = message.sender_id if message.sender_id is not None else message.chat_id
+        return dict(self.users[author])
 
     def _content_json(self, message: ChatMessage) -> dict[str, Any]:
         if message.location is not None:

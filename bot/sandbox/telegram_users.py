@@ -143,7 +143,16 @@ class EmulatedUsers:
 
     async def tap(self, user_id: int, label: str, *, message_id: int | None = None) -> str:
         """Press the inline button whose text contains label; exact matches win."""
-        message = self._keyboard_message(user_id, message_id)
+        messages = self.bot_messages(user_id)
+        message, data = self._button(messages, label, message_id, f"chat {user_id}")
+        return await self.press(user_id, message.message_id, data)
+
+    def _button(
+        self, messages: list[ChatMessage], label: str, message_id: int | None, where: str
+    ) -> tuple[ChatMessage, str]:
+        """The newest (or the given) of `messages` with an inline keyboard, and the
+        callback_data of its button whose text contains label (exact matches win)."""
+        message = self._keyboard_message(messages, message_id, where)
         candidates = [button for row in self.buttons(message) for button in row]
         exact = [button for button in candidates if button[0] == label]
         matches = exact or [button for button in candidates if label in button[0]]
@@ -153,17 +162,20 @@ class EmulatedUsers:
         text, data = matches[0]
         if data is None:
             raise LookupError(f"button {text!r} has no callback_data to press")
-        return await self.press(user_id, message.message_id, data)
+        return message, data
 
-    def _keyboard_message(self, user_id: int, message_id: int | None) -> ChatMessage:
-        """The newest (or the given) bot message with an inline keyboard in the chat."""
-        for message in reversed(self.bot_messages(user_id)):
+    @staticmethod
+    def _keyboard_message(
+        messages: list[ChatMessage], message_id: int | None, where: str
+    ) -> ChatMessage:
+        """The newest (or the given) bot message with an inline keyboard."""
+        for message in reversed(messages):
             if message.deleted or not is_inline(message.reply_markup):
                 continue
             if message_id is None or message.message_id == message_id:
                 return message
         wanted = "" if message_id is None else f" {message_id}"
-        raise LookupError(f"no bot message{wanted} with an inline keyboard in chat {user_id}")
+        raise LookupError(f"no bot message{wanted} with an inline keyboard in {where}")
 
     def _push(self, kind: str, payload: dict[str, Any]) -> None:
         """Queue an update for the bot and remember its id."""

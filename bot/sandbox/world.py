@@ -91,7 +91,7 @@ def bot_environment(
 class FinishedUpdates:
     """The updates a bot process has finished, read from its log: at DEBUG level the bot
     writes `"event": "handled"` with the update's id once its answer is sent and its state
-    committed (bot/app.py, PerChatUpdateProcessor). A finish line for the emulator.
+    committed (bot/ptb/update_processor.py). A finish line for the emulator.
 
     It also reads where each chat's conversation is (`"event": "step"`, written by the flow
     before the update is finished), for drivers that answer whatever step is shown."""

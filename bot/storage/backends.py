@@ -1,7 +1,8 @@
 """Where the bot keeps what it must not forget: SQLite files, or one PostgreSQL database.
 
-BOT_DATABASE_URL unset: state.sqlite3, bookings.sqlite3 and wishes.sqlite3 under BOT_DATA_DIR,
-for one process. Set: all live in that PostgreSQL database, which several replicas may share.
+BOT_DATABASE_URL unset: state.sqlite3, bookings.sqlite3, wishes.sqlite3 and business.sqlite3
+under BOT_DATA_DIR, for one process. Set: all live in that PostgreSQL database, which several
+replicas may share.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import asyncpg
 
+from bot.storage.business import BusinessStore
+from bot.storage.business_postgres import PostgresBusiness
+from bot.storage.business_sqlite import SqliteBusiness
 from bot.storage.chat_store import StateStore
 from bot.storage.chat_store_postgres import PostgresStore
 from bot.storage.chat_store_sqlite import SqliteStore
@@ -34,6 +38,7 @@ class Storage:
     store: StateStore
     ledger: BookingLedger
     wishes: WishStore
+    business: BusinessStore
     database: Database | None = None
 
     async def open(self) -> None:
@@ -43,6 +48,7 @@ class Storage:
             await self.store.open()
             await self.ledger.open()
             await self.wishes.open()
+            await self.business.open()
         except (OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             where = "the database at BOT_DATABASE_URL" if self.database else "BOT_DATA_DIR"
             raise StorageUnavailableError(
@@ -51,6 +57,7 @@ class Storage:
 
     async def close(self) -> None:
         """Close files and connections."""
+        await self.business.close()
         await self.wishes.close()
         await self.ledger.close()
         await self.store.close()
@@ -66,8 +73,13 @@ def storage_for(data_dir: Path, database_url: str | None) -> Storage:
             SqliteStore(data_dir / "state.sqlite3"),
             SqliteLedger(data_dir / "bookings.sqlite3"),
             SqliteWishes(data_dir / "wishes.sqlite3"),
+            SqliteBusiness(data_dir / "business.sqlite3"),
         )
     database = Database(database_url)
     return Storage(
-        PostgresStore(database), PostgresLedger(database), PostgresWishes(database), database
+        PostgresStore(database),
+        PostgresLedger(database),
+        PostgresWishes(database),
+        PostgresBusiness(database),
+        database,
     )

@@ -77,6 +77,10 @@ RECORD_COLUMNS: Final = (
 )
 # The customer said "I'll be there" to a reminder.
 ATTENDING: Final = "attending"
+# Which of an agent's bookings came through a link and which from the agent's own chats
+# (recorded under their business chat's key); the one parameter is FIRST_BUSINESS_KEY.
+LINKS: Final = "chat_id < ?"
+AGENT_CHATS: Final = "chat_id >= ?"
 
 
 class BookingLedger(ABC):
@@ -128,8 +132,15 @@ class BookingLedger(ABC):
         """Note a reminder as sent; False if it already was (by this or another process)."""
 
     @abstractmethod
-    async def count_for_agent(self, agent_id: int, since: datetime) -> int:
-        """How many bookings the agent's links brought in since `since`."""
+    async def count_for_agent(
+        self, agent_id: int, since: datetime, *, in_agent_chats: bool = False
+    ) -> int:
+        """How many bookings the agent's links (or, `in_agent_chats`, the agent's own chats)
+        brought in since `since`."""
+
+    @abstractmethod
+    async def records_of_agent(self, agent_id: int, after: datetime) -> list[BookingRecord]:
+        """The bookings the agent brought that start after `after`, cancelled ones too."""
 
     @abstractmethod
     async def of_chat(self, chat_id: int) -> Attempt | None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.storage.business import FIRST_BUSINESS_KEY
 from bot.storage.ledger import (
+    AGENT_CHATS,
     ATTEMPT_COLUMNS,
     CLAIM_REMINDER_SET,
     CLAIM_REMINDER_WHERE,
+    LINKS,
     RECORD_COLUMNS,
     Attempt,
     BookingLedger,
@@ -117,15 +120,27 @@ class PostgresLedger(BookingLedger):
         )
         return bool(status == "UPDATE 1")
 
-    async def count_for_agent(self, agent_id: int, since: datetime) -> int:
-        """How many bookings the agent's links brought in since `since`."""
+    async def count_for_agent(
+        self, agent_id: int, since: datetime, *, in_agent_chats: bool = False
+    ) -> int:
+        """How many bookings the agent's links (or, `in_agent_chats`, the agent's own chats)
+        brought in since `since`."""
+        where = (AGENT_CHATS if in_agent_chats else LINKS).replace("?", "$3")
         pool = await self._db.pool()
         return int(
             await pool.fetchval(
-                "SELECT count(*) FROM bookings WHERE agent_id = $1 AND booked_at >= $2",
+                f"SELECT count(*) FROM bookings WHERE agent_id = $1 AND booked_at >= $2 "
+                f"AND {where}",
                 agent_id,
                 since.astimezone(UTC),
+                FIRST_BUSINESS_KEY,
             )
+        )
+
+    async def records_of_agent(self, agent_id: int, after: datetime) -> list[BookingRecord]:
+        """The bookings the agent brought that start after `after`, cancelled ones too."""
+        return await self._records(
+            "WHERE agent_id = $1 AND start > $2", agent_id, after.astimezone(UTC)
         )
 
     async def of_chat(self, chat_id: int) -> Attempt | None:

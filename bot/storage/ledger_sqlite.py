@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from bot.storage.business import FIRST_BUSINESS_KEY
 from bot.storage.ledger import (
+    AGENT_CHATS,
     ATTEMPT_COLUMNS,
     CLAIM_REMINDER_SET,
     CLAIM_REMINDER_WHERE,
+    LINKS,
     RECORD_COLUMNS,
     Attempt,
     BookingLedger,
@@ -142,9 +145,20 @@ class SqliteLedger(BookingLedger):
         )
         return found[0] if found else None
 
-    async def count_for_agent(self, agent_id: int, since: datetime) -> int:
-        """How many bookings the agent's links brought in since `since`."""
-        return await asyncio.to_thread(self._count, agent_id, since)
+    async def count_for_agent(
+        self, agent_id: int, since: datetime, *, in_agent_chats: bool = False
+    ) -> int:
+        """How many bookings the agent's links (or, `in_agent_chats`, the agent's own chats)
+        brought in since `since`."""
+        return await asyncio.to_thread(self._count, agent_id, since, in_agent_chats)
+
+    async def records_of_agent(self, agent_id: int, after: datetime) -> list[BookingRecord]:
+        """The bookings the agent brought that start after `after`, cancelled ones too."""
+        return await asyncio.to_thread(
+            self._records,
+            "WHERE agent_id = ? AND start > ?",
+            (agent_id, after.astimezone(UTC).isoformat()),
+        )
 
     async def of_chat(self, chat_id: int) -> Attempt | None:
         """The chat's unsettled attempt, if any."""
@@ -210,11 +224,12 @@ class SqliteLedger(BookingLedger):
             ).fetchall()
         return [record_from_row(row) for row in rows]
 
-    def _count(self, agent_id: int, since: datetime) -> int:
+    def _count(self, agent_id: int, since: datetime, in_agent_chats: bool) -> int:
+        where = AGENT_CHATS if in_agent_chats else LINKS
         with self._lock:
             (count,) = self._conn.execute(
-                "SELECT COUNT(*) FROM bookings WHERE agent_id = ? AND booked_at >= ?",
-                (agent_id, since.astimezone(UTC).isoformat()),
+                f"SELECT COUNT(*) FROM bookings WHERE agent_id = ? AND booked_at >= ? AND {where}",
+                (agent_id, since.astimezone(UTC).isoformat(), FIRST_BUSINESS_KEY),
             ).fetchone()
         return int(count)
 

@@ -108,6 +108,26 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         UNIQUE (chat_id, meeting_type_id, day)
     );
     """,
+    # 4: agents' business connections, and the keys of the chats the bot answers in for them
+    # (above every Telegram chat id: see bot/storage/business.py).
+    """
+    CREATE TABLE business_connections (
+        connection_id TEXT PRIMARY KEY,
+        owner_id      BIGINT NOT NULL,
+        can_reply     BOOLEAN NOT NULL,
+        can_delete    BOOLEAN NOT NULL,
+        enabled       BOOLEAN NOT NULL
+    );
+    CREATE SEQUENCE business_chat_keys START WITH 9007199254740992;
+    CREATE TABLE business_chats (
+        chat_key          BIGINT PRIMARY KEY DEFAULT nextval('business_chat_keys'),
+        connection_id     TEXT NOT NULL,
+        agent_id          BIGINT NOT NULL,
+        customer_id       BIGINT NOT NULL,
+        customer_wrote_at TIMESTAMPTZ,
+        UNIQUE (agent_id, customer_id)
+    );
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

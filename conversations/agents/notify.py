@@ -18,13 +18,18 @@ async def tell_agent(
     booked: Booked,
     meeting: tuple[str, int],
     customer: str,
+    *,
+    in_agent_chat: bool = False,
 ) -> None:
     """Tell the agent a booking came through their link: the meeting type and length, the
     time in the agent's own zone and language, and the customer's name (not the e-mail)."""
     name, minutes = meeting
 
     def compose(ui: Ui) -> str:
-        return ui._("📅 New booking through your link: {meeting}, {when}, for {name}.").format(
+        text = ui._("📅 New booking through your link: {meeting}, {when}, for {name}.")
+        if in_agent_chat:
+            text = ui._("📅 New booking in your chat: {meeting}, {when}, for {name}.")
+        return text.format(
             meeting=meeting_line(ui, name, minutes),
             when=booking_when(ui, booked.start),
             name=escape(customer),

@@ -1,4 +1,5 @@
-"""Support agents' tools: /link, /stats, sharing by inline mode, and hearing about bookings.
+"""Support agents' tools: /link, /stats, /mycustomers, sharing by inline mode, their Telegram
+Business connection, and hearing about bookings.
 
 Pictured in agents.mmd. The flow keeps no state of its own: /link shows the meeting types,
 a tap shows the languages, a tap gives the signed t.me link and its QR code. Every press is
@@ -26,6 +27,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
+    BusinessConnectionHandler,
     CallbackQueryHandler,
     CommandHandler,
     InlineQueryHandler,
@@ -33,6 +35,8 @@ from telegram.ext import (
 
 from bot.booking.links import NO_AGENT, OWN_LANGUAGE, AgentLink, start_link
 from bot.meetergo import MeetergoError, MeetingType
+from conversations.agents.business import on_connection
+from conversations.agents.customers import show_my_customers
 from conversations.agents.payloads import LinkLanguageChosen, LinkTypeChosen
 from conversations.commands.help import show_help
 from conversations.commands.menus import agent_menu
@@ -196,14 +200,22 @@ async def show_stats(update: Update, context: BotContext) -> None:
         await show_help(update, context)
         return
     ledger = context.services.bookings.ledger
+    agent = update.effective_user.id
     now = datetime.now(UTC)
-    week = await ledger.count_for_agent(update.effective_user.id, now - timedelta(days=7))
-    month = await ledger.count_for_agent(update.effective_user.id, now - timedelta(days=30))
+    counts = {
+        f"{where}{days}": await ledger.count_for_agent(
+            agent, now - timedelta(days=days), in_agent_chats=where == "chats"
+        )
+        for where in ("links", "chats")
+        for days in (7, 30)
+    }
     ui = context.ui
     text = ui._(
-        "Bookings through your links: {week} in the last 7 days, {month} in the last 30 days."
+        "Bookings through your links: {links7} in the last 7 days, {links30} in the last 30 "
+        "days.\nBookings in your own chats: {chats7} in the last 7 days, {chats30} in the "
+        "last 30 days."
     )
-    await reply(update, text.format(week=week, month=month))
+    await reply(update, text.format(**counts))
 
 
 async def share_inline(update: Update, context: BotContext) -> None:
@@ -276,8 +288,10 @@ async def greet_agent(update: Update, context: BotContext) -> None:
 def build_agent_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """The agent tools' handlers (see agents.mmd)."""
     return [
+        BusinessConnectionHandler(on_connection),
         CommandHandler("link", ask_link_type),
         CommandHandler("stats", show_stats),
+        CommandHandler("mycustomers", show_my_customers),
         CallbackQueryHandler(choose_link_type, pattern=LinkTypeChosen.matches),
         CallbackQueryHandler(give_link, pattern=LinkLanguageChosen.matches),
         InlineQueryHandler(share_inline),

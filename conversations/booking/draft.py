@@ -54,8 +54,10 @@ class Draft(View):
     meeting_type_id: str | None = None
     meeting_name: str = ""
     duration: int | None = None
-    # The support agent whose link brought the customer (checked when the link was read).
+    # The support agent whose link brought the customer (checked when the link was read), or
+    # in whose own chat the booking runs (`in_agent_chat`: the agent reads along).
     agent_id: int | None = None
+    in_agent_chat: bool = False
     # Rescheduling: the id of the appointment being moved (kept as "moving" before), and when
     # it is now.
     moving_id: str | None = Field(

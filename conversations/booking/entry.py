@@ -14,6 +14,7 @@ from conversations.booking.draft import BookingContext
 from conversations.booking.free_times import today_for
 from conversations.booking.payloads import CancelBooking, Retry
 from conversations.booking.typed import show_typed, typed_text
+from conversations.kit.agent_chat import agent_chat_of
 from conversations.kit.buttons import live_payload, one_tap, refuse_stale_button
 from conversations.kit.chat import chat_id_of, present
 from conversations.kit.outcome import END, Again, Ask, Outcome
@@ -35,6 +36,14 @@ async def start(update: Update, context: BookingContext) -> Outcome:
         if link.language:
             context.remember(context.ui.prefs.model_copy(update={"language": link.language}))
     # A forged, altered or outdated link is ignored without a word: the usual booking follows.
+    agent_chat = agent_chat_of(chat_id_of(update), context.chat_data)
+    if agent_chat is not None:  # an agent's own chat: the booking is the agent's
+        draft.agent_id = agent_chat.agent_id
+        draft.in_agent_chat = True
+        if await _switched_on(context, agent_chat.meeting_type_id):
+            draft.meeting_type_id = agent_chat.meeting_type_id
+        if agent_chat.language:
+            context.remember(context.ui.prefs.model_copy(update={"language": agent_chat.language}))
     name = escape(update.effective_user.first_name) if update.effective_user else ""
     draft.notice = context.ui._("Hello {name}! Let's find a time for your appointment.").format(
         name=name

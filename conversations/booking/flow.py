@@ -29,6 +29,7 @@ from conversations.booking.forget import (
 )
 from conversations.booking.moving import start_moving
 from conversations.booking.payloads import ForgetMe, KeepMyData, LanguageChosen, Retry
+from conversations.booking.person import talk_to_person, with_person_button
 from conversations.booking.preferences import choose_language, set_language
 from conversations.booking.screens import failure_screen
 from conversations.booking.steps.confirm import CONFIRM
@@ -101,6 +102,7 @@ def build_booking_flow(questions: Questions) -> Flow:
         ),
         anywhere=(
             On.press(cancel_by_button),
+            On.press(talk_to_person),
             On(retry_step, pattern=Retry.matches),
             *_COMMON,
             On(hint_tap, message=TYPED_TEXT),
@@ -112,6 +114,7 @@ def build_booking_flow(questions: Questions) -> Flow:
         ),
         failure=failure_screen,
         legacy_states=LEGACY_STATES,
+        footer=with_person_button,
     )
 
 

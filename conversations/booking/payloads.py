@@ -252,3 +252,10 @@ class DropGuest(Callback):
     """Do not invite the address asked about (it is typed again, or not at all)."""
 
     prefix: ClassVar[str] = "gx"
+
+
+@dataclasses.dataclass(frozen=True)
+class TalkToPerson(Callback):
+    """ "Talk to a person": the team is told, the customer stays where they are."""
+
+    prefix: ClassVar[str] = "tp"

@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
+from bot.storage.business import is_business_key
 from conversations.kit.context import BotContext, Ui
 
 # Telegram's start parameter: at most 64 of A-Z a-z 0-9 _ -.
@@ -51,7 +52,8 @@ async def keep_bookings_private(update: Update, context: BotContext) -> None:
         return
     query = update.callback_query
     if chat.type == ChatType.PRIVATE:
-        if query is not None and query.from_user.id != chat.id:
+        # An agent's chat (its own key) lets only its customer through (the business gate).
+        if query is not None and query.from_user.id != chat.id and not is_business_key(chat.id):
             await query.answer(context.ui._("These buttons belong to someone else's booking."))
             raise ApplicationHandlerStop
         return

@@ -21,6 +21,7 @@ COMMANDS = (
 AGENT_COMMANDS = (
     ("link", N_("Get a booking link to share")),
     ("stats", N_("Bookings your links brought in")),
+    ("mycustomers", N_("Upcoming appointments you brought in")),
 )
 # Telegram clients report Norwegian as "nb" or "no"; both get the Norwegian menu.
 MENU_LANGUAGES = {**{code: code for code in LANGUAGES}, "nb": "no"}
@@ -33,7 +34,8 @@ def command_menu(language: str) -> list[BotCommand]:
 
 
 def agent_menu(language: str) -> list[BotCommand]:
-    """A support agent's command list: the customers' one plus /link and /stats."""
+    """A support agent's command list: the customers' one plus /link, /stats and
+    /mycustomers."""
     catalog = translations(language)
     extra = [BotCommand(command, catalog.gettext(text)) for command, text in AGENT_COMMANDS]
     return [*command_menu(language), *extra]

@@ -21,6 +21,7 @@ from bot.booking.links import LinkSigner
 from bot.booking.waitlist import Waitlist
 from bot.config import Settings
 from bot.language.i18n import Formatter, negotiate_language, translations
+from bot.ptb.business_chats import BusinessChats
 from bot.ptb.ptb_internals import App as App  # re-exported: the flows name it from here
 from conversations.kit.view import VIEW_KEY, View
 
@@ -42,6 +43,7 @@ class Services:
     appointments: AppointmentService
     host_changes: HostChanges
     waitlist: Waitlist
+    business: BusinessChats  # agents' own chats (Telegram Business)
 
     @classmethod
     def of(cls, application: App) -> Services:

@@ -37,6 +37,7 @@ from conversations.kit.view import View
 log = logging.getLogger(__name__)
 
 Failure = Callable[[View, Ui, MeetergoError], Screen]
+Footer = Callable[[Update, BotContext, Screen], Screen]
 ENTRY = "[*]"  # where an entry point starts: outside the conversation
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Next]]
 Route = BaseHandler[Update, BotContext, object]
@@ -59,6 +60,7 @@ class Flow:
         fallbacks: Sequence[On],
         failure: Failure,
         legacy_states: Mapping[int, str] | None = None,
+        footer: Footer | None = None,
     ) -> None:
         self.name = name
         self.order = tuple(steps)
@@ -67,6 +69,7 @@ class Flow:
         self.home = home
         self.entry, self.anywhere, self.fallbacks = tuple(entry), tuple(anywhere), tuple(fallbacks)
         self._failure = failure
+        self._footer = footer  # what every screen of the flow shows below its own buttons
         # Conversations stored before states were names keep their step's number.
         self.legacy_states = dict(legacy_states or {})
         self.steps = {step.name: step for step in (*self.order, final, *self.detours)}
@@ -117,6 +120,8 @@ class Flow:
     ) -> str:
         """Put a screen of `state` in the chat (with the view's notice), and return `state`."""
         view = context.view
+        if self._footer is not None:
+            screen = self._footer(update, context, screen)
         await present(update, context, with_notice(view, screen), fresh=fresh)
         view.notice = None
         view.touched_at = datetime.now(UTC)

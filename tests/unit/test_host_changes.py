@@ -21,6 +21,7 @@ from bot.sandbox.world import free_port
 from bot.web import web_app
 from tests.support import cldr
 from tests.support.harness import InProcessBot
+from tests.support.waiting import until
 from tests.unit.conftest import (
     ADA,
     Launcher,
@@ -126,7 +127,9 @@ async def test_a_move_by_the_team_sends_the_calendar_file_again_and_moves_the_re
     record = await services(webhook_bot).bookings.ledger.record_of(booking.appointment_id)
     assert record is not None
     assert record.start == new_start
-    assert f"remind:{booking.appointment_id}:1h" in reminder_jobs(webhook_bot)
+    # The reminders are armed after the customer is told.
+    job = f"remind:{booking.appointment_id}:1h"
+    await until(lambda: job in reminder_jobs(webhook_bot), seconds=5)
 
 
 async def test_without_a_webhook_the_schedule_finds_a_cancel_within_its_period(

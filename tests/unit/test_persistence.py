@@ -28,9 +28,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import PerChatUpdateProcessor
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import SAFETY_NET_INTERVAL, StatePersistence
+from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.chat_store import StaleUpdate, StateStore
 from bot.storage.chat_store_postgres import PostgresStore
 from bot.storage.chat_store_sqlite import SqliteStore

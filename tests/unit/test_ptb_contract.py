@@ -23,10 +23,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import PerChatUpdateProcessor
 from bot.ptb import ptb_internals
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import StatePersistence
+from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.chat_store import Changes
 from bot.storage.chat_store_sqlite import SqliteStore
 from tests.support.offline_app import CHAT_ID, USER_ID, App, OfflineBot, handle, message_update

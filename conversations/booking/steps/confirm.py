@@ -244,6 +244,7 @@ async def _confirmed(
             booked,
             (draft.meeting_name, draft.duration or 0),
             attendee.name,
+            in_agent_chat=draft.in_agent_chat,
         )
     if context.chat_data is not None:
         context.chat_data[BOOKED_KEY] = draft.menu_message_id

@@ -34,6 +34,10 @@ def consent_screen(draft: Draft, ui: Ui) -> Screen:
         text += "\n" + ui._("Your answers to {questions} go with them.").format(
             questions=escape(", ".join(given))
         )
+    if draft.in_agent_chat:
+        text += "\n" + ui._(
+            "You are writing with a member of our team: they see your answers in this chat."
+        )
     return text, InlineKeyboardMarkup([[button(ui._("I agree"), Agree(draft.menu))]])
 
 

@@ -1,0 +1,87 @@
+"""Telegram's pace, its 429s waited out, and a few retries of a request that did not arrive;
+each request sent as its chat's turn has it sent (shown_screens), and a request to an agent's
+chat addressed on the agent's behalf (business_chats)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError
+from telegram.ext import AIORateLimiter
+
+from bot.ptb import shown_screens
+from bot.ptb.business_chats import BusinessChats
+
+__all__ = ["PatientRateLimiter"]
+
+log = logging.getLogger(__name__)
+
+
+class PatientRateLimiter(AIORateLimiter):
+    """Telegram's pace (and its 429 retry_after, from AIORateLimiter), plus a few retries with
+    backoff when the Bot API cannot be reached or answers 5xx: a customer's answer should not
+    be lost to one reset connection."""
+
+    ATTEMPTS = 3
+
+    def __init__(self, *, messages_per_second: float, backoff: float, max_retries: int) -> None:
+        # 0 messages a second: no pace of our own (Telegram's 429s are still waited out).
+        super().__init__(
+            overall_max_rate=messages_per_second, overall_time_period=1, max_retries=max_retries
+        )
+        self._backoff = backoff  # seconds before the first retry; doubling
+        # Requests to an agent's chat go to the real chat on the agent's behalf.
+        self.business: BusinessChats | None = None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send one Bot API request as the chat's turn has it sent (bot/ptb/shown_screens.py),
+        retrying network failures (never refusals) a few times."""
+
+        async def send() -> Any:
+            return await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+        return await shown_screens.through(endpoint, data, send)
+
+    async def _send(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if self.business is not None:
+            endpoint = await self.business.route(endpoint, data)
+            args = (endpoint, data)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest as error:
+                late = "query is too old" in error.message.lower()
+                if endpoint == "answerCallbackQuery" and late:
+                    # Only the spinner on the button: a press handled late (or handled again
+                    # after a replica died) still does its step.
+                    log.info("button press answered too late for its spinner")
+                    return True
+                raise  # Telegram understood and refused: repeating cannot help
+            except NetworkError as error:
+                if endpoint == "getUpdates" or attempt >= self.ATTEMPTS:
+                    raise
+                log.warning("Bot API %s failed (%s), trying again", endpoint, type(error).__name__)
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))

@@ -1,0 +1,113 @@
+"""One chat's updates in order and in its turn, different chats side by side; an update of an
+agent's chat handled under that chat's own key."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import logging
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import BaseUpdateProcessor
+
+from bot.ptb.business_chats import BusinessChats
+from bot.ptb.chat_turns import ChatStates
+from bot.ptb.ptb_internals import App
+from bot.storage.business import is_business_key
+from bot.storage.chat_store import StaleUpdate
+
+__all__ = ["PerChatUpdateProcessor"]
+
+log = logging.getLogger(__name__)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Runs different chats concurrently but one chat's updates strictly in order, each in its
+    chat's turn (bot/ptb/chat_turns.py): the chat's state read before, written after.
+
+    This is the per-chat lock: a double tap on "Confirm" is handled after the first tap has
+    finished (and found the booking done), never beside it, while other customers go on. With
+    a shared database the lock holds across every replica.
+    """
+
+    def __init__(
+        self,
+        states: ChatStates,
+        business: BusinessChats | None = None,
+        max_concurrent_updates: int = 256,
+    ) -> None:
+        super().__init__(max_concurrent_updates)
+        self._states = states
+        self._business = business
+        self._app: App | None = None
+
+    def attach(self, app: App) -> None:
+        """The application whose updates this processes (an agent's chat's update is handed
+        to it again under the chat's own key)."""
+        self._app = app
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Process the update in its chat's turn, and log (DEBUG) when it is finished."""
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        began = time.monotonic()
+        if self._business is not None and self._app is not None:
+            translated = await self._business.translate(update, self._app.bot)
+            if translated is not update:
+                if inspect.iscoroutine(coroutine):
+                    coroutine.close()  # never started: the translated update is handled instead
+                if translated is None:
+                    return
+                update, coroutine = translated, self._app.process_update(translated)
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            # Everything the update caused is sent and committed by now: an operator reads how
+            # long answers take, and an offline world knows when an answer is complete.
+            elapsed = round((time.monotonic() - began) * 1000)
+            log.debug(
+                "update %d handled in %d ms",
+                update.update_id,
+                elapsed,
+                extra={"event": "handled", "update": update.update_id, "ms": elapsed},
+            )
+
+    async def _in_turn(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        user_id = user.id if user else None
+        if chat is not None and is_business_key(chat.id) and self._business is not None:
+            # The agent's chat's customer, whoever wrote: a booking there is theirs.
+            found = await self._business.store.chat(chat.id)
+            user_id = found.customer_id if found else user_id
+        # An update of no chat (an inline query) is its user's: their private chat's id.
+        chat_id = chat.id if chat else user_id
+        if chat_id is None:
+            await coroutine
+            return
+        # Kept by the store until the turn commits, to be finished if the process dies:
+        # presses and typed messages (see ChatStates.turn for when one is handled again).
+        kept = update.callback_query is not None or update.message is not None
+        payload = json.dumps(update.to_dict()) if self._states.keeps_updates and kept else None
+        try:
+            async with self._states.turn(chat_id, user_id, update.update_id, payload) as turn:
+                await turn.handle(update, coroutine)
+        except StaleUpdate:
+            log.info("update older than the chat's last answer dropped", extra={"chat": chat_id})
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()  # never started: nothing ran, nothing to undo
+            if update.callback_query is not None:
+                # A second tap that lost the race: stop its spinner; the first tap answered.
+                with contextlib.suppress(TelegramError):
+                    await update.callback_query.answer()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
