@@ -42,7 +42,7 @@ from bot.meetergo import (
 )
 from bot.ptb import ptb_internals
 from bot.ptb.business_chats import BusinessChats
-from bot.ptb.chat_turns import ChatStates
+from bot.ptb.chat_turns import ORPHAN_LOOK_SECONDS, ChatStates, resume_orphaned_turns
 from bot.ptb.persistence import StatePersistence
 from bot.ptb.rate_limiter import PatientRateLimiter
 from bot.ptb.update_processor import PerChatUpdateProcessor
@@ -294,6 +294,10 @@ class Lifecycle:
         # wait on a meetergo that does not answer (then they come as jobs, right after it).
         await rearm_all_reminders(app, send_due_now=meeting_type is not None)
         await self._follow_host_changes(app, meeting_type is not None)
+        if self._storage.store.shared:  # replicas: a dead one's turns are finished at once
+            app.job_queue.run_repeating(
+                resume_orphaned_turns, interval=ORPHAN_LOOK_SECONDS, name="orphaned-turns"
+            )
         if self._settings.bot_waitlist_check_seconds:
             schedule_wish_looks(app, self._settings.bot_waitlist_check_seconds)
         if meeting_type is not None:

@@ -106,23 +106,30 @@ class ChatStates:
         `_take_over`), against the state it found: nothing of its turn was written.
         """
         app = self._application()
+        store = self._persistence.store
+        async with self._held(chat_id), store.hold(chat_id, update_id, payload) as left:
+            await self._read(app, chat_id, user_id)
+            recorder = self._recorder(chat_id, update_id, payload)
+            current = Turn(app, recorder)
+            if left is not None:
+                now = (update_id, payload)
+                current = await self._take_over(app, (chat_id, user_id), left, now, recorder)
+            try:
+                with current.requests():
+                    yield current
+            finally:
+                turn = (chat_id, update_id) if update_id is not None else None
+                await self._commit(app, chat_id, user_id, turn)
+
+    @contextlib.asynccontextmanager
+    async def _held(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold the chat in this process (its turns one after another)."""
+        app = self._application()
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._busy[chat_id] += 1
         try:
-            store = self._persistence.store
-            async with lock, store.hold(chat_id, update_id, payload) as left:
-                await self._read(app, chat_id, user_id)
-                recorder = self._recorder(chat_id, update_id, payload)
-                current = Turn(app, recorder)
-                if left is not None:
-                    now = (update_id, payload)
-                    current = await self._take_over(app, (chat_id, user_id), left, now, recorder)
-                try:
-                    with current.requests():
-                        yield current
-                finally:
-                    turn = (chat_id, update_id) if update_id is not None else None
-                    await self._commit(app, chat_id, user_id, turn)
+            async with lock:
+                yield
         finally:
             self._busy[chat_id] -= 1
             if not self._busy[chat_id]:
@@ -130,6 +137,34 @@ class ChatStates:
                 del self._busy[chat_id]
                 self._locks.pop(chat_id, None)
             self._evict(app)
+
+    async def resume_orphans(self) -> int:
+        """Finish now the turns a dead process left unfinished that nobody holds any more
+        (a store shared by replicas), instead of at the chat's next update: a confirmation the
+        dead replica was handling reaches its customer without a word from them. Returns how
+        many were handled again."""
+        store = self._persistence.store
+        if not store.shared:
+            return 0
+        app = self._application()
+        resumed = 0
+        for chat_id in await store.orphaned_chats():
+            if self._busy[chat_id]:
+                continue  # in a turn of this very process, which finishes it
+            async with self._held(chat_id), store.resume(chat_id) as left:
+                if left is None:
+                    continue  # finished meanwhile, by its chat's next update elsewhere
+                try:
+                    update = Update.de_json(json.loads(left), app.bot)
+                except (ValueError, TypeError):
+                    log.warning("an orphaned update could not be read", extra={"chat": chat_id})
+                    continue
+                user = update.effective_user
+                ids = (chat_id, user.id if user else None)
+                await self._read(app, *ids)
+                await self._handle_again(app, ids, update, None)
+                resumed += 1
+        return resumed
 
     async def _take_over(
         self,
@@ -275,6 +310,23 @@ class ChatStates:
                 ptb_internals.user_data_of(app).pop(user_id, None)
             ptb_internals.forget_conversations(app, chat_id)
             self._persistence.forget_loaded(chat_id, user_id)
+
+
+# How often a replica looks for turns a dead one left (PostgreSQL): a confirmation the dead
+# replica was handling reaches its customer within this, plus the time to handle it.
+ORPHAN_LOOK_SECONDS: Final = 2.0
+
+
+async def resume_orphaned_turns(context: Any) -> None:
+    """The job that finishes other replicas' orphaned turns (ChatStates.resume_orphans); a
+    failure is logged and the next look tries again."""
+    try:
+        resumed = await ChatStates.of(context.application).resume_orphans()
+    except Exception:  # a database hiccup, a chat held too long: the next look tries again
+        log.exception("looking for orphaned turns failed")
+        return
+    if resumed:
+        log.info("turns a dead replica left were finished", extra={"count": resumed})
 
 
 class Turn:

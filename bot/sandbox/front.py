@@ -55,6 +55,10 @@ class Front:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def next_backend(self, chat: int) -> int:
+        """Which backend (its index) the chat's next update goes to first, alternating."""
+        return self._turns[chat] % len(self.backends)
+
     def _order(self, chat: int | None) -> list[str]:
         if self.mode == "random":
             first = random.randrange(len(self.backends))

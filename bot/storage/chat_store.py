@@ -167,6 +167,18 @@ class StateStore(ABC):
         async with self.turn(chat_id, update_id, payload) as left:
             yield None if left is None else Unfinished(left)
 
+    async def orphaned_chats(self) -> list[int]:
+        """Chats whose last turn a dead process left unfinished and that nobody holds now
+        (only a store shared by processes has them; see `resume`)."""
+        return []
+
+    @contextlib.asynccontextmanager
+    async def resume(self, chat_id: int) -> AsyncIterator[str | None]:
+        """Hold an orphaned chat (`orphaned_chats`) and yield its unfinished update's JSON
+        (None if it was finished meanwhile), noted as finished afterwards."""
+        async with self.turn(chat_id, None, None):
+            yield None
+
     @abstractmethod
     async def showing(
         self, chat_id: int, update_id: int, payload: str, shown: tuple[str, ...]

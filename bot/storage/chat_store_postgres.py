@@ -157,6 +157,40 @@ class PostgresStore(StateStore):
         finally:
             await self._db.unlock_chat(chat_id)
 
+    async def orphaned_chats(self) -> list[int]:
+        """Chats whose last turn is open with nobody holding their lock: its replica died
+        (PostgreSQL frees a dead session's locks as its connection drops)."""
+        pool = await self._db.pool()
+        rows = await pool.fetch(
+            "SELECT chat_id FROM chat_turns WHERE NOT done AND payload IS NOT NULL"
+        )
+        orphaned = []
+        for row in rows:
+            chat_id = int(row["chat_id"])
+            if await self._db.try_lock_chat(chat_id):
+                await self._db.unlock_chat(chat_id)
+                orphaned.append(chat_id)
+        return orphaned
+
+    @contextlib.asynccontextmanager
+    async def resume(self, chat_id: int) -> AsyncIterator[str | None]:
+        """Hold an orphaned chat and yield its unfinished update's JSON (None if it was
+        finished meanwhile), noted as finished afterwards."""
+        await self._db.lock_chat(chat_id)
+        try:
+            pool = await self._db.pool()
+            last = await pool.fetchrow(
+                "SELECT update_id, payload, done FROM chat_turns WHERE chat_id = $1", chat_id
+            )
+            open_turn = last is not None and not last["done"] and last["payload"] is not None
+            try:
+                yield str(last["payload"]) if open_turn and last is not None else None
+            finally:
+                if open_turn and last is not None:
+                    await pool.execute(_FINISH_TURN, chat_id, last["update_id"])
+        finally:
+            await self._db.unlock_chat(chat_id)
+
     async def showing(
         self, chat_id: int, update_id: int, payload: str, shown: tuple[str, ...]
     ) -> None:

@@ -204,6 +204,10 @@ class Database:
             waited += wait
             wait = min(wait * 2, LOCK_POLL_LONGEST)
 
+    async def try_lock_chat(self, chat_id: int) -> bool:
+        """Take the chat's lock if nobody (else) holds it; whether this process holds it now."""
+        return await self._lock_query("SELECT pg_try_advisory_lock($1)", chat_id)
+
     async def unlock_chat(self, chat_id: int) -> None:
         """Let the chat go."""
         await self._lock_query("SELECT pg_advisory_unlock($1)", chat_id)

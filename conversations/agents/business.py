@@ -103,7 +103,10 @@ async def business_gate(update: Update, context: BotContext) -> None:
     )
     author = update.effective_user
     if author is not None and author.id == found.agent_id:
-        await _agent_wrote(update, context, state, found)
+        if update.callback_query is not None:  # the agent tried the customer's buttons
+            await update.callback_query.answer(context.ui._("These buttons are your customer's."))
+        else:
+            await _agent_wrote(update, context, state, found)
         raise ApplicationHandlerStop
     if update.callback_query is not None:
         if state.answering:

@@ -13,6 +13,7 @@ from bot.sandbox.crowd import Crowd, Journey, double_bookings
 from bot.sandbox.replicas import Replicas, start_replicas
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
+from bot.sandbox.world import ChatDriver
 from tests.support.waiting import until
 
 # Enough customers that both replicas hold many chats at once (and the kill halfway finds
@@ -26,6 +27,8 @@ FIRST_CHAT = 50_000
 # was merely slow, and re-taps on a screen the dead replica had drawn could leave one stuck
 # (an open defect, reproduced only so; see the README's replicas section).
 PATIENCE = 15.0
+# A dead replica's confirmation reaches its customer within this, without a word from them.
+KILL_TO_OUTCOME = 10.0
 SWEEPS_AFTER = 3  # sweeps each replica runs after the closing, to show none closes it again
 
 
@@ -143,3 +146,35 @@ async def test_an_idle_draft_is_closed_once_by_one_of_the_replicas(
         if call.method == "sendMessage" and "closed this booking" in str(call.params.get("text"))
     ]
     assert len(closings) == 1
+
+
+async def test_a_confirmation_a_killed_replica_was_handling_reaches_the_customer_at_once(
+    emulator: BotApiEmulator, sandbox: SandboxScheduling, database_url: str, tmp_path: Path
+) -> None:
+    # At DEBUG level each replica logs when it finished an update: the customer waits for it.
+    replicas = await start_replicas(
+        emulator, sandbox, database_url, tmp_path, BOT_LOG_LEVEL="DEBUG"
+    )
+    ada = ChatDriver(emulator, FIRST_CHAT)
+    try:
+        await ada.send("/start")
+        for _ in ("day", "time", "name"):
+            await ada.tap(ada.labels()[0])
+        await ada.send("ada@example.org")
+        await ada.tap("I agree")
+        assert "Please check your booking" in ada.last().text
+        victim = replicas.processes[replicas.front.next_backend(FIRST_CHAT)]
+        # meetergo books at once but answers late: the replica is mid-confirmation when killed.
+        sandbox.fail_next(1, kind="slow", path="/booking", seconds=30)
+        await emulator.tap(FIRST_CHAT, "Confirm")
+        await until(lambda: len(sandbox.bookings) == 1, seconds=10)
+        await victim.stop(signal.SIGKILL)
+        killed = asyncio.get_running_loop().time()
+        # Nothing more from the customer: the survivor finds the turn and finishes it.
+        await until(lambda: "You're booked" in ada.last().text, seconds=KILL_TO_OUTCOME)
+        took = asyncio.get_running_loop().time() - killed
+    finally:
+        await stop(replicas)
+    assert took < KILL_TO_OUTCOME
+    assert double_bookings(sandbox) == (0, 0)
+    assert len(sandbox.bookings) == 1, "the booking meetergo made is the one confirmed"

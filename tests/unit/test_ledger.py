@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.storage.business import FIRST_BUSINESS_KEY
 from bot.storage.ledger import Attempt, BookingLedger, BookingRecord
 from bot.storage.ledger_postgres import PostgresLedger
 from bot.storage.ledger_sqlite import SqliteLedger
@@ -114,3 +115,18 @@ async def test_the_sqlite_file_keeps_record_moments_in_utc_and_an_attempts_as_gi
         [row] = connection.execute("SELECT start, booked_at, cancelled FROM bookings").fetchall()
     assert attempt_start == "2026-12-08T09:30:00+01:00"
     assert row == ("2026-12-08T08:30:00+00:00", "2026-12-07T08:00:00+00:00", 0)
+
+
+async def test_an_agents_bookings_are_counted_apart_by_where_they_were_made(
+    ledger: BookingLedger,
+) -> None:
+    await ledger.record(RECORD)  # through Grace's link, in the customer's own chat
+    in_her_chat = dataclasses.replace(
+        RECORD, appointment_id="a-3", chat_id=FIRST_BUSINESS_KEY + 1, cancelled=True
+    )
+    await ledger.record(in_her_chat)
+    assert await ledger.count_for_agent(99, RECORD.booked_at) == 1
+    assert await ledger.count_for_agent(99, RECORD.booked_at, in_agent_chats=True) == 1
+    listed = await ledger.records_of_agent(99, START - timedelta(days=1))
+    assert [record.appointment_id for record in listed] == ["a-1", "a-3"], "cancelled too"
+    assert await ledger.records_of_agent(98, START - timedelta(days=1)) == []
