@@ -49,9 +49,21 @@ class BusinessChatDriver(ChatDriver):
         await self.settle(before if visible else None, self.emulator.last_update_id)
         return query_id
 
+    async def share_location(self, latitude: float, longitude: float) -> ChatMessage:
+        """Not modelled: the emulator's customers write only text to an agent."""
+        raise WorldError("a customer shares no location in a business chat here: text only")
+
+    async def share_contact(self, phone: str, **_: Any) -> ChatMessage:
+        """Not modelled: the emulator's customers write only text to an agent."""
+        raise WorldError("a customer shares no contact in a business chat here: text only")
+
     def messages(self) -> list[ChatMessage]:
         """Everything in the business chat: the customer's, the agent's and the bot's."""
         return self.emulator.business_messages(self.connection_id, self.user_id)
+
+    def bot_messages(self) -> list[ChatMessage]:
+        """The messages the bot sent in the business chat, in order."""
+        return self.emulator.business_bot_messages(self.connection_id, self.user_id)
 
     def last(self) -> ChatMessage:
         """The bot's newest message in the business chat."""
@@ -62,9 +74,7 @@ class BusinessChatDriver(ChatDriver):
 
     def last_with_buttons(self) -> ChatMessage:
         """The bot's newest message in the business chat that carries inline buttons."""
-        for message in reversed(
-            self.emulator.business_bot_messages(self.connection_id, self.user_id)
-        ):
+        for message in reversed(self.bot_messages()):
             if not message.deleted and self.emulator.buttons(message):
                 return message
         raise WorldError("no message with buttons in this business chat")

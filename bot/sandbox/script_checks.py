@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.language.i18n import Formatter
+from bot.sandbox.business_driver import BusinessChatDriver
 from bot.sandbox.script_text import DEFAULT_ZONE, field_path, spaced
 from bot.sandbox.telegram_markup import is_inline
 from bot.sandbox.telegram_state import ChatMessage
@@ -30,7 +31,17 @@ from bot.sandbox.world import ChatDriver
 
 T = TypeVar("T")
 
-EXPECT_KEYS = ("text", "matches", "buttons", "no_buttons", "keyboard", "exact", "answer", "in")
+EXPECT_KEYS = (
+    "text",
+    "no_text",
+    "matches",
+    "buttons",
+    "no_buttons",
+    "keyboard",
+    "exact",
+    "answer",
+    "in",
+)
 TAP_KEYS = ("button", "exact", "in")
 KEYBOARD_KEYS = ("button", "exact", "location", "phone")
 DOCUMENT_KEYS = ("name", "contains", "index", "capture")
@@ -145,12 +156,23 @@ class ExactTaps(ChatDriver):
     def __init__(self, driver: ChatDriver) -> None:  # the same chat: no user is added
         self.__dict__.update(vars(driver))
 
+    @staticmethod
+    def of(driver: ChatDriver) -> ChatDriver:
+        """`driver`'s chat as `book:` drives it: the bot's own, or one with an agent."""
+        if isinstance(driver, BusinessChatDriver):
+            return BusinessExactTaps(driver)
+        return ExactTaps(driver)
+
     async def tap(self, label: str, *, message_id: int | None = None) -> str:
         """Tap the button `label` names on the newest menu (or message `message_id`)."""
-        messages = self.emulator.bot_messages(self.user_id)
+        messages = self.bot_messages()
         menu = newest_menu(m for m in messages if message_id in (None, m.message_id))
         _, data = pick(inline_buttons(menu), label, step="book")
         return await self.press(menu.message_id, data)
+
+
+class BusinessExactTaps(ExactTaps, BusinessChatDriver):
+    """The customer's chat with an agent as `book:` drives it (script_business.py)."""
 
 
 # --- the reply keyboard -------------------------------------------------------------------------

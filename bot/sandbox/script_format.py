@@ -18,6 +18,11 @@ Buttons under a message (`tap`, `buttons`) and the chat's reply keyboard are tol
 checks it (`[]`: none shown). `exact: true` (in a tap's mapping, or beside `buttons`,
 `no_buttons`, `keyboard`) asks for whole labels. `expect_document` takes `index: -2` (the file
 before the newest) and `capture: {uid: UID}` (a calendar line's value, kept as `{uid}`).
+
+An agent's own chats (Telegram Business): `business:` connects the agent's account before the
+first step; `customer_writes_to_agent`, `agent_writes` and `business_connection` act there,
+and `expect_silence` checks that the bot said nothing (script_business.py). Those three steps
+need the section, and the section an `agent:`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.sandbox import script_business as business
 from bot.sandbox.clock import DURATION, parse_clock, parse_duration
 from bot.sandbox.follow import STOPS
 from bot.sandbox.scheduling_model import Host
@@ -69,6 +75,7 @@ STEP_KINDS = (
     "host_cancels",
     "host_moves",
     "keyboard",
+    *business.STEP_KINDS,  # customer_writes_to_agent, agent_writes, business_connection, …
 )
 BOOK_KEYS = (
     "day",
@@ -119,6 +126,8 @@ class Script:
     agent: dict[str, Any] | None = None  # a support agent (another Telegram user), if any
     # The `questions:` section as YAML text: the bot's BOT_QUESTIONS file (the runner writes it).
     questions: str | None = None
+    # The agent's Telegram Business account connected to the bot: {can_reply, enabled}.
+    business: dict[str, bool] | None = None
 
     @property
     def hosts(self) -> list[Host] | None:
@@ -126,7 +135,9 @@ class Script:
         return self.sandbox.hosts
 
 
-SECTIONS = ("name", "clock", "customer", "agent", "sandbox", "bot", "questions", "steps")
+# `business`: the agent's Telegram Business account connected to the bot (script_business.py).
+SECTIONS: tuple[str, ...] = ("name", "clock", "customer", "agent", "business", "sandbox", "bot")
+SECTIONS += ("questions", "steps")
 _WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")  # "09" stays text, as written
 
 
@@ -189,6 +200,8 @@ def load_script(path: Path) -> Script:
     agent = _as_written(sections["agent"]) if "agent" in sections else None
     if agent is not None and not (isinstance(agent, dict) and isinstance(agent.get("id"), int)):
         raise _fail(path, sections["agent"], "agent: expected a mapping with a numeric id")
+    steps = _load_steps(path, sections["steps"])
+    rights = _load_business(path, sections, steps)
     return Script(
         path=path,
         name=str(_as_written(sections["name"])) if "name" in sections else path.stem,
@@ -197,11 +210,30 @@ def load_script(path: Path) -> Script:
         if "sandbox" in sections
         else SandboxSpec(),
         bot_env={str(k): str(v) for k, v in bot_env.items()},
-        steps=_load_steps(path, sections["steps"]),
+        steps=steps,
         clock=_load_clock(path, sections["clock"], zone) if "clock" in sections else None,
         agent=agent,
         questions=_load_questions(path, sections.get("questions"), bot_env),
+        business=rights,
     )
+
+
+def _load_business(
+    path: Path, sections: dict[str, yaml.Node], steps: list[Step]
+) -> dict[str, bool] | None:
+    """The `business:` section: the rights the agent's connection starts with (both true by
+    default); it needs an agent, and the steps in an agent's chats need it."""
+    node = sections.get("business")
+    if node is None:
+        needing = next((step for step in steps if step.kind in business.NEED_SECTION), None)
+        if needing is not None:
+            raise ScriptError(f"{path}:{needing.line}: {needing.kind}: {business.NO_SECTION}")
+        return None
+    given = _as_written(node)
+    problem = business.rights_problem(given, "business", empty=True)
+    if problem is not None or "agent" not in sections:
+        raise _fail(path, node, problem or business.NO_AGENT)
+    return {key: given.get(key, True) for key in business.RIGHTS}
 
 
 def _load_questions(path: Path, node: yaml.Node | None, bot_env: dict[str, Any]) -> str | None:
@@ -266,7 +298,7 @@ def _load_steps(path: Path, node: yaml.Node) -> list[Step]:
                 path, item, f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}"
             )
         written = _as_written(value)
-        if kind in ("send", "agent_send", "contact") and isinstance(written, int):
+        if kind in ("send", "agent_send", "contact", *business.TYPED) and isinstance(written, int):
             written = str(value.value)  # `send: 15` types "15", a phone keeps its digits
         step = Step(kind, written, item.start_mark.line + 1)
         _check_step(path, item, step)
@@ -314,6 +346,11 @@ _HINTS = {
 def _check_step(path: Path, node: yaml.Node, step: Step) -> None:
     """Refuse a step whose value does not fit its kind, or whose checks could never pass."""
     value = step.value
+    if step.kind in business.STEP_KINDS:
+        problem = business.step_problem(step.kind, value)
+        if problem is not None:
+            raise _fail(path, node, problem)
+        return
     problems = {
         "send": not isinstance(value, str) or not value,
         "tap": not target(value),

@@ -15,6 +15,10 @@ Before each step its placeholders are filled in the language and zone the chat i
 customer's, or the agent's for `agent_…` steps), as the bot keeps them; after each step the
 transcript gets whatever the bot wrote meanwhile, in every chat (script_transcript.py). What
 buttons a step finds, and how a label names one, is in script_checks.py.
+
+With `business:` the customer also has a chat with the agent, where the bot writes on the
+agent's behalf: the steps there, and which chat the customer's steps act in, are in
+script_business.py (BusinessSteps).
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import contextlib
 import re
 import signal
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from bot.language.i18n import negotiate_language
@@ -31,6 +34,7 @@ from bot.sandbox.clock import parse_duration
 from bot.sandbox.console import DEMO_PHONE
 from bot.sandbox.follow import STOPS, Answers, answer_until
 from bot.sandbox.scheduling_model import Booking
+from bot.sandbox.script_business import BusinessSteps
 from bot.sandbox.script_checks import (
     ABSENT,
     ExactTaps,
@@ -75,7 +79,7 @@ DEFAULT_LOCATION = (52.52, 13.40)
 STATE_FILE = "state.sqlite3"
 
 
-class Runner:
+class Runner(BusinessSteps):
     """Plays one script against a fresh offline world."""
 
     def __init__(
@@ -110,8 +114,10 @@ class Runner:
 
     async def play(self) -> None:
         """Run every step in order; raises StepFailed at the first broken expectation."""
+        await self._connect_business()
         for number, step in enumerate(self.script.steps, start=1):
             try:
+                self._enter_step(step.kind)
                 self._follow_the_chat(self.agent if step.kind.startswith("agent_") else None)
                 value = self._filled(step.value, regex=False)
                 await getattr(self, f"_{step.kind}")(value)
@@ -126,13 +132,12 @@ class Runner:
         """Fill placeholders in the language and zone the bot keeps for the customer (or the
         agent) now; where it keeps none, Telegram's language and the bot's default zone."""
         user = (agent or self.driver).user_id
-        workdir = getattr(self.world, "workdir", None)
-        data_dir = self.script.bot_env.get("BOT_DATA_DIR") or (
-            None if workdir is None else Path(workdir) / "data"
-        )
+        data_dir = self._data_dir()
         language, zone = (None, None)
         if data_dir is not None:
-            language, zone = chat_preferences(Path(data_dir) / STATE_FILE, user)
+            language, zone = chat_preferences(data_dir / STATE_FILE, user)
+            if agent is None:  # in the agent's chat: the language the customer asked in
+                language = self._business_language(data_dir / STATE_FILE) or language
         self.placeholders.language = language or self.languages[user]
         self.placeholders.zone = zone or self.zone
 
@@ -153,7 +158,7 @@ class Runner:
     def _message(self, driver: ChatDriver, where: Any, *, buttons: bool) -> ChatMessage:
         """The message a step addresses: `in: 2` is the second newest, `in: "text"` the newest
         containing that text; without `in`, the newest (with inline buttons, for a tap)."""
-        messages = [m for m in driver.emulator.bot_messages(driver.user_id) if not m.deleted]
+        messages = [m for m in driver.bot_messages() if not m.deleted]
         if where is None:
             return newest_menu(messages) if buttons else driver.last()
         if isinstance(where, int) and not isinstance(where, bool):
@@ -167,9 +172,9 @@ class Runner:
         raise StepFailed(f"in: no message contains {str(where)!r}")
 
     def _say(self, text: str, driver: ChatDriver | None = None) -> None:
-        """Write what the customer (or the agent) does into the transcript."""
-        who = "agent" if driver is not None and driver is self.agent else "you"
-        self.transcript.did(who, text)
+        """Write what the customer (in the current chat, or `driver`'s) or the agent does into
+        the transcript."""
+        self.transcript.did(self._who(driver or self.chat), text)
 
     async def _send(self, text: str) -> None:
         """`send:` the customer types a text."""
@@ -199,7 +204,7 @@ class Runner:
     async def _expect_document(self, expected: dict[str, Any]) -> None:
         """`expect_document:` a file the bot sent (`index: -1`, the newest, by default): its
         name and content; `capture` keeps the values of its calendar lines for placeholders."""
-        document = sent_file(self._chat(self.driver), int(str(expected.get("index", -1))))
+        document = sent_file(self._chat(self.chat), int(str(expected.get("index", -1))))
         name = expected.get("name")
         if name is not None and document.get("file_name") != str(name):
             raise StepFailed(
@@ -220,8 +225,9 @@ class Runner:
         """`advance_clock:` time passes; the bot restarts on the moved clock."""
         if self.world.world_clock is None:
             raise StepFailed("this world's clock cannot be moved")
-        self._say(f"[{spec} pass; the bot restarts on the new clock]")
+        self._say(f"[{spec} pass; the bot restarts on the new clock]", self.driver)
         self.world.world_clock.advance(parse_duration(spec))
+        self._telegram_follows_the_clock()
         # What fell due meanwhile (a reminder, an idle booking closed) is done before the bot
         # takes messages again, so it is in the chat once the restart returns.
         await self.world.restart(signal.SIGTERM)
@@ -238,7 +244,7 @@ class Runner:
     async def _tap(self, target: Any, driver: ChatDriver | None = None) -> None:
         """`tap:` press an inline button by label or position, in the newest menu or the one
         named."""
-        driver = driver or self.driver
+        driver = driver or self.chat
         given = target if isinstance(target, dict) else {"button": target}
         message = self._message(driver, given.get("in"), buttons=True)
         exact = given.get("exact") is True
@@ -251,8 +257,8 @@ class Runner:
     async def _keyboard(self, spec: Any) -> None:
         """`keyboard:` press a button of the chat's reply keyboard: its text is sent, or the
         location or the customer's own contact it asks for is shared."""
-        given = spec if isinstance(spec, dict) else {"button": spec}
-        keys = [(str(b.get("text", "")), b) for b in reply_keyboard(self._chat(self.driver))]
+        given, chat = (spec if isinstance(spec, dict) else {"button": spec}), self.chat
+        keys = [(str(b.get("text", "")), b) for b in reply_keyboard(self._chat(chat))]
         if not keys:
             raise StepFailed("the chat shows no reply keyboard")
         exact = given.get("exact") is True
@@ -260,20 +266,20 @@ class Runner:
         if button.get("request_location"):
             latitude, longitude = (float(part) for part in given.get("location", DEFAULT_LOCATION))
             self._say(f"[keyboard: {label}: shares the location {latitude}, {longitude}]")
-            await self.driver.share_location(latitude, longitude)
+            await chat.share_location(latitude, longitude)
         elif button.get("request_contact"):
             phone = str(given.get("phone", DEMO_PHONE))
             self._say(f"[keyboard: {label}: shares their own contact: {phone}]")
-            await self.driver.share_contact(phone)
+            await chat.share_contact(phone)
         elif asks := [key for key in button if key.startswith("request_") or key == "web_app"]:
             raise StepFailed(f"keyboard {label!r}: the customer here cannot answer {asks[0]}")
         else:
             self._say(f"[keyboard: {label}]")
-            await self.driver.send(label)
+            await chat.send(label)
 
     @staticmethod
     def _chat(driver: ChatDriver) -> list[ChatMessage]:
-        return driver.emulator.bot_messages(driver.user_id)
+        return driver.bot_messages()
 
     async def _book(self, spec: bool | dict[str, Any]) -> None:
         """`book:` answer whatever step is shown, from the answers given, until `until`."""
@@ -301,7 +307,7 @@ class Runner:
             self.transcript.print_new()
 
         stop = STOPS[str(given.get("until", "booked"))]
-        await answer_until(ExactTaps(self.driver), stop, answers, answered=answered)
+        await answer_until(ExactTaps.of(self.chat), stop, answers, answered=answered)
 
     async def _location(self, position: list[Any]) -> None:
         """`location:` the customer shares a position."""
@@ -327,7 +333,7 @@ class Runner:
         for name, spec in specs.items():
             if isinstance(spec, str):
                 spec = {"button": int(spec.split()[1])}
-            message = self._message(self.driver, spec.get("in"), buttons="button" in spec)
+            message = self._message(self.chat, spec.get("in"), buttons="button" in spec)
             if "button" in spec:
                 value = spaced(find(inline_buttons(message), spec["button"])[0])
             else:
@@ -353,19 +359,22 @@ class Runner:
 
     async def _press(self, data: str) -> None:
         """`press:` press raw callback data on the newest menu, as a forged button would."""
-        message = newest_menu(self._chat(self.driver))
+        message = newest_menu(self._chat(self.chat))
         self._say(f"[presses raw {data!r}]")
-        self.last_query = await self.driver.press(message.message_id, data)
+        self.last_query = await self.chat.press(message.message_id, data)
 
     async def _expect(self, expected: dict[str, Any], driver: ChatDriver | None = None) -> None:
         """`expect:` the message's text, inline buttons, the chat's reply keyboard and the
         tap's answer."""
-        driver = driver or self.driver
+        driver = driver or self.chat
         message = self._message(driver, expected.get("in"), buttons=False)
         shown = spaced(message.text or "")
         for text in as_list(expected.get("text")):
             if spaced(text) not in shown:
                 raise StepFailed(f"expected text containing {text!r}, got {message.text!r}")
+        for text in as_list(expected.get("no_text")):
+            if spaced(text) in shown:
+                raise StepFailed(f"expected no {text!r} in the message, got {message.text!r}")
         for pattern in as_list(expected.get("matches")):
             if not re.search(pattern, shown):
                 raise StepFailed(f"expected text matching {pattern!r}, got {message.text!r}")
@@ -408,7 +417,7 @@ class Runner:
 
     async def _restart(self, how: bool | str) -> None:
         """`restart:` the bot process is killed (or terminated) and started again."""
-        self._say(f"[the bot restarts: {'SIGTERM' if how == 'term' else 'SIGKILL'}]")
+        self._say(f"[the bot restarts: {'SIGTERM' if how == 'term' else 'SIGKILL'}]", self.driver)
         # The last step returned once the bot had finished its answer (state committed): a
         # kill now must lose nothing.
         await self.world.restart(signal.SIGTERM if how == "term" else signal.SIGKILL)

@@ -8,8 +8,14 @@ and every message the bot wrote in either chat, in the order it arrived there.
     bot (deleted): Still booking…
     bot → agent: New booking through your link …
       keyboard: [📍 Share my location]
+    Ada → Grace: Hallo, ich hätte gern einen Termin
+    bot for Grace: Hallo Ada! …
+    Grace: /stop
 
 A message in the customer's chat is `bot:`; one in another chat names it (`bot → agent:`).
+In the customer's chat with an agent's Telegram Business account (script_business.py) the
+customer is `Ada → Grace:`, the agent `Grace:`, and the bot, writing on the agent's behalf,
+`bot for Grace:`.
 `(edited)` marks a message shown before that changed since, `(deleted)` one the bot deleted
 (also one that came and went between two looks). Inline buttons are numbered; a reply
 keyboard is shown as `keyboard:` and its removal as `(keyboard removed)`.
@@ -27,15 +33,17 @@ from bot.sandbox.telegram_api import BotApiEmulator
 from bot.sandbox.telegram_state import ChatMessage
 
 
-def _chat_and_message(call: Any) -> tuple[int, int] | None:
-    """The chat and message a Bot API call wrote to (sent, edited, deleted), if any."""
+def _chat_and_message(call: Any) -> tuple[str, int, int] | None:
+    """The business connection ("" for the bot's own chats), chat and message a Bot API call
+    wrote to (sent, edited, deleted), if any."""
     if not call.ok:
         return None
     message_id = call.params.get("message_id")
     if message_id is None and isinstance(call.result, dict):
         message_id = call.result.get("message_id")
     try:
-        return int(call.params.get("chat_id")), int(message_id)
+        connection = str(call.params.get("business_connection_id") or "")
+        return connection, int(call.params.get("chat_id")), int(message_id)
     except (TypeError, ValueError):
         return None
 
@@ -47,13 +55,19 @@ class Transcript:
         """`chats`: each chat to follow and how it is named ("" for the customer's)."""
         self.emulator = emulator
         self.chats = dict(chats)
+        # Business chats followed, by (connection, customer): the agent's name.
+        self.business: dict[tuple[str, int], str] = {}
         self.out = io.StringIO()
-        self._shown: dict[tuple[int, int], tuple[str, str, bool]] = {}
+        self._shown: dict[tuple[str, int, int], tuple[str, str, bool]] = {}
         self._calls_read = 0
 
     def getvalue(self) -> str:
         """The transcript so far."""
         return self.out.getvalue()
+
+    def follow_business(self, connection_id: str, customer_id: int, agent: str) -> None:
+        """Follow the customer's chat with `agent` (a name) through their connection too."""
+        self.business[(connection_id, customer_id)] = agent
 
     def write(self, text: str) -> None:
         """Write a line as it is (a host's change, meetergo's deliveries)."""
@@ -67,29 +81,40 @@ class Transcript:
         """Write the bot's messages that are new, changed or deleted since the last look, in
         the order the bot last wrote to them, whatever chat they are in."""
         calls = self.emulator.calls
-        when: dict[tuple[int, int], int] = {}
+        when: dict[tuple[str, int, int], int] = {}
         for index in range(self._calls_read, len(calls)):
             key = _chat_and_message(calls[index])
             if key is not None:
                 when[key] = index
         self._calls_read = len(calls)
-        news: list[tuple[float, int, ChatMessage, bool]] = []
-        for chat in self.chats:
-            for message in self.emulator.bot_messages(chat):
-                key = (chat, message.message_id)
+        news: list[tuple[float, int, ChatMessage, bool, str]] = []
+        for connection, chat, who, messages in self._followed():
+            for message in messages:
+                key = (connection, chat, message.message_id)
                 seen = (message.text, repr(message.reply_markup), message.deleted)
                 previous = self._shown.get(key)
                 if previous == seen or (previous is not None and previous[2]):
                     continue
                 self._shown[key] = seen
                 order = when.get(key, math.inf)
-                news.append((order, len(news), message, previous is not None))
-        for _, _, message, edited in sorted(news, key=lambda item: item[:2]):
-            self._print(message, edited=edited)
+                news.append((order, len(news), message, previous is not None, who))
+        for _, _, message, edited, who in sorted(news, key=lambda item: item[:2]):
+            self._print(message, who, edited=edited)
 
-    def _print(self, message: ChatMessage, *, edited: bool) -> None:
-        chat = self.chats.get(message.chat_id, "")
-        who = f"bot → {chat}" if chat else "bot"
+    def _followed(self) -> list[tuple[str, int, str, list[ChatMessage]]]:
+        """Each chat followed: its connection ("" for the bot's own), id, how the bot's lines
+        there begin, and the bot's messages there."""
+        own = [
+            ("", chat, f"bot → {name}" if name else "bot", self.emulator.bot_messages(chat))
+            for chat, name in self.chats.items()
+        ]
+        business = self.emulator.business_bot_messages
+        return own + [
+            (connection, chat, f"bot for {agent}", business(connection, chat))
+            for (connection, chat), agent in self.business.items()
+        ]
+
+    def _print(self, message: ChatMessage, who: str, *, edited: bool) -> None:
         marker = " (deleted)" if message.deleted else " (edited)" if edited else ""
         self.out.write(f"\n{who}{marker}: {render_text(message, color=False)}\n")
         if message.deleted:

@@ -306,6 +306,10 @@ class ChatDriver:
                 timeout=self.patience,
             )
 
+    def bot_messages(self) -> list[ChatMessage]:
+        """The messages the bot sent in this chat, in order (deleted ones flagged)."""
+        return self.emulator.bot_messages(self.user_id)
+
     def last(self) -> ChatMessage:
         """The bot's newest message in this chat."""
         message = self.emulator.last_bot_message(self.user_id)
@@ -371,6 +375,42 @@ class OfflineWorld:
         self.bot = BotProcess(env, self.workdir / "bot.log", clock=clock)
         await self.bot.start(self.emulator)
         return self
+
+    async def connect_business(
+        self, owner_id: int, *, can_reply: bool = True, enabled: bool = True
+    ) -> str:
+        """Business Mode on (BotFather), then `owner_id` (a user the emulator knows) connects
+        the bot to their Telegram Business account; returns the connection's id once the bot
+        has handled the connection (what it tells the owner is in their chat by then).
+
+        Telegram's clock is set to the world's first: the bot compares a customer's message
+        date (Telegram's) with its own clock for Telegram's 24-hour reply window."""
+        emulator = self.emulator
+        emulator.enable_business_mode()
+        self.align_telegram_clock()
+        # The emulator lets the bot write only to a user who has opened its chat, a business
+        # connection's owner included (telegram_business.py, _own_chat), and the agents' setup
+        # has them send /start first: the owner's chat is opened here, without a message, so
+        # what the bot says about the connection can reach them.
+        emulator.state.open_chat(owner_id)
+        connection_id = await emulator.connect_business(
+            owner_id, can_reply=can_reply, enabled=enabled
+        )
+        await self.update_handled()
+        return connection_id
+
+    async def update_handled(self, patience: float = 20.0) -> None:
+        """Wait until the bot has finished the newest update the emulator queued (none queued,
+        as for a disabled connection's chats: nothing to wait for)."""
+        update = self.emulator.last_update_id
+        if update is not None and not await self.emulator.wait_finished(update, patience):
+            raise WorldError("the bot does not log at DEBUG level: nothing tells when it is done")
+
+    def align_telegram_clock(self) -> None:
+        """Set Telegram's clock (message dates) to the world's, where the world has one."""
+        if self.world_clock is not None:
+            now = self.world_clock.bot_now().timestamp()
+            self.emulator.advance_clock(now - (time.time() + self.emulator.state.clock_offset))
 
     async def restart(self, sig: int = signal.SIGKILL) -> None:
         """Stop the bot with `sig` (SIGKILL: no chance to save anything) and start it again."""
