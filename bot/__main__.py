@@ -16,7 +16,8 @@ DEMO_ZONE = "Europe/Berlin"  # the bot's default zone, the demo customer's unles
 
 
 def run_bot() -> int:
-    """Run the bot: polling, or a webhook when BOT_WEBHOOK_URL is set."""
+    """Run the bot: polling, or a webhook when BOT_WEBHOOK_URL is set; SIGTERM drains it (the
+    updates taken are finished) before it exits."""
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -35,7 +36,7 @@ def run_bot() -> int:
     from bot.app import StartupError, build_application, read_questions
     from bot.booking.questions import QuestionsError
     from bot.storage.errors import StorageUnavailableError
-    from bot.web import ALLOWED_UPDATES, serve_webhooks
+    from bot.web import serve_polling, serve_webhooks
 
     try:
         questions = asyncio.run(read_questions(settings))
@@ -48,7 +49,8 @@ def run_bot() -> int:
             # Telegram's updates and meetergo's events, on the bot's own web server.
             asyncio.run(serve_webhooks(application, settings))
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            # Health and metrics on BOT_HEALTH_PORT, when it is set.
+            asyncio.run(serve_polling(application, settings))
     except (StartupError, StorageUnavailableError) as error:
         print(f"startup error: {error}", file=sys.stderr)
         return EXIT_CONFIG

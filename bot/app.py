@@ -33,6 +33,7 @@ from bot.config import (
     meetergo_webhook_path,
     public_url,
 )
+from bot.health import Health
 from bot.meetergo import (
     AuthenticationError,
     MeetergoClient,
@@ -40,9 +41,11 @@ from bot.meetergo import (
     MeetingType,
     NotFoundError,
 )
+from bot.metrics import Metrics
 from bot.ptb import ptb_internals
 from bot.ptb.business_chats import BusinessChats
 from bot.ptb.chat_turns import ORPHAN_LOOK_SECONDS, ChatStates, resume_orphaned_turns
+from bot.ptb.heard import HeardRequest
 from bot.ptb.persistence import StatePersistence
 from bot.ptb.rate_limiter import PatientRateLimiter
 from bot.ptb.update_processor import PerChatUpdateProcessor
@@ -73,6 +76,7 @@ log = logging.getLogger(__name__)
 BotApplication = Application[
     Any, BookingContext, dict[str, Any], dict[str, Any], dict[str, Any], Any
 ]
+HEALTH_KEY = "health"
 
 
 class StartupError(Exception):
@@ -103,14 +107,23 @@ def build_services(settings: Settings, client: MeetergoClient, storage: Storage)
     waitlist = Waitlist(storage.wishes, availability)
     business = BusinessChats(storage.business, settings.bot_agent_ids)
     return Services(
-        settings, availability, bookings, links, appointments, host_changes, waitlist, business
+        settings,
+        availability,
+        bookings,
+        links,
+        appointments,
+        host_changes,
+        waitlist,
+        business,
+        client.metrics,
     )
 
 
 def build_application(settings: Settings, questions: Questions | None = None) -> BotApplication:
     """The Application: handlers, persistence, rate limiter, and the meetergo client lifecycle;
     `questions` are the meeting types' own (read_questions)."""
-    client = meetergo_client(settings)
+    # One registry per Application: several bots in one process (the tests) count apart.
+    client = meetergo_client(settings, Metrics())
     database_url = settings.bot_database_url
     storage = storage_for(
         settings.bot_data_dir, database_url.get_secret_value() if database_url else None
@@ -118,9 +131,13 @@ def build_application(settings: Settings, questions: Questions | None = None) ->
     services = build_services(settings, client, storage)
     persistence = StatePersistence(storage.store, touched_of=draft_touched_at)
     states = ChatStates(persistence, cache_size=settings.bot_state_cache_size)
-    lifecycle = Lifecycle(settings, services, storage, client)
+    # What /readyz asks an idle bot's meetergo: the first meeting type, read afresh.
+    first_type = settings.meeting_type_ids[0]
+    health = Health(client.metrics, storage.store, lambda: client.meeting_type(first_type))
+    lifecycle = Lifecycle(settings, services, storage, client, health)
     application = telegram_application(settings, persistence, states, lifecycle, services.business)
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data[HEALTH_KEY] = health
     states.attach(application)
     add_handlers(application, questions or {})
     return application
@@ -151,8 +168,16 @@ async def read_questions(settings: Settings) -> Questions:
     return questions
 
 
-def meetergo_client(settings: Settings) -> MeetergoClient:
-    """The one meetergo client every service shares."""
+def health_of(application: BotApplication) -> Health:
+    """What /healthz, /readyz and /metrics of this application look at (bot/health.py)."""
+    health = application.bot_data[HEALTH_KEY]
+    if not isinstance(health, Health):
+        raise TypeError("bot_data holds no Health; build the app with build_application")
+    return health
+
+
+def meetergo_client(settings: Settings, metrics: Metrics | None = None) -> MeetergoClient:
+    """The one meetergo client every service shares (counting into `metrics`)."""
     return MeetergoClient(
         base_url=settings.meetergo_base_url,
         api_key=settings.meetergo_api_key,
@@ -161,6 +186,7 @@ def meetergo_client(settings: Settings) -> MeetergoClient:
         booking_timeout=timeout_of(settings.meetergo_booking_timeout_seconds),
         backoff=settings.meetergo_retry_backoff_seconds,
         requests_per_minute=settings.meetergo_requests_per_minute,
+        metrics=metrics,
     )
 
 
@@ -176,13 +202,15 @@ def telegram_application(
     `business` addresses agents' chats."""
     token = settings.telegram_bot_token.get_secret_value()
     base = settings.telegram_base_url
+    metrics = lifecycle.metrics
     limiter = PatientRateLimiter(
         messages_per_second=settings.telegram_messages_per_second,
         backoff=settings.telegram_retry_backoff_seconds,
         max_retries=2,
+        metrics=metrics,
     )
     limiter.business = business
-    processor = PerChatUpdateProcessor(states, business)
+    processor = PerChatUpdateProcessor(states, business, metrics=metrics)
     application: BotApplication = (
         ApplicationBuilder()
         .token(token)
@@ -197,6 +225,7 @@ def telegram_application(
         .context_types(ContextTypes(context=BookingContext))
         .persistence(persistence)
         .rate_limiter(limiter)
+        .get_updates_request(HeardRequest(metrics))
         .concurrent_updates(processor)
         .post_init(lifecycle.open)
         .post_shutdown(lifecycle.close)
@@ -225,13 +254,24 @@ class Lifecycle:
     """What the bot does when PTB has started it (before serving) and after it stopped."""
 
     def __init__(
-        self, settings: Settings, services: Services, storage: Storage, client: MeetergoClient
+        self,
+        settings: Settings,
+        services: Services,
+        storage: Storage,
+        client: MeetergoClient,
+        health: Health | None = None,
     ) -> None:
         self._settings = settings
         self._services = services
         self._storage = storage
         self._client = client
+        self._health = health
         self._warm_up: list[asyncio.Task[None]] = []
+
+    @property
+    def metrics(self) -> Metrics:
+        """What the process counts (the services' metrics)."""
+        return self._services.metrics
 
     async def open(self, app: BotApplication) -> None:
         """Open the stores, read the meeting type, and finish what the last run left."""
@@ -252,6 +292,8 @@ class Lifecycle:
         """Stop asking meetergo, and close the client and the stores."""
         for task in self._warm_up:
             task.cancel()
+        if self._health is not None:
+            await self._health.close()  # its question to meetergo, before the client closes
         await self._services.availability.aclose()
         await self._client.aclose()
         await self._storage.close()

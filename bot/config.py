@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     bot_webhook_listen: str = "0.0.0.0"
     bot_webhook_port: int = Field(default=8443, ge=1, le=65535)
     bot_webhook_secret: SecretStr | None = None
+    # /healthz, /readyz and /metrics on a port of their own (polling mode; in webhook mode they
+    # are on the webhook's port, and on this one too when it is another); unset: none in polling.
+    bot_health_port: int | None = Field(default=None, ge=1, le=65535)
     # Signs agents' start links; unset: one is generated once and kept in BOT_DATA_DIR.
     bot_link_secret: SecretStr | None = None
     # Reminders before each appointment ("24h,1h"); empty: none.
@@ -139,6 +142,11 @@ class Settings(BaseSettings):
             if scheme not in ("postgresql", "postgres"):
                 raise ValueError("must be a postgresql://user:password@host:port/database URL")
         return value
+
+    @field_validator("bot_health_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bot_questions", mode="before")
     @classmethod

@@ -1,10 +1,16 @@
 """The bot's own web server in webhook mode: Telegram's updates and meetergo's events on one
-port (python-telegram-bot's custom-webhook pattern, on aiohttp).
+port (python-telegram-bot's custom-webhook pattern, on aiohttp), beside /healthz, /readyz and
+/metrics (bot/health.py); and the polling loop, with those three on BOT_HEALTH_PORT.
 
 Telegram posts each update to `/telegram` with the secret token it was given in a header;
 anything without it is refused. meetergo posts its events to a path holding a secret of its
 own (its deliveries are not signed): each is answered at once and only names an appointment
 to look at again (conversations/after_booking/host_changes.py).
+
+On SIGTERM (or SIGINT) either mode drains: /readyz answers 503 from then on, no update is
+taken any more (polling stops; a webhook delivery gets 503, which Telegram delivers again,
+to another replica or after the restart), the updates taken are handled to their end, their
+state committed, and only then do the web server and the stores close.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 
-from bot.app import BotApplication
+from bot.app import BotApplication, health_of
 from bot.config import Settings, meetergo_webhook_path, public_url, webhook_secret
+from bot.health import Health, add_health_routes, serve_health
 from conversations.after_booking.host_changes import apply_host_change
 
 log = logging.getLogger(__name__)
@@ -64,8 +71,14 @@ def _id_of(value: Any) -> Any:
 
 
 def web_app(application: BotApplication, settings: Settings) -> web.Application:
-    """The routes: Telegram's updates, and meetergo's events."""
+    """The routes: Telegram's updates, meetergo's events, and the health and metrics."""
     secret = webhook_secret(settings)
+    health = health_of(application)
+
+    def refusing() -> bool:
+        # Not started yet, or draining: whatever is taken now might never be handled, so it
+        # is refused (503) for its sender to deliver again.
+        return health.phase == "draining" or not application.running
 
     async def telegram(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -78,7 +91,10 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
             update = None
         if update is None:
             return web.Response(status=400)
-        await application.update_queue.put(update)
+        if refusing():
+            return web.Response(status=503)
+        # No await between the check and the queue: a drain begun meanwhile finds it queued.
+        application.update_queue.put_nowait(update)
         return web.Response()
 
     async def meetergo(request: web.Request) -> web.Response:
@@ -86,6 +102,8 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
             event = await request.json()
         except ValueError:  # not JSON (UnicodeDecodeError is one too)
             return web.Response(status=400)
+        if refusing():
+            return web.Response(status=503)
         appointment = appointment_of(event)
         if appointment is not None:
             # Answered at once (meetergo gives a delivery 30 seconds); looked at right after.
@@ -95,40 +113,119 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(TELEGRAM_PATH, telegram)
     app.router.add_post(meetergo_webhook_path(settings), meetergo)
+    add_health_routes(app, health)
     return app
 
 
-async def serve_webhooks(application: BotApplication, settings: Settings) -> None:
-    """Run the bot behind its own web server until SIGINT or SIGTERM: start the services,
-    listen, tell Telegram the URL, serve; then stop taking requests before the bot stops."""
+def stop_signals(*signums: int) -> asyncio.Event:
+    """An event set by the first of these signals (the running loop's handlers)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in signums:
         loop.add_signal_handler(signum, stopping.set)
+    return stopping
+
+
+async def serve_webhooks(
+    application: BotApplication, settings: Settings, stopping: asyncio.Event | None = None
+) -> None:
+    """Run the bot behind its own web server until SIGINT or SIGTERM (or `stopping` is set):
+    listen (health at once, updates once started), start the services, tell Telegram the URL,
+    serve; then drain (see the module's docstring) before the server and the bot stop."""
+    stopping = stopping or stop_signals(signal.SIGINT, signal.SIGTERM)
+    health = health_of(application)
     runner = web.AppRunner(web_app(application, settings), access_log=None)
+    own_port: web.AppRunner | None = None
     try:
         # Whatever happens from here (a StartupError, a signal), the stores are closed after.
-        await application.initialize()
-        if application.post_init is not None:
-            await application.post_init(application)
         await runner.setup()
         site = web.TCPSite(runner, settings.bot_webhook_listen, settings.bot_webhook_port)
         await site.start()
+        if settings.bot_health_port not in (None, settings.bot_webhook_port):
+            own_port = await _health_port(health, settings)
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
         if not stopping.is_set():
+            await application.start()  # updates are taken from here on
             await application.bot.set_webhook(
                 url=public_url(settings, TELEGRAM_PATH),
                 secret_token=webhook_secret(settings),
                 allowed_updates=ALLOWED_UPDATES,
             )
-            await application.start()
+            health.webhook_set = True
+            health.phase = "serving"
         await stopping.wait()
     finally:
+        await drain(application, health)
         await runner.cleanup()
-        if application.running:
-            await application.stop()
-            if application.post_stop is not None:
-                await application.post_stop(application)
-        with contextlib.suppress(RuntimeError):
-            await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        if own_port is not None:
+            await own_port.cleanup()
+        await _shut_down(application)
+
+
+async def serve_polling(
+    application: BotApplication, settings: Settings, stopping: asyncio.Event | None = None
+) -> None:
+    """Poll Telegram until SIGINT, SIGTERM or SIGABRT (or `stopping` is set), as PTB's
+    run_polling does, with /healthz, /readyz and /metrics on BOT_HEALTH_PORT when it is set
+    (from the start on); then drain (see the module's docstring) and stop."""
+    stopping = stopping or stop_signals(signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+    health = health_of(application)
+    own_port: web.AppRunner | None = None
+    updater = application.updater
+    if updater is None:
+        raise RuntimeError("polling needs the application's updater")
+
+    def report(error: Exception) -> None:  # a failed getUpdates: to the error handler
+        application.create_task(application.process_error(error=error, update=None))
+
+    try:
+        if settings.bot_health_port is not None:
+            own_port = await _health_port(health, settings)
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        if not stopping.is_set():
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=report)
+            # Telegram just answered (deleteWebhook, before polling): the first long poll may
+            # take its 10 seconds to come back with nothing.
+            health.metrics.telegram_heard()
+            await application.start()
+            health.phase = "serving"
+        await stopping.wait()
+    finally:
+        await drain(application, health)
+        if own_port is not None:
+            await own_port.cleanup()
+        await _shut_down(application)
+
+
+async def drain(application: BotApplication, health: Health) -> None:
+    """Take no update any more, and handle those taken to their end (their answers sent,
+    their state committed), with the jobs running; /readyz answers 503 meanwhile."""
+    health.phase = "draining"
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        log.info("stopping: finishing the updates in flight")
+        # PTB's stop: the queue's updates handled and every turn finished, jobs and tasks
+        # waited for, persistence flushed.
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+
+
+async def _shut_down(application: BotApplication) -> None:
+    with contextlib.suppress(RuntimeError):
+        await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+async def _health_port(health: Health, settings: Settings) -> web.AppRunner:
+    """/healthz, /readyz and /metrics on BOT_HEALTH_PORT (BOT_WEBHOOK_LISTEN's address)."""
+    port = settings.bot_health_port
+    if port is None:
+        raise ValueError("BOT_HEALTH_PORT is not set")
+    return await serve_health(health, settings.bot_webhook_listen, port)

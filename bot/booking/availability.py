@@ -276,8 +276,11 @@ class AvailabilityService:
         """One answer per question for `ttl` seconds, one request for concurrent askers."""
         cached = None if fresh else self._answers.get(key)
         if cached and time.monotonic() - cached[0] < self._ttl:
+            self._client.metrics.availability_lookup(hit=True)
             return cached[1]
         task = self._in_flight.get(key)
+        # A question already on its way is a hit too: no new request to meetergo.
+        self._client.metrics.availability_lookup(hit=task is not None)
         if task is None:
             task = asyncio.ensure_future(self._remember(key, fetch))
             self._in_flight[key] = task

@@ -19,7 +19,9 @@ from bot.meetergo import (
     MeetergoClient,
     MeetergoError,
     Place,
+    SlotTakenError,
 )
+from bot.metrics import Metrics
 from bot.storage.ledger import Attempt, BookingLedger, BookingRecord
 
 
@@ -82,6 +84,11 @@ class BookingService:
         self.ledger = ledger
         self._attendee_key = attendee_key  # keys the records' attendee hashes (attendee_hash)
 
+    @property
+    def metrics(self) -> Metrics:
+        """Where bookings are counted by outcome (the client's metrics)."""
+        return self._client.metrics
+
     async def book(
         self,
         start: datetime,
@@ -103,32 +110,52 @@ class BookingService:
 
         Raises BookingOutcomeUnknownError when neither the answer nor a look-up tells whether
         the booking exists; the attempt then stays in the ledger for the next try.
+
+        Each call is counted by its outcome (bot/metrics.py): booked, pending, found (an
+        earlier or lost answer's booking found), taken, or failed (any other refusal, or
+        nothing found behind a lost answer).
         """
-        meeting_type = await self._availability.meeting_type(meeting_type_id)
-        made = await self._booked_before(chat_id, meeting_type.id, start, customer, shown_at)
-        if made is not None:
-            return made
-        attempt = Attempt(
-            chat_id=chat_id,
-            user_id=customer.telegram_user_id,
-            meeting_type_id=meeting_type.id,
-            start=start,
-            duration=duration or meeting_type.duration,
-            email=customer.contact,
-            language=customer.language,
-            timezone=customer.timezone,
-            message_id=message_id,
-            agent_id=agent_id,
-        )
+        metrics = self.metrics
+        try:
+            meeting_type = await self._availability.meeting_type(meeting_type_id)
+            made = await self._booked_before(chat_id, meeting_type.id, start, customer, shown_at)
+            if made is not None:
+                metrics.booking("found")
+                return made
+            return await self._post(
+                Attempt(
+                    chat_id=chat_id,
+                    user_id=customer.telegram_user_id,
+                    meeting_type_id=meeting_type.id,
+                    start=start,
+                    duration=duration or meeting_type.duration,
+                    email=customer.contact,
+                    language=customer.language,
+                    timezone=customer.timezone,
+                    message_id=message_id,
+                    agent_id=agent_id,
+                ),
+                BookingRequest.for_meeting_type(
+                    meeting_type,
+                    start=start,
+                    attendee=_attendee(customer, agent_id),
+                    duration=duration,
+                    phone_only=customer.phone_only,
+                    place=place,
+                ),
+            )
+        except SlotTakenError:
+            metrics.booking("taken")
+            raise
+        except MeetergoError:
+            metrics.booking("failed")
+            raise
+
+    async def _post(self, attempt: Attempt, request: BookingRequest) -> Booked:
+        """Write the attempt down, POST the booking, and settle the attempt by its answer
+        (looked up when the answer was lost)."""
+        metrics, chat_id, start = self.metrics, attempt.chat_id, attempt.start
         await self.ledger.begin(attempt)
-        request = BookingRequest.for_meeting_type(
-            meeting_type,
-            start=start,
-            attendee=_attendee(customer, agent_id),
-            duration=duration,
-            phone_only=customer.phone_only,
-            place=place,
-        )
         try:
             confirmation = await self._client.book(request)
         except BookingOutcomeUnknownError:
@@ -137,6 +164,7 @@ class BookingService:
                 raise BookingNotMadeError(
                     "meetergo lost the answer and has no such booking"
                 ) from None
+            metrics.booking("found")
             return Booked(found, start)
         except MeetergoError:
             # Refused outright (taken, invalid, rate limited to the end): nothing was created.
@@ -149,6 +177,7 @@ class BookingService:
         # which is then looked up, never the booking forgotten.
         booked = await self._kept(Booked(confirmation, start), attempt, request)
         await self.ledger.settle(chat_id)
+        metrics.booking("pending" if confirmation.is_provisional else "booked")
         return booked
 
     async def _booked_before(

@@ -34,6 +34,7 @@ from bot.meetergo.models import (
     Webhook,
 )
 from bot.meetergo.pace import RequestPace
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class MeetergoClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         requests_per_minute: int = 0,
+        metrics: Metrics | None = None,
     ) -> None:
         headers = {
             "Authorization": f"Bearer {api_key.get_secret_value()}",
@@ -92,6 +94,8 @@ class MeetergoClient:
         self._sleep = sleep
         # Every request waits its turn here (0: no pace of the bot's own).
         self.pace = RequestPace(requests_per_minute)
+        # Each call counted by path template and status, with its time (bot/metrics.py).
+        self.metrics = metrics or Metrics()
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -298,6 +302,7 @@ class MeetergoClient:
             try:
                 response = await self._http.request(method, path, json=dict(body))
             except httpx.TransportError as exc:
+                self._log(method, path, None, started, attempt=attempt, error=exc)
                 raise UnavailableError(
                     f"meetergo did not answer {path}: {type(exc).__name__}"
                 ) from None
@@ -333,8 +338,10 @@ class MeetergoClient:
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never left this process, so nothing was booked: safe to offer a retry.
+            self._log("POST", "/booking", None, started, attempt=attempt, error=exc)
             raise UnavailableError(f"meetergo unreachable: {type(exc).__name__}") from None
         except httpx.TransportError as exc:
+            self._log("POST", "/booking", None, started, attempt=attempt, error=exc)
             raise BookingOutcomeUnknownError(
                 f"meetergo did not answer the booking: {type(exc).__name__}"
             ) from None
@@ -367,7 +374,7 @@ class MeetergoClient:
                 error: MeetergoError = UnavailableError(
                     f"meetergo unreachable on {path}: {type(exc).__name__}"
                 )
-                self._log("GET", path, None, started, attempt=attempt, error=type(exc).__name__)
+                self._log("GET", path, None, started, attempt=attempt, error=exc)
             except (UnavailableError, RateLimitedError) as exc:
                 error = exc
             if attempt >= self._max_attempts:
@@ -405,22 +412,28 @@ class MeetergoClient:
                 f"meetergo sent an unexpected {what} ({exc.error_count()} problems)"
             ) from None
 
-    @staticmethod
     def _log(
+        self,
         method: str,
         path: str,
         status: int | None,
         started: float,
         *,
         attempt: int,
-        error: str | None = None,
+        error: Exception | None = None,
     ) -> None:
+        """Log and count one call: its status, or the failure that left it without one."""
+        seconds = time.monotonic() - started
         # Path and status only: headers carry the credential, bodies carry attendee data.
         log.info(
             "meetergo %s %s -> %s in %.0f ms (attempt %d)",
             method,
             path,
-            status if status is not None else error,
-            (time.monotonic() - started) * 1000,
+            status if status is not None else type(error).__name__,
+            seconds * 1000,
             attempt,
         )
+        # The metric's path is a template (ids replaced): no appointment id becomes a label.
+        timed_out = isinstance(error, httpx.TimeoutException)
+        failure = "timeout" if timed_out else "network"
+        self.metrics.meetergo_call(method, path, status if status is not None else failure, seconds)

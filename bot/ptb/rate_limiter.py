@@ -9,9 +9,10 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
+from bot.metrics import Metrics
 from bot.ptb import shown_screens
 from bot.ptb.business_chats import BusinessChats
 
@@ -27,7 +28,14 @@ class PatientRateLimiter(AIORateLimiter):
 
     ATTEMPTS = 3
 
-    def __init__(self, *, messages_per_second: float, backoff: float, max_retries: int) -> None:
+    def __init__(
+        self,
+        *,
+        messages_per_second: float,
+        backoff: float,
+        max_retries: int,
+        metrics: Metrics | None = None,
+    ) -> None:
         # 0 messages a second: no pace of our own (Telegram's 429s are still waited out).
         super().__init__(
             overall_max_rate=messages_per_second, overall_time_period=1, max_retries=max_retries
@@ -35,6 +43,8 @@ class PatientRateLimiter(AIORateLimiter):
         self._backoff = backoff  # seconds before the first retry; doubling
         # Requests to an agent's chat go to the real chat on the agent's behalf.
         self.business: BusinessChats | None = None
+        # 429s by method, and every request sent again (bot/metrics.py).
+        self.metrics = metrics or Metrics()
 
     async def process_request(
         self,
@@ -70,7 +80,7 @@ class PatientRateLimiter(AIORateLimiter):
             attempt += 1
             try:
                 return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
+                    self._counted(callback, endpoint), args, kwargs, endpoint, data, rate_limit_args
                 )
             except BadRequest as error:
                 late = "query is too old" in error.message.lower()
@@ -84,4 +94,24 @@ class PatientRateLimiter(AIORateLimiter):
                 if endpoint == "getUpdates" or attempt >= self.ATTEMPTS:
                     raise
                 log.warning("Bot API %s failed (%s), trying again", endpoint, type(error).__name__)
+                self.metrics.telegram_retry("network")
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+
+    def _counted(
+        self, callback: Callable[..., Coroutine[Any, Any, Any]], endpoint: str
+    ) -> Callable[..., Coroutine[Any, Any, Any]]:
+        """`callback`, counting Telegram's 429s and the tries AIORateLimiter makes after one."""
+        tries = 0
+
+        async def send(*args: Any, **kwargs: Any) -> Any:
+            nonlocal tries
+            tries += 1
+            if tries > 1:  # AIORateLimiter waited out a 429's retry_after and tries again
+                self.metrics.telegram_retry("rate_limited")
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter:
+                self.metrics.telegram_429(endpoint)
+                raise
+
+        return send

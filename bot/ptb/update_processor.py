@@ -12,9 +12,11 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
+from telegram.constants import UpdateType
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
+from bot.metrics import Metrics
 from bot.ptb.business_chats import BusinessChats
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.ptb_internals import App
@@ -40,11 +42,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         states: ChatStates,
         business: BusinessChats | None = None,
         max_concurrent_updates: int = 256,
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._states = states
         self._business = business
         self._app: App | None = None
+        # Updates handled by kind, their time, and how many are in flight (bot/metrics.py).
+        self.metrics = metrics or Metrics()
 
     def attach(self, app: App) -> None:
         """The application whose updates this processes (an agent's chat's update is handed
@@ -56,16 +61,25 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update):
             await coroutine
             return
-        began = time.monotonic()
-        if self._business is not None and self._app is not None:
-            translated = await self._business.translate(update, self._app.bot)
-            if translated is not update:
-                if inspect.iscoroutine(coroutine):
-                    coroutine.close()  # never started: the translated update is handled instead
-                if translated is None:
-                    return
-                update, coroutine = translated, self._app.process_update(translated)
+        began, kind = time.monotonic(), kind_of(update)
+        self.metrics.updates_in_flight.inc()
         try:
+            await self._process(update, coroutine)
+        finally:
+            self.metrics.updates_in_flight.dec()
+            self.metrics.update_handled(kind, time.monotonic() - began)
+
+    async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        began = time.monotonic()
+        try:
+            if self._business is not None and self._app is not None:
+                translated = await self._business.translate(update, self._app.bot)
+                if translated is not update:
+                    if inspect.iscoroutine(coroutine):
+                        coroutine.close()  # never started: the translated one is handled instead
+                    if translated is None:
+                        return  # not the bot's to answer: finished as it is
+                    update, coroutine = translated, self._app.process_update(translated)
             await self._in_turn(update, coroutine)
         finally:
             # Everything the update caused is sent and committed by now: an operator reads how
@@ -111,3 +125,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+def kind_of(update: Update) -> str:
+    """The update's kind as the Bot API names it (message, callback_query, ...): a label."""
+    for kind in UpdateType:
+        if getattr(update, kind.value, None) is not None:
+            return str(kind.value)
+    return "other"

@@ -190,3 +190,8 @@ class StateStore(ABC):
     @abstractmethod
     async def count(self, kind: RowKind) -> int:
         """How many rows of a kind are stored (for operators and the benchmark)."""
+
+    @abstractmethod
+    async def open_drafts(self) -> int:
+        """How many chats have a booking in progress (a draft): cheap (the idle sweep's
+        index), asked at each /readyz and /metrics."""

@@ -60,6 +60,9 @@ async def _write_row(conn: PoolConnectionProxy[asyncpg.Record], row: RowChange) 
         )
 
 
+_OPEN_DRAFTS = "SELECT count(*) FROM chat_data WHERE touched_at IS NOT NULL"
+
+
 class PostgresStore(StateStore):
     """State rows in PostgreSQL, shared by every replica."""
 
@@ -221,3 +224,8 @@ class PostgresStore(StateStore):
         """How many rows of a kind are stored."""
         pool = await self._db.pool()
         return int(await pool.fetchval(f"SELECT count(*) FROM {kind.value}"))
+
+    async def open_drafts(self) -> int:
+        """How many chats have a draft (counted on the idle sweep's partial index)."""
+        pool = await self._db.pool()
+        return int(await pool.fetchval(_OPEN_DRAFTS))

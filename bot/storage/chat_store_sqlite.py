@@ -95,6 +95,9 @@ def _utc_text(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+_OPEN_DRAFTS = "SELECT COUNT(*) FROM chat_data WHERE touched_at IS NOT NULL"
+
+
 class SqliteStore(StateStore):
     """State rows in one SQLite file; this process must be its only writer."""
 
@@ -174,6 +177,11 @@ class SqliteStore(StateStore):
     async def count(self, kind: RowKind) -> int:
         """How many rows of a kind are stored."""
         rows = await asyncio.to_thread(self._fetch, f"SELECT COUNT(*) FROM {kind.value}", ())
+        return int(rows[0][0])
+
+    async def open_drafts(self) -> int:
+        """How many chats have a draft (counted on the idle sweep's partial index)."""
+        rows = await asyncio.to_thread(self._fetch, _OPEN_DRAFTS, ())
         return int(rows[0][0])
 
     # -- blocking helpers, run in a worker thread ---------------------------------------------

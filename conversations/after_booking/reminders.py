@@ -127,6 +127,8 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
         await app.bot.send_message(record.chat_id, text, reply_markup=reminder_buttons(ui, record))
     except TelegramError as error:
         log.warning("could not send a reminder: %s", type(error).__name__)
+        return
+    services.metrics.reminder_sent(label)
 
 
 def _reminder_text(ui: Ui, record: BookingRecord, now: datetime) -> str:

@@ -45,6 +45,8 @@ async def recover_interrupted_bookings(app: App) -> None:
                 # Still cannot tell: the attempt stays, and the customer's next try looks again.
                 log.warning("an interrupted booking could not be looked up yet")
                 continue
+            # Settled now: booked after all (its answer lost to the restart), or nothing booked.
+            services.metrics.booking("found" if found is not None else "failed")
             await _tell(app, services, attempt, found)
             app.mark_data_for_update_persistence(chat_ids=attempt.chat_id)
 

@@ -21,6 +21,7 @@ from bot.booking.links import LinkSigner
 from bot.booking.waitlist import Waitlist
 from bot.config import Settings
 from bot.language.i18n import Formatter, negotiate_language, translations
+from bot.metrics import Metrics
 from bot.ptb.business_chats import BusinessChats
 from bot.ptb.ptb_internals import App as App  # re-exported: the flows name it from here
 from conversations.kit.view import VIEW_KEY, View
@@ -44,6 +45,7 @@ class Services:
     host_changes: HostChanges
     waitlist: Waitlist
     business: BusinessChats  # agents' own chats (Telegram Business)
+    metrics: Metrics  # what the process counts (/metrics), one registry per Application
 
     @classmethod
     def of(cls, application: App) -> Services:

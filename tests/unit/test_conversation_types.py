@@ -37,6 +37,9 @@ def signed(link: AgentLink) -> str:
     return LinkSigner(SECRET.encode()).payload(link)
 
 
+PERSON = "💬 Talk to a person"
+
+
 async def book_first_time(ada: StepCustomer) -> None:
     """The first free day, its first time, the Telegram name, until the card."""
     await answer_until(ada, "CONFIRM")
@@ -48,10 +51,11 @@ async def test_the_customer_chooses_the_type_then_its_length(
     ada = StepCustomer(emulator, await launch(meetergo=team, **BOTH))
     picker = await ada.send("/start")
     assert CHOOSE_TYPE in picker.text
-    assert ada.labels() == ["Intro call · 30 min", "Product demo · 30/45/60 min"]
+    # The bot has an agent: "Talk to a person" is under every step.
+    assert ada.labels() == ["Intro call · 30 min", "Product demo · 30/45/60 min", PERSON]
     await ada.tap("Product demo")
     assert HOW_LONG in ada.last().text
-    assert ada.labels() == ["30 min", "45 min", "60 min"]
+    assert ada.labels() == ["30 min", "45 min", "60 min", PERSON]
     await ada.tap("60 min")
     assert SCREEN["day"] in ada.last().text
     assert "Product demo · 60 min" in ada.last().text
@@ -88,7 +92,7 @@ async def test_an_agents_link_chooses_type_and_language_and_attributes_the_booki
     question = await ada.send(f"/start {signed(AgentLink(AGENT, PRODUCT_DEMO_ID, 'de'))}")
     assert "Hallo Ada!" in question.text, "greeted in the link's language"
     assert CHOOSE_TYPE not in question.text
-    assert ada.labels() == ["30 Min.", "45 Min.", "60 Min."]
+    assert ada.labels() == ["30 Min.", "45 Min.", "60 Min.", "💬 Mit einer Person sprechen"]
     await ada.tap("45 Min.")
     await ada.tap(ada.labels()[0])
     await ada.tap(ada.labels()[0])

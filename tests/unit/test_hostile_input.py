@@ -41,9 +41,9 @@ from bot.language.i18n import Formatter, translations
 from bot.language.places import find_zones
 from bot.language.timezones import canonical_zone, zones_for_language
 from bot.language.typed_day import AmbiguousDayError, PastDayError, parse_when
-from bot.sandbox.telegram_html import command_entities, utf16_len
+from bot.sandbox.telegram_html import command_entities, format_text, utf16_len
 from bot.sandbox.telegram_markup import validate_reply_markup
-from bot.sandbox.telegram_methods import MAX_TEXT, format_text
+from bot.sandbox.telegram_methods import MAX_TEXT
 from conversations.booking.draft import Draft
 from conversations.booking.free_times import DAYS_PER_PAGE, MAX_PAGES
 from conversations.booking.steps.confirm import confirm_screen
