@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import warnings
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -22,11 +25,17 @@ log = logging.getLogger(__name__)
 
 
 class PatientRateLimiter(AIORateLimiter):
-    """Telegram's pace (and its 429 retry_after, from AIORateLimiter), plus a few retries with
-    backoff when the Bot API cannot be reached or answers 5xx: a customer's answer should not
-    be lost to one reset connection."""
+    """Telegram's pace, and its 429s waited out as often as Telegram asks (for up to
+    RATE_LIMITED_PATIENCE), plus a few retries with backoff when the Bot API cannot be reached
+    or answers 5xx: a customer's answer should not be lost to a busy moment or one reset
+    connection."""
 
     ATTEMPTS = 3
+    # A request Telegram keeps refusing with 429 is sent again after each `retry_after` for
+    # this long before it is given up: a customer's step is never dropped for the bot being
+    # busy. Past it, the turn fails, and the customer's next tap or message (on a menu now
+    # out of date) is answered with their current step drawn afresh.
+    RATE_LIMITED_PATIENCE = 120.0
 
     def __init__(
         self,
@@ -76,12 +85,21 @@ class PatientRateLimiter(AIORateLimiter):
             endpoint = await self.business.route(endpoint, data)
             args = (endpoint, data)
         attempt = 0
+        began = time.monotonic()
         while True:
             attempt += 1
             try:
                 return await super().process_request(
                     self._counted(callback, endpoint), args, kwargs, endpoint, data, rate_limit_args
                 )
+            except RetryAfter as error:
+                # AIORateLimiter waited out its own tries; the request is not given up yet.
+                wait = _seconds(error)
+                if time.monotonic() - began + wait > self.RATE_LIMITED_PATIENCE:
+                    raise
+                log.info("Bot API %s rate limited, sending again in %.0f s", endpoint, wait)
+                self.metrics.telegram_retry("rate_limited")
+                await asyncio.sleep(wait + RETRY_MARGIN)
             except BadRequest as error:
                 late = "query is too old" in error.message.lower()
                 if endpoint == "answerCallbackQuery" and late:
@@ -115,3 +133,16 @@ class PatientRateLimiter(AIORateLimiter):
                 raise
 
         return send
+
+
+# Sent again a little after the wait Telegram asked for, not at its edge.
+RETRY_MARGIN = 0.1
+
+
+def _seconds(error: RetryAfter) -> float:
+    """How long Telegram asked to wait, in seconds (python-telegram-bot warns about the int
+    form its attribute still has; either form is read)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

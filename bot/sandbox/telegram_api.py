@@ -162,9 +162,10 @@ class BotApiEmulator(BusinessUsers):
 
     def fail_next(self, method: str, *, kind: str = "reset", times: int = 1) -> None:
         """Make the next `times` calls of `method` fail before Telegram does anything:
-        "reset" drops the connection, "502" answers Bad Gateway."""
-        if kind not in ("reset", "502"):
-            raise ValueError("kind is reset or 502")
+        "reset" drops the connection, "502" answers Bad Gateway, "429" Too Many Requests
+        with a retry_after of one second."""
+        if kind not in ("reset", "502", "429"):
+            raise ValueError("kind is reset, 502 or 429")
         self._faults.setdefault(method, []).extend([kind] * times)
 
     # --- HTTP side -------------------------------------------------------------------------
@@ -179,6 +180,14 @@ class BotApiEmulator(BusinessUsers):
             if kind == "reset" and request.transport is not None:
                 request.transport.abort()
                 return web.Response(status=499)
+            if kind == "429":
+                body = {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                }
+                return web.json_response(body, status=429)
             body = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
             return web.json_response(body, status=502)
         polling = method == "getUpdates"

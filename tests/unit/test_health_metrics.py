@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import aiohttp
 import pytest
 import pytest_asyncio
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.error import RetryAfter
 
@@ -30,7 +31,7 @@ from bot.sandbox.world import free_port
 from conversations.after_booking.reminders import send_reminder
 from tests.support.harness import InProcessBot, bot_environment
 from tests.support.waiting import until
-from tests.unit.conftest import StepCustomer, running, services, walk
+from tests.unit.conftest import ADA, SCREEN, Launcher, StepCustomer, running, services, walk
 
 PATIENCE = 10.0  # seconds any awaited condition has
 LOOPBACK = "127.0.0.1"
@@ -418,3 +419,17 @@ async def test_the_scrape_counts_each_outcome_and_names_nobody(
     secrets += [booking.appointment_id for booking in sandbox.bookings]
     secrets += [INTRO_CALL_ID, sandbox.credential, emulator.token]
     assert [secret for secret in secrets if secret.lower() in scrape.lower()] == []
+
+
+async def test_a_step_telegram_keeps_refusing_with_429_is_sent_once_it_may_be(
+    launch: Launcher, emulator: BotApiEmulator
+) -> None:
+    bot = await launch()
+    # More refusals than python-telegram-bot's own tries: before, the step was given up.
+    emulator.fail_next("sendMessage", kind="429", times=3)
+    ada = StepCustomer(emulator, bot, ADA, first_name="Ada")
+    shown = await ada.send("/start")
+    assert SCREEN["day"] in shown.text
+    assert [fault for _, fault in emulator.faults_played] == ["429"] * 3
+    scrape = generate_latest(health_of(running(bot)).metrics.registry).decode()
+    assert 'meetergo_bot_telegram_rate_limited_total{method="sendMessage"} 3.0' in scrape
