@@ -43,7 +43,7 @@ from bot.meetergo import (
 )
 from bot.metrics import Metrics
 from bot.ptb import ptb_internals
-from bot.ptb.business_chats import BusinessChats
+from bot.ptb.business_chats import BusinessChatClosed, BusinessChats
 from bot.ptb.chat_turns import ORPHAN_LOOK_SECONDS, ChatStates, resume_orphaned_turns
 from bot.ptb.heard import HeardRequest
 from bot.ptb.persistence import StatePersistence
@@ -131,6 +131,7 @@ def build_application(settings: Settings, questions: Questions | None = None) ->
     services = build_services(settings, client, storage)
     persistence = StatePersistence(storage.store, touched_of=draft_touched_at)
     states = ChatStates(persistence, cache_size=settings.bot_state_cache_size)
+    states.customer_of = services.business.customer_of  # agents' chats are their customers'
     # What /readyz asks an idle bot's meetergo: the first meeting type, read afresh.
     first_type = settings.meeting_type_ids[0]
     health = Health(client.metrics, storage.store, lambda: client.meeting_type(first_type))
@@ -410,6 +411,10 @@ async def publish_command_menus(app: BotApplication, default_language: str) -> N
 
 async def report_error(update: object, context: BotContext) -> None:
     """Log an unexpected failure and tell the customer, without any technical detail."""
+    if isinstance(context.error, BusinessChatClosed):
+        # An agent's chat Telegram no longer lets the bot write to: nothing to apologise in.
+        log.info("an agent's chat is closed to the bot: %s", context.error.message)
+        return
     log.error("unhandled error", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

@@ -1,5 +1,6 @@
 """Whether a message asks for an appointment, and in which language ("Hallo, ich hätte gern
-einen Termin" -> "de"). The words are data: bot/language/data/booking_requests.yaml."""
+einen Termin" -> "de"; "Der Termin passt, danke!" -> None). The words are data, and the rule
+is theirs: bot/language/data/booking_requests.yaml."""
 
 from __future__ import annotations
 
@@ -16,12 +17,18 @@ from bot.language.words import fold
 __all__ = ["asked_language"]
 
 _WORD: Final = re.compile(r"\w+")
-ASK_WEIGHT: Final = 3  # an ask word says more about the language than an everyday word
+# An appointment word says most about the language, a request less, an everyday word least.
+ASK_WEIGHT: Final = 3
+WANT_WEIGHT: Final = 2
+
+Phrase = tuple[str, ...]  # a run of words; a word ending "*" stands for every word it begins
 
 
 @dataclass(frozen=True, slots=True)
 class _Words:
-    asks: tuple[tuple[str, ...], ...]  # each a run of words; a last word ending "*": its start
+    asks: tuple[Phrase, ...]
+    wants: tuple[Phrase, ...]
+    nots: tuple[Phrase, ...]
     hints: frozenset[str]
 
 
@@ -38,9 +45,15 @@ def _phrase(entry: str) -> tuple[str, ...]:
 @functools.cache
 def _words() -> dict[str, _Words]:
     loaded = data_yaml("booking_requests.yaml")
+
+    def phrases(language: str, kind: str) -> tuple[Phrase, ...]:
+        return tuple(_phrase(entry) for entry in loaded[language][kind])
+
     return {
         language: _Words(
-            tuple(_phrase(entry) for entry in loaded[language]["asks"]),
+            phrases(language, "asks"),
+            phrases(language, "wants"),
+            phrases(language, "nots"),
             frozenset(token for entry in loaded[language]["hints"] for token in _tokens(entry)),
         )
         for language in LANGUAGES
@@ -58,22 +71,22 @@ def _matches(phrase: tuple[str, ...], tokens: Sequence[str], at: int) -> bool:
     return True
 
 
-def _asks(words: _Words, tokens: Sequence[str]) -> int:
-    return sum(
-        1 for phrase in words.asks for at in range(len(tokens)) if _matches(phrase, tokens, at)
-    )
+def _found(phrases: tuple[Phrase, ...], tokens: Sequence[str]) -> int:
+    return sum(1 for phrase in phrases for at in range(len(tokens)) if _matches(phrase, tokens, at))
 
 
 def asked_language(text: str, preferred: Sequence[str] = ()) -> str | None:
-    """The language in which `text` asks for an appointment, None if it does not. Where the
-    words fit several languages equally, the first of `preferred` among them wins (the
-    customer's app language, say), else the first in the bot's list."""
+    """The language in which `text` asks for an appointment (names one and asks for it, and
+    says nothing of cancelling, moving or not coming), None if it does not. Where the words
+    fit several languages equally, the first of `preferred` among them wins (the customer's
+    app language, say), else the first in the bot's list."""
     tokens = _tokens(text)
     scores: dict[str, int] = {}
     for language, words in _words().items():
-        asks = _asks(words, tokens)
-        if asks:
-            scores[language] = ASK_WEIGHT * asks + sum(token in words.hints for token in tokens)
+        asks, wants = _found(words.asks, tokens), _found(words.wants, tokens)
+        if asks and wants and not _found(words.nots, tokens):
+            hints = sum(token in words.hints for token in tokens)
+            scores[language] = ASK_WEIGHT * asks + WANT_WEIGHT * wants + hints
     if not scores:
         return None
     best = max(scores.values())

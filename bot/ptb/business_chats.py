@@ -26,7 +26,14 @@ from telegram.ext import ExtBot
 
 from bot.storage.business import BusinessChat, BusinessStore, Connection, is_business_key
 
-__all__ = ["NO_REPLY_RIGHT", "OFF", "WINDOW", "BusinessChats", "connection_of"]
+__all__ = [
+    "NO_REPLY_RIGHT",
+    "OFF",
+    "WINDOW",
+    "BusinessChatClosed",
+    "BusinessChats",
+    "connection_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,12 @@ _REFUSED_BUTTONS: Final = (
 )
 
 
+class BusinessChatClosed(Forbidden):
+    """Telegram would refuse this request to an agent's chat (the connection is off or may
+    not reply, or the customer last wrote more than 24 hours ago); it was not sent. Expected
+    in the normal course of things, never a failure to apologise for."""
+
+
 def connection_of(connection: BusinessConnection) -> Connection:
     """Telegram's description of a connection, as kept."""
     rights = connection.rights
@@ -82,6 +95,11 @@ class BusinessChats:
     def __init__(self, store: BusinessStore, agent_ids: Collection[int]) -> None:
         self.store = store
         self._agents = frozenset(agent_ids)
+
+    async def customer_of(self, key: int) -> int | None:
+        """The customer of the agent's chat with this key, None for an unknown key."""
+        chat = await self.store.chat(key)
+        return None if chat is None else chat.customer_id
 
     def usable(self, connection: Connection | None) -> bool:
         """Whether the bot works through a connection: an agent's, switched on."""
@@ -143,7 +161,8 @@ class BusinessChats:
         if update.business_message is not None:
             author = message.from_user
             if author is not None and author.id == customer_id:
-                await self.store.customer_wrote(key, message.date.astimezone(UTC))
+                sent_at = message.date.astimezone(UTC)
+                await self.store.customer_wrote(key, sent_at, author.language_code)
             data["message"] = data.pop("business_message")
             data["message"]["chat"]["id"] = key
         else:
@@ -164,14 +183,14 @@ class BusinessChats:
             raise BadRequest("Chat not found")
         connection = await self.store.connection(chat.connection_id)
         if connection is None or not self.usable(connection):
-            raise Forbidden(REFUSALS[OFF])
+            raise BusinessChatClosed(REFUSALS[OFF])
         if endpoint == "deleteMessage":
             return self._deletion(connection, data)
         if endpoint not in _SENDING:
             raise BadRequest(f"{endpoint} is not used in business chats")
         refusal = self._refusal(connection, chat)
         if refusal is not None:
-            raise Forbidden(REFUSALS[refusal])
+            raise BusinessChatClosed(REFUSALS[refusal])
         if _refused_button(data.get("reply_markup")):
             raise BadRequest("this button cannot be sent on an account's behalf")
         data["chat_id"] = chat.customer_id

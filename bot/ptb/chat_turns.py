@@ -25,7 +25,7 @@ import inspect
 import json
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Final
 
 from telegram import Update
@@ -34,6 +34,7 @@ from bot.ptb import ptb_internals, shown_screens
 from bot.ptb.persistence import LoadedChat, StatePersistence
 from bot.ptb.ptb_internals import App
 from bot.ptb.shown_screens import Recorder, Replay
+from bot.storage.business import is_business_key
 from bot.storage.chat_store import RowKind, Unfinished
 
 __all__ = ["ChatStates", "Turn"]
@@ -57,6 +58,8 @@ class ChatStates:
         self._busy: Counter[int] = Counter()
         # Chats whose conversations their turn ended: no unfinished update of theirs comes back.
         self._ended: set[int] = set()
+        # Whose chat a business chat's key is (its customer): set by the wiring.
+        self.customer_of: Callable[[int], Awaitable[int | None]] | None = None
 
     @classmethod
     def of(cls, app: App) -> ChatStates:
@@ -121,6 +124,13 @@ class ChatStates:
                 turn = (chat_id, update_id) if update_id is not None else None
                 await self._commit(app, chat_id, user_id, turn)
 
+    async def user_of(self, chat_id: int, user_id: int | None) -> int | None:
+        """The user a chat's turn reads and writes: the customer of an agent's business chat
+        (whoever wrote there: the booking is theirs), else the update's own user."""
+        if self.customer_of is not None and is_business_key(chat_id):
+            return await self.customer_of(chat_id) or user_id
+        return user_id
+
     @contextlib.asynccontextmanager
     async def _held(self, chat_id: int) -> AsyncIterator[None]:
         """Hold the chat in this process (its turns one after another)."""
@@ -160,7 +170,7 @@ class ChatStates:
                     log.warning("an orphaned update could not be read", extra={"chat": chat_id})
                     continue
                 user = update.effective_user
-                ids = (chat_id, user.id if user else None)
+                ids = (chat_id, await self.user_of(chat_id, user.id if user else None))
                 await self._read(app, *ids)
                 await self._handle_again(app, ids, update, None)
                 resumed += 1

@@ -3,15 +3,17 @@ agent's chat handled under that chat's own key."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import UpdateType
 from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
@@ -48,6 +50,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._states = states
         self._business = business
         self._app: App | None = None
+        # A business chat's updates in the order they came, while they are translated (its
+        # key is known only then, and the chat's own turn comes after).
+        self._arrivals: dict[tuple[str, int], asyncio.Lock] = {}
+        self._arriving: Counter[tuple[str, int]] = Counter()
         # Updates handled by kind, their time, and how many are in flight (bot/metrics.py).
         self.metrics = metrics or Metrics()
 
@@ -70,6 +76,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self.metrics.update_handled(kind, time.monotonic() - began)
 
     async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
+        chat = business_chat_of(update)
+        if chat is None:
+            await self._translated(update, coroutine)
+            return
+        self._arriving[chat] += 1
+        try:
+            async with self._arrivals.setdefault(chat, asyncio.Lock()):
+                await self._translated(update, coroutine)
+        finally:
+            self._arriving[chat] -= 1
+            if not self._arriving[chat]:
+                del self._arriving[chat]
+                self._arrivals.pop(chat, None)
+
+    async def _translated(self, update: Update, coroutine: Awaitable[Any]) -> None:
         began = time.monotonic()
         try:
             if self._business is not None and self._app is not None:
@@ -95,10 +116,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def _in_turn(self, update: Update, coroutine: Awaitable[Any]) -> None:
         chat, user = update.effective_chat, update.effective_user
         user_id = user.id if user else None
-        if chat is not None and is_business_key(chat.id) and self._business is not None:
+        if chat is not None and is_business_key(chat.id):
             # The agent's chat's customer, whoever wrote: a booking there is theirs.
-            found = await self._business.store.chat(chat.id)
-            user_id = found.customer_id if found else user_id
+            user_id = await self._states.user_of(chat.id, user_id)
         # An update of no chat (an inline query) is its user's: their private chat's id.
         chat_id = chat.id if chat else user_id
         if chat_id is None:
@@ -133,3 +153,15 @@ def kind_of(update: Update) -> str:
         if getattr(update, kind.value, None) is not None:
             return str(kind.value)
     return "other"
+
+
+def business_chat_of(update: Update) -> tuple[str, int] | None:
+    """The business connection and the real chat of an update from an agent's chat, None
+    for any other update."""
+    message = update.business_message or update.edited_business_message
+    query = update.callback_query
+    if message is None and query is not None and isinstance(query.message, Message):
+        message = query.message
+    if message is None or not message.business_connection_id:
+        return None
+    return message.business_connection_id, message.chat.id

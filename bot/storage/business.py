@@ -55,6 +55,8 @@ class BusinessChat:
     agent_id: int
     customer_id: int  # also the chat's Telegram id
     customer_wrote_at: datetime | None  # the customer's last message there
+    # Their Telegram app's language then (a booking the agent starts is in it).
+    customer_language: str | None = None
 
 
 def chat_from_row(row: Sequence[Any]) -> BusinessChat:
@@ -62,7 +64,8 @@ def chat_from_row(row: Sequence[Any]) -> BusinessChat:
     wrote = row[4]
     if isinstance(wrote, str):
         wrote = datetime.fromisoformat(wrote)
-    return BusinessChat(int(row[0]), str(row[1]), int(row[2]), int(row[3]), wrote)
+    language = str(row[5]) if len(row) > 5 and row[5] else None
+    return BusinessChat(int(row[0]), str(row[1]), int(row[2]), int(row[3]), wrote, language)
 
 
 class BusinessStore(ABC):
@@ -93,8 +96,9 @@ class BusinessStore(ABC):
         """What a key stands for, None for a key nobody made."""
 
     @abstractmethod
-    async def customer_wrote(self, key: int, at: datetime) -> None:
-        """The customer wrote in the chat at `at` (a later time only moves it forward)."""
+    async def customer_wrote(self, key: int, at: datetime, language: str | None = None) -> None:
+        """The customer wrote in the chat at `at`, their app set to `language` (a later time
+        only moves it forward)."""
 
     @abstractmethod
     async def chats_of_customer(self, customer_id: int) -> list[BusinessChat]:

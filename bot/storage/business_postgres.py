@@ -8,7 +8,9 @@ from typing import Any
 from bot.storage.business import BusinessChat, BusinessStore, Connection, chat_from_row
 from bot.storage.postgres import Database
 
-_CHAT_COLUMNS = "chat_key, connection_id, agent_id, customer_id, customer_wrote_at"
+_CHAT_COLUMNS = (
+    "chat_key, connection_id, agent_id, customer_id, customer_wrote_at, customer_language"
+)
 
 
 class PostgresBusiness(BusinessStore):
@@ -74,13 +76,16 @@ class PostgresBusiness(BusinessStore):
         )
         return chat_from_row(rows[0]) if rows else None
 
-    async def customer_wrote(self, key: int, at: datetime) -> None:
-        """The customer wrote in the chat at `at` (a later time only moves it forward)."""
+    async def customer_wrote(self, key: int, at: datetime, language: str | None = None) -> None:
+        """The customer wrote in the chat at `at`, their app set to `language` (a later time
+        only moves it forward)."""
         await self._fetch(
-            "UPDATE business_chats SET customer_wrote_at = $2 WHERE chat_key = $1 "
+            "UPDATE business_chats SET customer_wrote_at = $2, "
+            "customer_language = coalesce($3, customer_language) WHERE chat_key = $1 "
             "AND (customer_wrote_at IS NULL OR customer_wrote_at < $2)",
             key,
             at,
+            language,
         )
 
     async def chats_of_customer(self, customer_id: int) -> list[BusinessChat]:

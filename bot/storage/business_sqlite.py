@@ -32,14 +32,18 @@ CREATE TABLE IF NOT EXISTS business_chats (
     agent_id          INTEGER NOT NULL,
     customer_id       INTEGER NOT NULL,
     customer_wrote_at TEXT,
+    customer_language TEXT,
     UNIQUE (agent_id, customer_id)
 );
+CREATE INDEX IF NOT EXISTS business_chats_customer ON business_chats (customer_id);
 -- Keys start above every Telegram chat id.
 INSERT INTO sqlite_sequence (name, seq)
     SELECT 'business_chats', {FIRST_BUSINESS_KEY - 1}
     WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'business_chats');
 """
-_CHAT_COLUMNS: Final = "chat_key, connection_id, agent_id, customer_id, customer_wrote_at"
+_CHAT_COLUMNS: Final = (
+    "chat_key, connection_id, agent_id, customer_id, customer_wrote_at, customer_language"
+)
 
 
 class SqliteBusiness(BusinessStore):
@@ -113,12 +117,14 @@ class SqliteBusiness(BusinessStore):
         )
         return chat_from_row(rows[0]) if rows else None
 
-    async def customer_wrote(self, key: int, at: datetime) -> None:
-        """The customer wrote in the chat at `at` (a later time only moves it forward)."""
+    async def customer_wrote(self, key: int, at: datetime, language: str | None = None) -> None:
+        """The customer wrote in the chat at `at`, their app set to `language` (a later time
+        only moves it forward)."""
         await self._run(
-            "UPDATE business_chats SET customer_wrote_at = ? WHERE chat_key = ? "
+            "UPDATE business_chats SET customer_wrote_at = ?, "
+            "customer_language = coalesce(?, customer_language) WHERE chat_key = ? "
             "AND (customer_wrote_at IS NULL OR customer_wrote_at < ?)",
-            (at.isoformat(), key, at.isoformat()),
+            (at.isoformat(), language, key, at.isoformat()),
         )
 
     async def chats_of_customer(self, customer_id: int) -> list[BusinessChat]:

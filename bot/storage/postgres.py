@@ -125,8 +125,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         agent_id          BIGINT NOT NULL,
         customer_id       BIGINT NOT NULL,
         customer_wrote_at TIMESTAMPTZ,
+        customer_language TEXT,
         UNIQUE (agent_id, customer_id)
     );
+    CREATE INDEX business_chats_customer ON business_chats (customer_id);
     """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -32,6 +32,7 @@ from bot.language.words import fold
 from bot.meetergo import MeetergoError
 from bot.ptb import ptb_internals
 from bot.ptb.business_chats import NO_REPLY_RIGHT, OFF, WINDOW, connection_of
+from bot.ptb.chat_turns import ChatStates
 from bot.storage.business import BusinessChat, is_business_key
 from conversations.kit.agent_chat import AgentChat, agent_chat_of, keep_agent_chat
 from conversations.kit.agent_messages import tell_agent
@@ -109,33 +110,55 @@ async def business_gate(update: Update, context: BotContext) -> None:
             await _agent_wrote(update, context, state, found)
         raise ApplicationHandlerStop
     if update.callback_query is not None:
-        if state.answering:
-            return
-        await update.callback_query.answer(
-            context.ui._("This chat is with a person now."), show_alert=False
-        )
-        raise ApplicationHandlerStop
+        await _customer_pressed(update, context, state, found)
+        return
     text = (update.message.text or "") if update.message else ""
+    if _command(text) == "/stop":
+        raise ApplicationHandlerStop  # the agent's command, tapped in the chat by the customer
     if state.answering and (text.startswith("/") or _booking_under_way(context, chat.id)):
         return
-    preferred = [author.language_code or ""] if author else []
-    language = asked_language(text, [code.split("-")[0] for code in preferred])
-    if language is not None and await context.services.business.refusal(found) is None:
+    preferred = [code.split("-")[0] for code in (found.customer_language or "",) if code]
+    language = asked_language(text, preferred)
+    may = not state.taken_over and await context.services.business.refusal(found) is None
+    if language is not None and may:
         state = state.model_copy(
             update={"answering": True, "language": language, "meeting_type_id": None}
         )
-        await _start_booking(update, context, state)
+        await _start_booking(update, context, state, found)
     raise ApplicationHandlerStop
+
+
+async def _customer_pressed(
+    update: Update, context: BotContext, state: AgentChat, found: BusinessChat
+) -> None:
+    """A press on the bot's buttons counts while the bot answers and Telegram lets it reply
+    (only a pop-up otherwise: answering a press is always allowed)."""
+    query = update.callback_query
+    if query is None:
+        return
+    ui = context.ui
+    if not state.answering:
+        await query.answer(ui._("This chat is with a person now."))
+        raise ApplicationHandlerStop
+    if await context.services.business.refusal(found) is not None:
+        await query.answer(
+            ui._("Please send a message in this chat first, then tap again."), show_alert=True
+        )
+        raise ApplicationHandlerStop
+
+
+def _command(text: str) -> str:
+    return text.strip().split(" ", 1)[0].split("@")[0].lower()
 
 
 async def _agent_wrote(
     update: Update, context: BotContext, state: AgentChat, found: BusinessChat
 ) -> None:
     """`/book [type]` starts a booking; `/stop`, or anything else the agent types while the
-    bot answers, hands the chat back to the agent."""
+    bot answers, hands the chat back to the agent (the booking under way is closed without
+    a word: the agent goes on with the customer)."""
     text = (update.message.text or "").strip() if update.message else ""
-    command, _, rest = text.partition(" ")
-    if command.split("@")[0] == "/book":
+    if _command(text) == "/book":
         sent_at = update.message.date if update.message else None
         refusal = await context.services.business.refusal(found, sent_at)
         if refusal is not None:
@@ -143,14 +166,23 @@ async def _agent_wrote(
                 context.application, context.services, found.agent_id, _REFUSALS[refusal]
             )
             return
-        wanted = await _meeting_type(context, rest.strip(), found.agent_id)
+        wanted = await _meeting_type(context, text.partition(" ")[2].strip(), found.agent_id)
         state = state.model_copy(
-            update={"answering": True, "meeting_type_id": wanted, "language": None}
+            update={
+                "answering": True,
+                "taken_over": False,
+                "meeting_type_id": wanted,
+                "language": None,
+            }
         )
-        await _start_booking(update, context, state)
-    elif state.answering:
+        await _start_booking(update, context, state, found)
+    elif state.answering or _command(text) == "/stop":
         log.info("the agent took over a chat", extra={"event": "agent_took_over"})
-        _keep(context, state.model_copy(update={"answering": False}))
+        _keep(context, state.model_copy(update={"answering": False, "taken_over": True}))
+        chat_id = found.key
+        if _booking_under_way(context, chat_id):
+            ChatStates.of(context.application).end_conversations(chat_id)
+        context.forget_view()
 
 
 def _keep(context: BotContext, state: AgentChat) -> None:
@@ -163,7 +195,9 @@ def _booking_under_way(context: BotContext, chat_id: int) -> bool:
     return bool(conversations.get(BOOKING_FLOW))
 
 
-async def _start_booking(update: Update, context: BotContext, state: AgentChat) -> None:
+async def _start_booking(
+    update: Update, context: BotContext, state: AgentChat, found: BusinessChat
+) -> None:
     """Handle the update again as the customer's /start in this chat: the booking flow then
     begins as in the bot's own chat, reading the agent and the wishes from the chat's data."""
     _keep(context, state)
@@ -179,14 +213,16 @@ async def _start_booking(update: Update, context: BotContext, state: AgentChat) 
         for field in ("last_name", "username"):
             if getattr(chat, field):
                 sent["from"][field] = getattr(chat, field)
+        if found.customer_language:  # their app's language, as their own messages said
+            sent["from"]["language_code"] = found.customer_language
     sent["text"] = "/start"
     sent["entities"] = [{"type": "bot_command", "offset": 0, "length": len("/start")}]
     await context.application.process_update(Update.de_json(data, context.bot))
 
 
 async def _meeting_type(context: BotContext, wanted: str, agent_id: int) -> str | None:
-    """The meeting type `/book <wanted>` names (its id, or a word of its name), None for the
-    usual choice; the agent hears when nothing matched."""
+    """The meeting type `/book <wanted>` names (its id, or whole words of its name in any
+    language), None for the usual choice; the agent hears when none or several match."""
     if not wanted:
         return None
     availability = context.services.availability
@@ -194,16 +230,21 @@ async def _meeting_type(context: BotContext, wanted: str, agent_id: int) -> str 
         types = [await availability.meeting_type(i) for i in availability.meeting_type_ids]
     except MeetergoError:
         return None  # the booking's own steps say meetergo is not answering
-    key = fold(wanted)
-    for meeting_type in types:
-        names = {fold(meeting_type.name_in(language)) for language in LANGUAGES}
-        if key == fold(meeting_type.id) or any(key in name for name in names if name):
-            return meeting_type.id
+    words = set(fold(wanted).split())
+    matching = [
+        meeting_type.id
+        for meeting_type in types
+        if fold(wanted) == fold(meeting_type.id)
+        or any(words <= set(fold(meeting_type.name_in(lang)).split()) for lang in LANGUAGES)
+    ]
+    if len(matching) == 1:
+        return matching[0]
 
     def compose(ui: Ui) -> str:
-        return ui._("No meeting type matches “{wanted}”: the customer chooses one.").format(
-            wanted=escape(wanted)
-        )
+        text = ui._("No meeting type matches “{wanted}”: the customer chooses one.")
+        if matching:
+            text = ui._("Several meeting types match “{wanted}”: the customer chooses one.")
+        return text.format(wanted=escape(wanted))
 
     await tell_agent(context.application, context.services, agent_id, compose)
     return None

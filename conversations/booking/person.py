@@ -1,7 +1,8 @@
 """ "Talk to a person": under every step of a booking in the bot's own chat, when the bot has
-support agents. A tap tells the agent whose link brought the customer (else every agent of
-BOT_AGENT_IDS) who is asking, in which language and at which step, with a button that opens
-the chat with them; the customer is told someone will write, and stays at their step."""
+support agents. A tap tells the agent whose link brought the customer (else, or where that
+fails, every agent of BOT_AGENT_IDS) who is asking, in which language and at which step,
+with a button that opens the chat with them; the customer is told someone will write (or
+that nobody could be reached), and stays at their step."""
 
 from __future__ import annotations
 
@@ -70,25 +71,38 @@ def with_person_button(update: Update, context: BotContext, screen: Screen) -> S
 
 @one_tap(TalkToPerson)
 async def talk_to_person(update: Update, context: BookingContext) -> Outcome:
-    """Tell the team the customer would like to talk to someone, and say so."""
+    """Tell the team the customer would like to talk to someone, and say whether they were
+    told: the agent whose link brought the customer, else (or where that fails) every
+    agent; once in TELL_AGAIN_AFTER however often it is tapped."""
     ui = context.ui
     draft = context.draft
     chat_data = context.chat_data if context.chat_data is not None else {}
     now = datetime.now(UTC)
     asked = chat_data.get(ASKED_KEY)
-    if not asked or now - datetime.fromisoformat(asked) >= TELL_AGAIN_AFTER:
-        chat_data[ASKED_KEY] = now.isoformat()
-        agents = [draft.agent_id] if draft.agent_id else context.services.settings.bot_agent_ids
-        for agent_id in agents:
-            await _tell(update, context, agent_id, context.state or "")
-    draft.notice = ui._("Thank you! Someone from our team will write to you here soon.")
+    if asked and now - datetime.fromisoformat(asked) < TELL_AGAIN_AFTER:
+        told = True  # told a moment ago: nothing new to tell them
+    else:
+        agents = context.services.settings.bot_agent_ids
+        first = [draft.agent_id] if draft.agent_id in agents else []
+        told = any([await _tell(update, context, agent, context.state or "") for agent in first])
+        if not told:
+            others = [agent for agent in agents if agent not in first]
+            told = any([await _tell(update, context, a, context.state or "") for a in others])
+        if told:
+            chat_data[ASKED_KEY] = now.isoformat()
+    draft.notice = (
+        ui._("Thank you! Someone from our team will write to you on Telegram soon.")
+        if told
+        else ui._("Sorry, I could not reach our team just now. Please try again in a while.")
+    )
     return Again()
 
 
-async def _tell(update: Update, context: BookingContext, agent_id: int, step: str) -> None:
+async def _tell(update: Update, context: BookingContext, agent_id: int, step: str) -> bool:
+    """Tell one agent; whether the message reached them."""
     user = update.effective_user
     if user is None:
-        return
+        return False
     app, services = context.application, context.services
     agent_ui = ui_for(services.settings, await prefs_of(app, services, agent_id))
     language = Locale.parse(locale_for(context.ui.prefs.language).language)
@@ -118,4 +132,6 @@ async def _tell(update: Update, context: BookingContext, agent_id: int, step: st
             await app.bot.send_message(agent_id, f"{text}\n{mention}")
     except TelegramError as error:
         log.warning("could not tell an agent: %s", type(error).__name__)
+        return False
     log.info("customer asked for a person", extra={"chat": chat_id_of(update), "event": "person"})
+    return True

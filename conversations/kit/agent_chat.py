@@ -2,7 +2,8 @@
 
 The chat's data holds, under AGENT_CHAT_KEY, whose chat it is and whether the bot answers
 there now: the agent's `/book` or a customer's request switches it on; the agent's `/stop`,
-or anything the agent types while it answers, switches it off (the agent took over). The
+or anything the agent types while it answers, switches it off (the agent took over, and then
+only their `/book` switches it on again). The
 booking's start reads the agent, and the meeting type and language asked for, from it.
 """
 
@@ -23,6 +24,8 @@ class AgentChat(BaseModel):
     agent_id: int
     customer_id: int
     answering: bool = False
+    # The agent took the chat over: only their `/book` lets the bot answer there again.
+    taken_over: bool = False
     meeting_type_id: str | None = None  # asked for with `/book <type>`
     language: str | None = None  # the language the customer asked in
 

@@ -8,6 +8,10 @@ business chats) and the sandbox."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.booking.links import AgentLink, LinkSigner
@@ -15,8 +19,9 @@ from bot.language.i18n import translations
 from bot.sandbox.business_driver import AgentInBusinessChat, BusinessChatDriver
 from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import SandboxScheduling
-from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
+from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator
+from conversations.kit.view import VIEW_KEY
 from tests.support.harness import InProcessBot
 from tests.support.waiting import until
 from tests.unit.conftest import (
@@ -125,6 +130,10 @@ async def test_the_agent_takes_over_and_book_brings_the_bot_back(
     await ada.send("tomorrow")
     assert len(emulator.business_bot_messages(connection, ADA)) == shown, "the bot is silent"
 
+    await ada.send("Can I book an appointment?")
+    assert len(emulator.business_bot_messages(connection, ADA)) == shown, "only Grace's /book"
+    assert VIEW_KEY not in running(ada.bot).chat_data[ada.key or 0], "the booking was closed"
+
     await grace.write("/book")
     assert "Let's find a time" in ada.last().text, "the bot answers there again"
     await answer_until(ada, "END")
@@ -209,7 +218,7 @@ async def test_talk_to_a_person_reaches_the_agent_who_brought_the_customer_else_
     day = await ada.send("/start")
     assert ada.labels(day)[-1] == "💬 Talk to a person", "under every step"
     await ada.tap("Talk to a person")
-    assert "Someone from our team will write to you here soon." in ada.last().text
+    assert "Someone from our team will write to you on Telegram soon." in ada.last().text
     assert SCREEN_DAY in ada.last().text, "the customer stays at the step"
     for agent in agents:
         told = agent.last()
@@ -228,4 +237,46 @@ async def test_talk_to_a_person_reaches_the_agent_who_brought_the_customer_else_
     assert after == [before[0] + 1, before[1]], "only the agent whose link brought Bob"
     url = agents[0].last().reply_markup["inline_keyboard"][0][0]["url"]  # type: ignore[index]
     assert url == f"tg://user?id={BOB}"
+    assert emulator.violations == []
+
+
+async def test_a_tap_after_24_hours_gets_a_pop_up_and_nothing_is_sent(
+    launch: Launcher, emulator: BotApiEmulator, sandbox: SandboxScheduling, tmp_path: Path
+) -> None:
+    _, ada, connection = await connected(launch, emulator, sandbox)
+    await ada.send("Can I book an appointment?")
+    sent = len(emulator.business_bot_messages(connection, ADA))
+    # A day passes without a word from Ada, for Telegram and for what the bot knows of her.
+    emulator.advance_clock(25 * 3600)
+    with closing(sqlite3.connect(tmp_path / "data" / "business.sqlite3")) as db, db:
+        before = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
+        db.execute("UPDATE business_chats SET customer_wrote_at = ?", (before,))
+    query = await ada.tap(ada.labels()[0])
+    answer = emulator.callback_answer(query)
+    assert answer is not None
+    assert answer.get("text") == "Please send a message in this chat first, then tap again."
+    assert len(emulator.business_bot_messages(connection, ADA)) == sent
+    assert emulator.violations == []
+
+
+async def test_book_with_a_meeting_type_starts_at_it_and_a_word_of_none_is_told(
+    launch: Launcher, emulator: BotApiEmulator, sandbox: SandboxScheduling
+) -> None:
+    types = f"{INTRO_CALL_ID},{PRODUCT_DEMO_ID}"
+    async with SandboxScheduling() as team:  # both meeting types, as the sandbox has them
+        grace, ada, _ = await connected(
+            launch, emulator, sandbox, meetergo=team, MEETERGO_MEETING_TYPE_IDS=types
+        )
+        await book_by_name(grace, ada, emulator)
+
+
+async def book_by_name(
+    grace: StepCustomer, ada: InProcessBusinessChat, emulator: BotApiEmulator
+) -> None:
+    await ada.send("Hello Grace!")
+    await grace_writes(ada, "/book demo")
+    assert "How long should it be?" in ada.last().text, "the Product demo's lengths"
+    await grace_writes(ada, "/book webinar")
+    assert grace.last().text == "No meeting type matches “webinar”: the customer chooses one."
+    assert "What would you like to book?" in ada.last().text
     assert emulator.violations == []
