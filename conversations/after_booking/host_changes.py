@@ -26,6 +26,7 @@ from conversations.after_booking.payloads import BookAgain
 from conversations.after_booking.reminders import arm_reminders, drop_reminders
 from conversations.after_booking.shown import MENU, meeting_title, ui_of, where_line
 from conversations.after_booking.waitlist import offer_free_times
+from conversations.kit.agent_messages import pass_on_to_agent
 from conversations.kit.context import App, Services
 from conversations.kit.phrases import booking_when
 
@@ -73,6 +74,7 @@ async def _tell_cancelled(app: App, services: Services, change: HostChange) -> N
         )
     except TelegramError as error:
         log.warning("could not tell a customer of a cancel: %s", type(error).__name__)
+        await pass_on_to_agent(app, services, record.agent_id, error, text)
 
 
 async def _tell_moved(app: App, services: Services, change: HostChange) -> None:
@@ -91,6 +93,7 @@ async def _tell_moved(app: App, services: Services, change: HostChange) -> None:
         await app.bot.send_message(record.chat_id, text)
     except TelegramError as error:
         log.warning("could not tell a customer of a move: %s", type(error).__name__)
+        await pass_on_to_agent(app, services, record.agent_id, error, text)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from conversations.after_booking.shown import (
     ui_of,
     where_line,
 )
-from conversations.kit.agent_messages import tell_agent
+from conversations.kit.agent_messages import pass_on_to_agent, tell_agent
 from conversations.kit.context import App, BotContext, Services, Ui
 from conversations.kit.phrases import booking_when
 
@@ -127,6 +127,7 @@ async def send_reminder(app: App, appointment_id: str, label: str, start: dateti
         await app.bot.send_message(record.chat_id, text, reply_markup=reminder_buttons(ui, record))
     except TelegramError as error:
         log.warning("could not send a reminder: %s", type(error).__name__)
+        await pass_on_to_agent(app, services, record.agent_id, error, text)
         return
     services.metrics.reminder_sent(label)
 

@@ -1,5 +1,6 @@
 """Telling a support agent something in their own language and zone (their chat with the bot
-keeps them): a booking their link brought, and what became of it."""
+keeps them): a booking their link brought, what became of it, and what could not reach their
+customer in their own chat."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 
 from telegram.error import TelegramError
 
+from bot.ptb.business_chats import BusinessChatClosed
 from bot.ptb.chat_turns import ChatStates
 from conversations.kit.context import App, Prefs, Services, Ui, stored_prefs, ui_for
 
@@ -30,3 +32,26 @@ async def tell_agent(
         await app.bot.send_message(agent_id, compose(ui))
     except TelegramError as error:
         log.warning("could not tell an agent: %s", type(error).__name__)
+
+
+async def pass_on_to_agent(
+    app: App, services: Services, agent_id: int | None, error: Exception, said: str
+) -> bool:
+    """Where a message to a customer in an agent's own chat could not be sent (Telegram lets
+    the bot write there only within 24 hours of the customer's last message, and only while
+    the agent's connection lets it), ask the agent to pass it on: they can still write to
+    their customer. Whether the agent was asked."""
+    if agent_id is None or not isinstance(error, BusinessChatClosed):
+        return False
+
+    def compose(ui: Ui) -> str:
+        return (
+            ui._(
+                "I could not write to your customer in your chat: Telegram lets me answer there "
+                "only within 24 hours of their last message. Please pass this on:"
+            )
+            + f"\n\n{said}"
+        )
+
+    await tell_agent(app, services, agent_id, compose)
+    return True

@@ -21,6 +21,7 @@ from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID, PRODUCT_DEMO_ID
 from bot.sandbox.telegram_api import BotApiEmulator
+from conversations.after_booking.reminders import send_reminder
 from conversations.kit.view import VIEW_KEY
 from tests.support.harness import InProcessBot
 from tests.support.waiting import until
@@ -279,4 +280,24 @@ async def book_by_name(
     await grace_writes(ada, "/book webinar")
     assert grace.last().text == "No meeting type matches “webinar”: the customer chooses one."
     assert "What would you like to book?" in ada.last().text
+    assert emulator.violations == []
+
+
+async def test_a_reminder_the_agents_chat_cannot_take_is_passed_on_to_the_agent(
+    launch: Launcher, emulator: BotApiEmulator, sandbox: SandboxScheduling, tmp_path: Path
+) -> None:
+    grace, ada, connection = await connected(launch, emulator, sandbox)
+    await ada.send("Can I book an appointment?")
+    await answer_until(ada, "END")
+    booking = sandbox.bookings[-1]
+    sent = len(emulator.business_bot_messages(connection, ADA))
+    emulator.advance_clock(25 * 3600)  # Ada has not written since: the chat is closed
+    with closing(sqlite3.connect(tmp_path / "data" / "business.sqlite3")) as db, db:
+        before = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
+        db.execute("UPDATE business_chats SET customer_wrote_at = ?", (before,))
+    await send_reminder(running(ada.bot), booking.appointment_id, "1h", booking.start)
+    assert len(emulator.business_bot_messages(connection, ADA)) == sent
+    asked = grace.last().text
+    assert asked.startswith("I could not write to your customer in your chat"), asked
+    assert "Will you be there?" in asked, "the reminder itself, to pass on"
     assert emulator.violations == []
