@@ -180,6 +180,15 @@ async def test_without_reply_right_disabled_other_peoples_and_old_chats_nothing_
     assert emulator.violations == [], "the bot never tried what Telegram refuses"
 
 
+def silent_for_a_day(emulator: BotApiEmulator, tmp_path: Path) -> None:
+    """25 hours pass without a word from the customer, for Telegram and for what the bot
+    knows of them (its own clock cannot move in this process): the chat is closed to it."""
+    emulator.advance_clock(25 * 3600)
+    with closing(sqlite3.connect(tmp_path / "data" / "business.sqlite3")) as db, db:
+        before = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
+        db.execute("UPDATE business_chats SET customer_wrote_at = ?", (before,))
+
+
 async def grace_writes(chat: InProcessBusinessChat, text: str) -> None:
     await AgentInBusinessChat(chat, GRACE).write(text)
 
@@ -247,11 +256,7 @@ async def test_a_tap_after_24_hours_gets_a_pop_up_and_nothing_is_sent(
     _, ada, connection = await connected(launch, emulator, sandbox)
     await ada.send("Can I book an appointment?")
     sent = len(emulator.business_bot_messages(connection, ADA))
-    # A day passes without a word from Ada, for Telegram and for what the bot knows of her.
-    emulator.advance_clock(25 * 3600)
-    with closing(sqlite3.connect(tmp_path / "data" / "business.sqlite3")) as db, db:
-        before = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
-        db.execute("UPDATE business_chats SET customer_wrote_at = ?", (before,))
+    silent_for_a_day(emulator, tmp_path)
     query = await ada.tap(ada.labels()[0])
     answer = emulator.callback_answer(query)
     assert answer is not None
@@ -291,10 +296,7 @@ async def test_a_reminder_the_agents_chat_cannot_take_is_passed_on_to_the_agent(
     await answer_until(ada, "END")
     booking = sandbox.bookings[-1]
     sent = len(emulator.business_bot_messages(connection, ADA))
-    emulator.advance_clock(25 * 3600)  # Ada has not written since: the chat is closed
-    with closing(sqlite3.connect(tmp_path / "data" / "business.sqlite3")) as db, db:
-        before = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
-        db.execute("UPDATE business_chats SET customer_wrote_at = ?", (before,))
+    silent_for_a_day(emulator, tmp_path)
     await send_reminder(running(ada.bot), booking.appointment_id, "1h", booking.start)
     assert len(emulator.business_bot_messages(connection, ADA)) == sent
     asked = grace.last().text
