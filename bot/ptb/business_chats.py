@@ -78,12 +78,14 @@ class BusinessChatClosed(Forbidden):
 
 
 def connection_of(connection: BusinessConnection) -> Connection:
-    """Telegram's description of a connection, as kept."""
+    """Telegram's description of a connection, as kept (`can_reply` read from `rights`, or
+    where Bot API before 9.0 put it, on the connection itself)."""
     rights = connection.rights
+    can_reply = rights.can_reply if rights else connection.api_kwargs.get("can_reply")
     return Connection(
         connection_id=connection.id,
         owner_id=connection.user.id,
-        can_reply=bool(rights and rights.can_reply),
+        can_reply=bool(can_reply),
         can_delete=bool(rights and rights.can_delete_sent_messages),
         enabled=connection.is_enabled,
     )

@@ -14,8 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from telegram import BusinessConnection
+
 from bot.booking.links import AgentLink, LinkSigner
 from bot.language.i18n import translations
+from bot.ptb.business_chats import connection_of
 from bot.sandbox.business_driver import AgentInBusinessChat, BusinessChatDriver
 from bot.sandbox.follow import Answers, answer_until
 from bot.sandbox.scheduling import SandboxScheduling
@@ -303,3 +306,14 @@ async def test_a_reminder_the_agents_chat_cannot_take_is_passed_on_to_the_agent(
     assert asked.startswith("I could not write to your customer in your chat"), asked
     assert "Will you be there?" in asked, "the reminder itself, to pass on"
     assert emulator.violations == []
+
+
+def test_a_connections_reply_right_is_read_from_rights_or_where_older_apis_put_it() -> None:
+    owner = {"id": GRACE, "is_bot": False, "first_name": "Grace"}
+    common = {"id": "c-1", "user": owner, "user_chat_id": GRACE, "date": 0, "is_enabled": True}
+    current = BusinessConnection.de_json({**common, "rights": {"can_reply": True}}, None)
+    before_9 = BusinessConnection.de_json({**common, "can_reply": True}, None)
+    without = BusinessConnection.de_json({**common, "rights": {}}, None)
+    assert connection_of(current).can_reply
+    assert connection_of(before_9).can_reply
+    assert not connection_of(without).can_reply
