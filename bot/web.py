@@ -113,7 +113,9 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(TELEGRAM_PATH, telegram)
     app.router.add_post(meetergo_webhook_path(settings), meetergo)
-    add_health_routes(app, health)
+    if settings.bot_health_port in (None, settings.bot_webhook_port):
+        # Beside the webhook, unless they have a port of their own (kept off the public one).
+        add_health_routes(app, health)
     return app
 
 

@@ -147,6 +147,8 @@ class BookingService:
         except SlotTakenError:
             metrics.booking("taken")
             raise
+        except BookingOutcomeUnknownError:
+            raise  # not settled: counted once it is (found, or failed), by the look-up later
         except MeetergoError:
             metrics.booking("failed")
             raise

@@ -151,30 +151,40 @@ class ChatStates:
     async def resume_orphans(self) -> int:
         """Finish now the turns a dead process left unfinished that nobody holds any more
         (a store shared by replicas), instead of at the chat's next update: a confirmation the
-        dead replica was handling reaches its customer without a word from them. Returns how
-        many were handled again."""
+        dead replica was handling reaches its customer without a word from them. Several
+        chats at once, each in its own turn. Returns how many were handled again."""
         store = self._persistence.store
         if not store.shared:
             return 0
+        # In a turn of this very process: that turn finishes it.
+        chats = [chat_id for chat_id in await store.orphaned_chats() if not self._busy[chat_id]]
+        limit = asyncio.Semaphore(ORPHANS_AT_ONCE)
+
+        async def resume(chat_id: int) -> bool:
+            async with limit:
+                return await self._resume(chat_id)
+
+        results = await asyncio.gather(*(resume(c) for c in chats), return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.warning("an orphaned turn failed: %s", type(result).__name__)
+        return sum(result is True for result in results)
+
+    async def _resume(self, chat_id: int) -> bool:
         app = self._application()
-        resumed = 0
-        for chat_id in await store.orphaned_chats():
-            if self._busy[chat_id]:
-                continue  # in a turn of this very process, which finishes it
-            async with self._held(chat_id), store.resume(chat_id) as left:
-                if left is None:
-                    continue  # finished meanwhile, by its chat's next update elsewhere
-                try:
-                    update = Update.de_json(json.loads(left), app.bot)
-                except (ValueError, TypeError):
-                    log.warning("an orphaned update could not be read", extra={"chat": chat_id})
-                    continue
-                user = update.effective_user
-                ids = (chat_id, await self.user_of(chat_id, user.id if user else None))
-                await self._read(app, *ids)
-                await self._handle_again(app, ids, update, None)
-                resumed += 1
-        return resumed
+        async with self._held(chat_id), self._persistence.store.resume(chat_id) as left:
+            if left is None:
+                return False  # held by a live turn now, or finished meanwhile
+            try:
+                update = Update.de_json(json.loads(left), app.bot)
+            except (ValueError, TypeError):
+                log.warning("an orphaned update could not be read", extra={"chat": chat_id})
+                return False
+            user = update.effective_user
+            ids = (chat_id, await self.user_of(chat_id, user.id if user else None))
+            await self._read(app, *ids)
+            await self._handle_again(app, ids, update, None)
+            return True
 
     async def _take_over(
         self,
@@ -323,13 +333,17 @@ class ChatStates:
 
 
 # How often a replica looks for turns a dead one left (PostgreSQL): a confirmation the dead
-# replica was handling reaches its customer within this, plus the time to handle it.
+# replica was handling reaches its customer within this, plus the time to handle it; so many
+# of them are handled at once.
 ORPHAN_LOOK_SECONDS: Final = 2.0
+ORPHANS_AT_ONCE: Final = 16
 
 
 async def resume_orphaned_turns(context: Any) -> None:
     """The job that finishes other replicas' orphaned turns (ChatStates.resume_orphans); a
     failure is logged and the next look tries again."""
+    if not context.application.running:
+        return  # stopping: this replica finishes its own turns, not others' (it may drain)
     try:
         resumed = await ChatStates.of(context.application).resume_orphans()
     except Exception:  # a database hiccup, a chat held too long: the next look tries again

@@ -32,10 +32,12 @@ class PatientRateLimiter(AIORateLimiter):
 
     ATTEMPTS = 3
     # A request Telegram keeps refusing with 429 is sent again after each `retry_after` for
-    # this long before it is given up: a customer's step is never dropped for the bot being
+    # this many seconds before it is given up: a customer's step is never dropped for the bot being
     # busy. Past it, the turn fails, and the customer's next tap or message (on a menu now
     # out of date) is answered with their current step drawn afresh.
-    RATE_LIMITED_PATIENCE = 120.0
+    # Kept below how long another replica waits for the chat's lock (bot/storage/postgres.py,
+    # LOCK_PATIENCE: 60 s), so the chat's next update there still finds its turn.
+    RATE_LIMITED_PATIENCE = 45.0
 
     def __init__(
         self,

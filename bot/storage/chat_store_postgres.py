@@ -177,20 +177,22 @@ class PostgresStore(StateStore):
 
     @contextlib.asynccontextmanager
     async def resume(self, chat_id: int) -> AsyncIterator[str | None]:
-        """Hold an orphaned chat and yield its unfinished update's JSON (None if it was
-        finished meanwhile), noted as finished afterwards."""
-        await self._db.lock_chat(chat_id)
+        """Hold an orphaned chat and yield its unfinished update's JSON; None if someone
+        holds the chat now (a live turn finishes it) or it was finished meanwhile. The turn is
+        noted as finished before it is handled again, so it is handed back only once (as the
+        chat's next update hands one back), even if this process dies too."""
+        if not await self._db.try_lock_chat(chat_id):
+            yield None
+            return
         try:
             pool = await self._db.pool()
             last = await pool.fetchrow(
-                "SELECT update_id, payload, done FROM chat_turns WHERE chat_id = $1", chat_id
+                "UPDATE chat_turns SET done = TRUE, payload = NULL "
+                "WHERE chat_id = $1 AND NOT done AND payload IS NOT NULL "
+                "RETURNING (SELECT payload FROM chat_turns WHERE chat_id = $1)",
+                chat_id,
             )
-            open_turn = last is not None and not last["done"] and last["payload"] is not None
-            try:
-                yield str(last["payload"]) if open_turn and last is not None else None
-            finally:
-                if open_turn and last is not None:
-                    await pool.execute(_FINISH_TURN, chat_id, last["update_id"])
+            yield None if last is None else str(last[0])
         finally:
             await self._db.unlock_chat(chat_id)
 

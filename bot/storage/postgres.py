@@ -129,6 +129,8 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         UNIQUE (agent_id, customer_id)
     );
     CREATE INDEX business_chats_customer ON business_chats (customer_id);
+    -- Turns left open (a replica died mid-turn), looked for every few seconds.
+    CREATE INDEX chat_turns_open ON chat_turns (chat_id) WHERE NOT done AND payload IS NOT NULL;
     """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

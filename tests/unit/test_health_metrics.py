@@ -276,15 +276,15 @@ async def test_the_webhook_server_answers_health_and_metrics_beside_telegram(
     port, own_port = free_port(), free_port()
     emulator.deliver_webhooks_to(f"http://{LOOPBACK}:{port}/telegram")
     bot = await serve(**webhook(port), BOT_HEALTH_PORT=str(own_port))
-    assert (await get(port, "/healthz"))[0] == 200
-    status, ready = await readiness(port)
+    # BOT_HEALTH_PORT, another port: the three are there only, off the public one.
+    assert (await get(own_port, "/healthz"))[0] == 200
+    assert (await get(port, "/metrics"))[0] == 404
+    status, ready = await readiness(own_port)
     assert (status, ready["checks"]["updates"]) == (200, "ok"), ready
-    # BOT_HEALTH_PORT, another port: the three there too (kept off the public one).
-    assert (await readiness(own_port))[0] == 200
     ada = StepCustomer(emulator, bot, 4242, first_name="Ada")
     await ada.send("/start")
     assert "Pick a day" in ada.last().text
-    _, scrape, _ = await get(port, "/metrics")
+    _, scrape, _ = await get(own_port, "/metrics")
     assert value(scrape, "meetergo_bot_updates_handled_total", kind="message") == 1
     assert value(scrape, "meetergo_bot_update_handling_seconds_count", kind="message") == 1
     assert value(scrape, "meetergo_bot_conversations_open") == 1
