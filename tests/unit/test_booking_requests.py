@@ -12,7 +12,10 @@ REQUESTS = {
     "Hallo, ich hätte gern einen Termin": "de",
     "Könnte ich einen Termin bekommen?": "de",
     "Wann haben Sie Zeit für ein Gespräch?": "de",
+    "Haben Sie nächste Woche einen Termin frei?": "de",
     "Can I book an appointment?": "en",
+    "Do you have any free slots tomorrow?": "en",
+    "Can I schedule a call?": "en",
     "I want to make a reservation": "en",
     "Je voudrais un rendez-vous": "fr",
     "Quisiera pedir una cita, por favor": "es",
@@ -42,6 +45,10 @@ NOT_REQUESTS = [
     "The terminal shows an error",
     "Termin płatności minął",
     "Hey Grace, dinner tonight?",
+    "I'll call you back, please wait",
+    "Are there any updates on my booking?",
+    "Der Termin ist frei geworden, danke",
+    "Können wir meinen Termin auf Freitag legen?",
 ]
 
 
