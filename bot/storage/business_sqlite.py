@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ from bot.storage.business import (
     Connection,
     chat_from_row,
 )
+from bot.storage.sqlite_file import SqliteFile
 
 _SCHEMA: Final = f"""
 CREATE TABLE IF NOT EXISTS business_connections (
@@ -46,24 +45,11 @@ _CHAT_COLUMNS: Final = (
 )
 
 
-class SqliteBusiness(BusinessStore):
+class SqliteBusiness(SqliteFile, BusinessStore):
     """The business connections and chats of one bot process."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA secure_delete=ON")
-        self._conn.executescript(_SCHEMA)
-
-    async def open(self) -> None:
-        """Nothing to do: the file was opened on construction."""
-
-    async def close(self) -> None:
-        """Close the file."""
-        with self._lock:
-            self._conn.close()
+        super().__init__(path, _SCHEMA)
 
     async def _run(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         def run() -> list[Any]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -25,6 +23,7 @@ from bot.storage.ledger import (
     record_from_row,
     record_row,
 )
+from bot.storage.sqlite_file import SqliteFile
 
 _SCHEMA_VERSION: Final = 5
 # Columns later versions added, with their definitions, for files made by earlier ones.
@@ -78,19 +77,12 @@ CREATE INDEX IF NOT EXISTS bookings_by_agent ON bookings (agent_id, booked_at);
 """
 
 
-class SqliteLedger(BookingLedger):
+class SqliteLedger(SqliteFile, BookingLedger):
     """The attempts and records of one bot process, in a SQLite file of their own."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        # FULL: a committed attempt survives a SIGKILL and a power cut alike.
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA secure_delete=ON")
-        self._conn.executescript(_SCHEMA)
+        # Durable: a committed attempt survives a SIGKILL and a power cut alike.
+        super().__init__(path, _SCHEMA, durable=True)
         self._migrate()
 
     def _migrate(self) -> None:
@@ -101,9 +93,6 @@ class SqliteLedger(BookingLedger):
                 if column not in columns:
                     self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         self._conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
-
-    async def open(self) -> None:
-        """Nothing to do: the file was opened (and migrated) on construction."""
 
     async def begin(self, attempt: Attempt) -> None:
         """Record the attempt; returns once it is on disk."""
@@ -168,11 +157,6 @@ class SqliteLedger(BookingLedger):
     async def unsettled(self) -> list[Attempt]:
         """Every attempt still waiting for its outcome (after a restart: the ones cut short)."""
         return await asyncio.to_thread(self._select, "", ())
-
-    async def close(self) -> None:
-        """Close the file (checkpointing the write-ahead log into it)."""
-        with self._lock:
-            self._conn.close()
 
     async def claim_reminder(self, appointment_id: str, reminder: str) -> bool:
         """Note a reminder as sent; False if it already was."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
 
+from bot.storage.sqlite_file import SqliteFile
 from bot.storage.wishes import WISH_COLUMNS, Wish, WishStore, wish_from_row, wish_row
 
 _SCHEMA: Final = """
@@ -35,24 +34,11 @@ def _stored(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-class SqliteWishes(WishStore):
+class SqliteWishes(SqliteFile, WishStore):
     """The wishes of one bot process."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA secure_delete=ON")
-        self._conn.executescript(_SCHEMA)
-
-    async def open(self) -> None:
-        """Nothing to do: the file was opened on construction."""
-
-    async def close(self) -> None:
-        """Close the file."""
-        with self._lock:
-            self._conn.close()
+        super().__init__(path, _SCHEMA)
 
     async def add(self, wish: Wish) -> Wish:
         """Keep a wish (replacing the chat's wish for the same type and day)."""
