@@ -97,11 +97,18 @@ class BusinessChats:
     def __init__(self, store: BusinessStore, agent_ids: Collection[int]) -> None:
         self.store = store
         self._agents = frozenset(agent_ids)
+        # A key stands for one customer for good (keys are never reused): every turn of a
+        # business chat asks, so what translating an update learnt is kept.
+        self._customers: dict[int, int] = {}
 
     async def customer_of(self, key: int) -> int | None:
         """The customer of the agent's chat with this key, None for an unknown key."""
-        chat = await self.store.chat(key)
-        return None if chat is None else chat.customer_id
+        if key not in self._customers:
+            chat = await self.store.chat(key)
+            if chat is None:
+                return None
+            self._customers[key] = chat.customer_id
+        return self._customers[key]
 
     def usable(self, connection: Connection | None) -> bool:
         """Whether the bot works through a connection: an agent's, switched on."""
@@ -159,6 +166,7 @@ class BusinessChats:
             return None
         customer_id = message.chat.id
         key = await self.store.chat_key(connection.connection_id, connection.owner_id, customer_id)
+        self._customers[key] = customer_id
         data = update.to_dict()
         if update.business_message is not None:
             author = message.from_user
