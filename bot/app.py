@@ -50,6 +50,7 @@ from bot.ptb.persistence import StatePersistence
 from bot.ptb.rate_limiter import PatientRateLimiter
 from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.backends import Storage, StorageUnavailableError, storage_for
+from bot.storage.send_budget import SendBudget
 from conversations.after_booking.host_changes import schedule_checks
 from conversations.after_booking.my_bookings import build_my_bookings_handlers
 from conversations.after_booking.reminders import rearm_all_reminders
@@ -136,7 +137,9 @@ def build_application(settings: Settings, questions: Questions | None = None) ->
     first_type = settings.meeting_type_ids[0]
     health = Health(client.metrics, storage.store, lambda: client.meeting_type(first_type))
     lifecycle = Lifecycle(settings, services, storage, client, health)
-    application = telegram_application(settings, persistence, states, lifecycle, services.business)
+    application = telegram_application(
+        settings, persistence, states, lifecycle, services.business, storage.sends
+    )
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[HEALTH_KEY] = health
     states.attach(application)
@@ -197,17 +200,18 @@ def telegram_application(
     states: ChatStates,
     lifecycle: Lifecycle,
     business: BusinessChats | None = None,
+    sends: SendBudget | None = None,
 ) -> BotApplication:
     """PTB's Application for the bot's token and API, with the bot's persistence, pace and
     per-chat turns; `lifecycle` opens the services at start and closes them at the end;
-    `business` addresses agents' chats."""
+    `business` addresses agents' chats; `sends` counts what is sent (with the replicas)."""
     token = settings.telegram_bot_token.get_secret_value()
     base = settings.telegram_base_url
     metrics = lifecycle.metrics
     limiter = PatientRateLimiter(
         messages_per_second=settings.telegram_messages_per_second,
         backoff=settings.telegram_retry_backoff_seconds,
-        max_retries=2,
+        sends=sends,
         metrics=metrics,
     )
     limiter.business = business

@@ -6,26 +6,45 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter
+from telegram.ext import BaseRateLimiter
 
 from bot.metrics import Metrics
 from bot.ptb import shown_screens
 from bot.ptb.business_chats import BusinessChats
+from bot.storage.send_budget import LocalSendBudget, SendBudget, Window, wait_for
 
-__all__ = ["PatientRateLimiter"]
+__all__ = ["PatientRateLimiter", "telegram_windows"]
 
 log = logging.getLogger(__name__)
 
+# Telegram's limits (its Bot FAQ): about 30 messages a second for a bot as a whole (the
+# setting), about one a second in a chat, 20 a minute in a group. Each window is kept a little
+# longer than Telegram's, so requests the network delivers a little bunched up still keep
+# within its count.
+WINDOW_MARGIN: Final = 0.1
+CHAT_WINDOW: Final = Window(1, 1.0 + WINDOW_MARGIN)
+GROUP_WINDOW: Final = Window(20, 60.0 + WINDOW_MARGIN)
 
-class PatientRateLimiter(AIORateLimiter):
-    """Telegram's pace, and its 429s waited out as often as Telegram asks (for up to
+
+def telegram_windows(messages_per_second: float) -> Window | None:
+    """The bot's window for `messages_per_second` (None: 0, not paced)."""
+    if messages_per_second <= 0:
+        return None
+    most = max(1, math.floor(messages_per_second))
+    return Window(most, most / messages_per_second + WINDOW_MARGIN)
+
+
+class PatientRateLimiter(BaseRateLimiter[int]):
+    """Telegram's pace for the bot as a whole and for each chat, counted with every replica
+    (`sends`), and its 429s waited out as often as Telegram asks (for up to
     RATE_LIMITED_PATIENCE), plus a few retries with backoff when the Bot API cannot be reached
     or answers 5xx: a customer's answer should not be lost to a busy moment or one reset
     connection."""
@@ -44,18 +63,23 @@ class PatientRateLimiter(AIORateLimiter):
         *,
         messages_per_second: float,
         backoff: float,
-        max_retries: int,
+        sends: SendBudget | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         # 0 messages a second: no pace of our own (Telegram's 429s are still waited out).
-        super().__init__(
-            overall_max_rate=messages_per_second, overall_time_period=1, max_retries=max_retries
-        )
+        self._bot_window = telegram_windows(messages_per_second)
+        self._sends = sends or LocalSendBudget()
         self._backoff = backoff  # seconds before the first retry; doubling
         # Requests to an agent's chat go to the real chat on the agent's behalf.
         self.business: BusinessChats | None = None
         # 429s by method, and every request sent again (bot/metrics.py).
         self.metrics = metrics or Metrics()
+
+    async def initialize(self) -> None:
+        """Nothing to start: the budget opens with the storage."""
+
+    async def shutdown(self) -> None:
+        """Nothing to stop."""
 
     async def process_request(
         self,
@@ -67,10 +91,11 @@ class PatientRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         """Send one Bot API request as the chat's turn has it sent (bot/ptb/shown_screens.py),
-        retrying network failures (never refusals) a few times."""
+        in its place in the bot's and the chat's pace, waiting out 429s and retrying network
+        failures (never refusals) a few times."""
 
         async def send() -> Any:
-            return await self._send(callback, args, kwargs, endpoint, data, rate_limit_args)
+            return await self._send(callback, args, kwargs, endpoint, data)
 
         return await shown_screens.through(endpoint, data, send)
 
@@ -81,27 +106,30 @@ class PatientRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
     ) -> Any:
         if self.business is not None:
             endpoint = await self.business.route(endpoint, data)
             args = (endpoint, data)
+        paced = self._bot_window is not None and "chat_id" in data
+        chat = _chat_of(data)
         attempt = 0
         began = time.monotonic()
         while True:
             attempt += 1
+            await self._take_turn(paced, chat)
             try:
-                return await super().process_request(
-                    self._counted(callback, endpoint), args, kwargs, endpoint, data, rate_limit_args
-                )
+                return await callback(*args, **kwargs)
             except RetryAfter as error:
-                # AIORateLimiter waited out its own tries; the request is not given up yet.
+                # Telegram does not say whether the bot or the chat was too fast: every
+                # replica holds back for the wait (the bot's and each chat's pace keep the
+                # next 429 away).
                 wait = _seconds(error)
+                self.metrics.telegram_429(endpoint)
+                await self._sends.pause(wait + RETRY_MARGIN)
                 if time.monotonic() - began + wait > self.RATE_LIMITED_PATIENCE:
                     raise
                 log.info("Bot API %s rate limited, sending again in %.0f s", endpoint, wait)
                 self.metrics.telegram_retry("rate_limited")
-                await asyncio.sleep(wait + RETRY_MARGIN)
             except BadRequest as error:
                 late = "query is too old" in error.message.lower()
                 if endpoint == "answerCallbackQuery" and late:
@@ -117,24 +145,32 @@ class PatientRateLimiter(AIORateLimiter):
                 self.metrics.telegram_retry("network")
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
 
-    def _counted(
-        self, callback: Callable[..., Coroutine[Any, Any, Any]], endpoint: str
-    ) -> Callable[..., Coroutine[Any, Any, Any]]:
-        """`callback`, counting Telegram's 429s and the tries AIORateLimiter makes after one."""
-        tries = 0
+    async def _take_turn(self, paced: bool, chat: int | None) -> None:
+        """Wait for this request's place: in the bot's pace and after the chat's last send (a
+        request to a chat, when paced), and after any pause Telegram asked for (every request)."""
+        while True:
+            if paced and self._bot_window is not None:
+                window = None if chat is None else GROUP_WINDOW if chat < 0 else CHAT_WINDOW
+                while not (placed := await self._sends.take(self._bot_window, chat, window)).placed:
+                    await wait_for(placed)
+                await wait_for(placed)
+            paused = self._sends.paused_for()
+            if paused <= 0:
+                return
+            # Asked for after this place was taken (here or by another replica): the place
+            # is given up, and a new one taken once the pause is over.
+            await asyncio.sleep(paused)
 
-        async def send(*args: Any, **kwargs: Any) -> Any:
-            nonlocal tries
-            tries += 1
-            if tries > 1:  # AIORateLimiter waited out a 429's retry_after and tries again
-                self.metrics.telegram_retry("rate_limited")
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter:
-                self.metrics.telegram_429(endpoint)
-                raise
 
-        return send
+def _chat_of(data: dict[str, Any]) -> int | None:
+    """The chat a request writes to (None: none, as for answering a button press)."""
+    chat = data.get("chat_id")
+    if isinstance(chat, int):
+        return chat
+    try:
+        return int(chat) if chat is not None else None
+    except (TypeError, ValueError):
+        return None  # a channel's @username: counted for the bot only
 
 
 # Sent again a little after the wait Telegram asked for, not at its edge.

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.sandbox.telegram_business import BusinessUsers
 from bot.sandbox.telegram_methods import HANDLERS, check_polling_allowed
-from bot.sandbox.telegram_pace import Pace
+from bot.sandbox.telegram_pace import TELEGRAM_LIMITS, TelegramLimits, TelegramPace
 from bot.sandbox.telegram_requests import (
     MAX_BODY,
     client_gone,
@@ -40,7 +40,14 @@ from bot.sandbox.telegram_state import (
 from bot.sandbox.telegram_updates import PollSupersededError, Signal
 from bot.sandbox.webhook_delivery import WebhookDelivery
 
-__all__ = ["BotApiEmulator", "ChatMessage", "Pace", "RecordedCall", "UploadedFile"]
+__all__ = [
+    "TELEGRAM_LIMITS",
+    "BotApiEmulator",
+    "ChatMessage",
+    "RecordedCall",
+    "TelegramLimits",
+    "UploadedFile",
+]
 
 _MAX_LIMIT = 100
 _IDLE_CHECK = 0.02
@@ -60,8 +67,11 @@ class BotApiEmulator(BusinessUsers):
         bot_first_name: str = "meetergo Booking",
         host: str = "127.0.0.1",
         port: int = 0,
+        limits: TelegramLimits | None = TELEGRAM_LIMITS,
     ) -> None:
-        """Set up an emulator for the bot with `token`; start() serves it."""
+        """Set up an emulator for the bot with `token`; start() serves it. It refuses a bot
+        that sends faster than Telegram's `limits` (None: never, for a bot the tests run
+        unpaced)."""
         bot_id = token.split(":", 1)[0]
         self.token = token
         self.state = EmulatorState(
@@ -80,7 +90,8 @@ class BotApiEmulator(BusinessUsers):
         self._faults: dict[str, list[str]] = {}
         self.faults_played: list[tuple[str, str]] = []
         self.webhook_delivery: WebhookDelivery | None = None
-        self._pace: Pace | None = None  # Telegram's limit on the bot, once enforce_pace() is on
+        # Telegram's flood limits, and the waits its 429s asked for (telegram_pace.py).
+        self.pace = TelegramPace(limits)
         # getUpdates requests that have arrived: a long poll is recorded in `calls` only once it
         # ends, but a bot that has opened one is polling.
         self.polls_opened = 0
@@ -181,6 +192,7 @@ class BotApiEmulator(BusinessUsers):
                 request.transport.abort()
                 return web.Response(status=499)
             if kind == "429":
+                self.pace.told(asyncio.get_running_loop().time(), 1)
                 body = {
                     "ok": False,
                     "error_code": 429,
@@ -231,17 +243,21 @@ class BotApiEmulator(BusinessUsers):
             return RecordedCall(method, params, True, 200, result.description, result.result)
         return RecordedCall(method, params, True, 200, None, result)
 
-    def enforce_pace(self, messages_per_second: float) -> None:
-        """From now on refuse requests to chats beyond `messages_per_second` in any second, as
-        Telegram refuses a bot that sends too fast: 429 with the seconds to wait."""
-        self._pace = Pace(messages_per_second)
+    def enforce_limits(self, limits: TelegramLimits | None) -> None:
+        """From now on refuse a bot that sends faster than `limits` (None: never)."""
+        self.pace.limits = limits
 
     def _keep_pace(self, method: str, params: dict[str, Any]) -> None:
-        """Refuse a request to a chat beyond the pace enforce_pace() set."""
-        if self._pace is None or method == "getUpdates" or "chat_id" not in params:
+        """Refuse a request to a chat beyond Telegram's limits, or before a wait it was told of
+        is over: 429 with the seconds to wait."""
+        if method == "getUpdates" or "chat_id" not in params:
             return
-        wait = self._pace.admit(asyncio.get_running_loop().time())
-        if wait is not None:
+        chat = params["chat_id"]
+        refusal = self.pace.admit(
+            asyncio.get_running_loop().time(), method, chat if isinstance(chat, int) else None
+        )
+        if refusal is not None:
+            wait = refusal.retry_after
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     def _authorize(self, path: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from bot.sandbox.clock import ClockUnavailableError, WorldClock, frozen, process_clock_env
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.scheduling_defaults import INTRO_CALL_ID
-from bot.sandbox.telegram_api import BotApiEmulator, ChatMessage
+from bot.sandbox.telegram_api import TELEGRAM_LIMITS, BotApiEmulator, ChatMessage
 
 VISIBLE = frozenset(
     {"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage", "sendDocument"}
@@ -362,8 +362,11 @@ class OfflineWorld:
             sandbox = SandboxScheduling(clock=None if instant is None else (lambda: instant))
         self.sandbox = sandbox
         self.world_clock = world_clock
-        self.emulator = BotApiEmulator()
         self._bot_env = dict(bot_env or {})
+        # Telegram's limits are enforced on a bot that paces itself; the tests' bot runs
+        # unpaced (OFFLINE_WAITS), and answering at once is what they look at.
+        paced = float({**OFFLINE_WAITS, **self._bot_env}["TELEGRAM_MESSAGES_PER_SECOND"]) > 0
+        self.emulator = BotApiEmulator(limits=TELEGRAM_LIMITS if paced else None)
         self.bot: BotProcess | None = None
 
     async def __aenter__(self) -> OfflineWorld:

@@ -24,6 +24,8 @@ from bot.storage.ledger import BookingLedger
 from bot.storage.ledger_postgres import PostgresLedger
 from bot.storage.ledger_sqlite import SqliteLedger
 from bot.storage.postgres import Database
+from bot.storage.send_budget import LocalSendBudget, SendBudget
+from bot.storage.send_budget_postgres import SharedSendBudget
 from bot.storage.wishes import WishStore
 from bot.storage.wishes_postgres import PostgresWishes
 from bot.storage.wishes_sqlite import SqliteWishes
@@ -33,12 +35,14 @@ __all__ = ["Storage", "StorageUnavailableError", "storage_for"]
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    """The state store and the booking ledger of one process, and their database if any."""
+    """The state store, the booking ledger, the waiting list, the agents' business chats and
+    the count of what the bot sends to Telegram, and their database if any."""
 
     store: StateStore
     ledger: BookingLedger
     wishes: WishStore
     business: BusinessStore
+    sends: SendBudget
     database: Database | None = None
 
     async def open(self) -> None:
@@ -49,6 +53,7 @@ class Storage:
             await self.ledger.open()
             await self.wishes.open()
             await self.business.open()
+            await self.sends.open()
         except (OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             where = "the database at BOT_DATABASE_URL" if self.database else "BOT_DATA_DIR"
             raise StorageUnavailableError(
@@ -57,6 +62,7 @@ class Storage:
 
     async def close(self) -> None:
         """Close files and connections."""
+        await self.sends.close()
         await self.business.close()
         await self.wishes.close()
         await self.ledger.close()
@@ -74,6 +80,7 @@ def storage_for(data_dir: Path, database_url: str | None) -> Storage:
             SqliteLedger(data_dir / "bookings.sqlite3"),
             SqliteWishes(data_dir / "wishes.sqlite3"),
             SqliteBusiness(data_dir / "business.sqlite3"),
+            LocalSendBudget(),
         )
     database = Database(database_url)
     return Storage(
@@ -81,5 +88,6 @@ def storage_for(data_dir: Path, database_url: str | None) -> Storage:
         PostgresLedger(database),
         PostgresWishes(database),
         PostgresBusiness(database),
+        SharedSendBudget(database),
         database,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Final
 
 import asyncpg
@@ -132,6 +133,16 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     -- Turns left open (a replica died mid-turn), looked for every few seconds.
     CREATE INDEX chat_turns_open ON chat_turns (chat_id) WHERE NOT done AND payload IS NOT NULL;
     """,
+    # 5: how fast the bot sends to Telegram, counted for every replica together: the bot's
+    # budget (0) and each chat's (bot/storage/send_budget.py), in seconds of the database's
+    # clock. Unlogged: a count a crash loses costs nothing but a moment's caution.
+    """
+    CREATE UNLOGGED TABLE telegram_sends (
+        budget       BIGINT PRIMARY KEY,
+        places       DOUBLE PRECISION[] NOT NULL DEFAULT '{}',
+        paused_until DOUBLE PRECISION NOT NULL DEFAULT 0
+    );
+    """,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -159,6 +170,7 @@ class Database:
         # asyncpg runs one query at a time per connection.
         self._lock_conn_guard = asyncio.Lock()
         self._opening = asyncio.Lock()
+        self._listening: list[asyncpg.Connection] = []
 
     async def open(self) -> None:
         """Connect and bring the schema to this code's version."""
@@ -183,6 +195,9 @@ class Database:
     async def close(self) -> None:
         """Close every connection (which also frees every chat lock this process held)."""
         async with self._opening:
+            for conn in self._listening:
+                await conn.close()
+            self._listening.clear()
             if self._lock_conn is not None:
                 await self._lock_conn.close()
                 self._lock_conn = None
@@ -196,6 +211,13 @@ class Database:
             await self.open()
         assert self._pool is not None
         return self._pool
+
+    async def listen(self, channel: str, heard: Callable[[str], None]) -> None:
+        """Call `heard` with the payload of each notification on `channel` (pg_notify), from
+        any replica, on a connection of its own for as long as the database is open."""
+        conn = await asyncpg.connect(self._url)
+        await conn.add_listener(channel, lambda _conn, _pid, _channel, payload: heard(payload))
+        self._listening.append(conn)
 
     async def lock_chat(self, chat_id: int) -> None:
         """Wait until this process holds the chat's lock."""

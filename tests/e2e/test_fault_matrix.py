@@ -142,7 +142,7 @@ async def confirm(jonas: Customer) -> None:
 
 @pytest_asyncio.fixture
 async def world(tmp_path: Path) -> AsyncIterator[tuple[SandboxScheduling, BotApiEmulator]]:
-    async with SandboxScheduling() as sandbox, BotApiEmulator() as emulator:
+    async with SandboxScheduling() as sandbox, BotApiEmulator(limits=None) as emulator:
         yield sandbox, emulator
 
 

@@ -1,7 +1,7 @@
-"""Telegram's limit on a bot as a whole, against the real `python -m bot` and an emulator that
-enforces it: with a pace of its own (TELEGRAM_MESSAGES_PER_SECOND) the bot stays within the
-limit; without one it is refused (429) and waits as told, and every customer still gets the
-answer either way."""
+"""Telegram's limits, against the real `python -m bot` and an emulator that enforces them: with
+a pace of its own (TELEGRAM_MESSAGES_PER_SECOND) the bot stays within the limit even at its
+edge; without one it is refused (429), and every request waits as long as it was told, so every
+customer still gets the answer either way."""
 
 from __future__ import annotations
 
@@ -13,14 +13,12 @@ import pytest
 import pytest_asyncio
 
 from bot.sandbox.scheduling import SandboxScheduling
-from bot.sandbox.telegram_api import BotApiEmulator
+from bot.sandbox.telegram_api import BotApiEmulator, TelegramLimits
 from bot.sandbox.world import follow
 from tests.support.harness import BotProcess, bot_environment
 
 CUSTOMERS = 16
 TELEGRAM_LIMIT = 10  # requests to chats per second the emulator takes from the bot
-# The bot's own pace, well within: a leaky bucket may let twice its rate through in one second.
-PACE = 4
 FIRST_CHAT = 7000
 
 
@@ -50,12 +48,11 @@ def refused_for_pace(emulator: BotApiEmulator) -> int:
 
 @pytest_asyncio.fixture
 async def paced_emulator() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as emulator:
-        emulator.enforce_pace(TELEGRAM_LIMIT)
+    async with BotApiEmulator(limits=TelegramLimits(per_bot=TELEGRAM_LIMIT)) as emulator:
         yield emulator
 
 
-@pytest.mark.parametrize("pace", [PACE, 0], ids=["paced", "unpaced"])
+@pytest.mark.parametrize("pace", [TELEGRAM_LIMIT, 0], ids=["paced", "unpaced"])
 async def test_a_burst_of_customers_is_answered_within_telegrams_limit(
     pace: int, paced_emulator: BotApiEmulator, sandbox: SandboxScheduling, tmp_path: Path
 ) -> None:
@@ -77,4 +74,5 @@ async def test_a_burst_of_customers_is_answered_within_telegrams_limit(
         # Too fast for Telegram: refused, waited as told, sent again (none lost).
         assert refused_for_pace(emulator) > 0
         assert all(call.status == 429 for call in emulator.violations)
-        assert "Rate limit hit" in bot.log()
+        assert "rate limited, sending again" in bot.log()
+    assert emulator.pace.early == [], "no request came before the wait it was told of"

@@ -36,7 +36,7 @@ def start(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
 async def test_an_unreachable_database_ends_the_start_with_one_line_and_exit_2(
     tmp_path: Path, webhook: bool
 ) -> None:
-    async with BotApiEmulator() as emulator, SandboxScheduling() as sandbox:
+    async with BotApiEmulator(limits=None) as emulator, SandboxScheduling() as sandbox:
         env = bot_environment(emulator, sandbox, tmp_path / "data")
         if webhook:
             env["BOT_WEBHOOK_URL"] = "https://bot.example.org"
@@ -51,7 +51,7 @@ async def test_an_unreachable_database_ends_the_start_with_one_line_and_exit_2(
 
 
 async def test_an_unreachable_telegram_ends_the_start_with_one_line(tmp_path: Path) -> None:
-    async with SandboxScheduling() as sandbox, BotApiEmulator() as emulator:
+    async with SandboxScheduling() as sandbox, BotApiEmulator(limits=None) as emulator:
         env = bot_environment(emulator, sandbox, tmp_path / "data")
     env["TELEGRAM_API_URL"] = f"http://127.0.0.1:{free_port()}"  # nobody listens there
     result = start(env, tmp_path)

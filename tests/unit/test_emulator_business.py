@@ -21,7 +21,7 @@ DAY_AND_AN_HOUR = 25 * 60 * 60
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[BotApiEmulator]:
-    server = BotApiEmulator()
+    server = BotApiEmulator(limits=None)
     await server.start()
     server.add_user(AGENT, "Anna", "Berger", username="anna_berger")
     server.add_user(CUSTOMER, "Ada", "Lovelace", username="ada")
@@ -124,7 +124,7 @@ async def test_a_connection_reaches_the_bot_and_can_be_looked_up(
 
 
 async def test_a_bot_without_business_mode_cannot_be_connected() -> None:
-    emulator = BotApiEmulator()
+    emulator = BotApiEmulator(limits=None)
     emulator.add_user(AGENT, "Anna")
     with pytest.raises(LookupError, match="Business Mode"):
         await emulator.connect_business(AGENT)

@@ -210,7 +210,7 @@ async def test_readiness_names_each_check_that_fails() -> None:
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_the_rate_limiter_counts_429s_and_every_retry() -> None:
     metrics = Metrics()
-    limiter = PatientRateLimiter(messages_per_second=0, backoff=0, max_retries=2, metrics=metrics)
+    limiter = PatientRateLimiter(messages_per_second=0, backoff=0, metrics=metrics)
     await limiter.initialize()
     answers: list[Exception | bool] = [RetryAfter(timedelta(0)), True]
 

@@ -136,7 +136,7 @@ def _bot_writes(emulator: BotApiEmulator, text: str, connection: str | None = No
 def _runner(tmp_path: Path, steps: str) -> tuple[Runner, BotApiEmulator]:
     """A runner whose world is the emulator alone: the bot answers what the customer writes to
     Grace when it begins with "answer", and a `send:` in Ada's own chat with "Own chat"."""
-    emulator = BotApiEmulator()
+    emulator = BotApiEmulator(limits=None)
     driver = ChatDriver(emulator, ADA)
     agent = ChatDriver(emulator, GRACE, first_name="Grace")
     script = load_script(write(tmp_path, f"{HEAD}business: {{}}\nsteps:\n{steps}"))
@@ -264,7 +264,7 @@ def test_silence_is_the_current_chats_only(tmp_path: Path) -> None:
 
 
 def test_the_transcript_names_the_business_chat_apart_from_the_bots_own() -> None:
-    emulator = BotApiEmulator()
+    emulator = BotApiEmulator(limits=None)
     for user in (ADA, GRACE):
         emulator.add_user(user, "Someone")
     emulator.enable_business_mode()

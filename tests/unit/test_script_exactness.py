@@ -144,7 +144,7 @@ def _ics(uid: str, sequence: int) -> bytes:
 
 def _runner(tmp_path: Path, steps: str, **world: Any) -> tuple[Runner, BotApiEmulator]:
     """A runner without a bot: its chat is the emulator's state, its world what is given."""
-    emulator = BotApiEmulator()
+    emulator = BotApiEmulator(limits=None)
     driver = ChatDriver(emulator, 1001)
     script = load_script(write(tmp_path, f"steps:\n{steps}", "runner.yaml"))
     fake = cast(
@@ -237,7 +237,7 @@ def test_the_reply_keyboard_is_pressed_by_keyboard_steps_and_never_by_taps(
 
 
 def test_the_transcript_shows_deleted_messages_and_names_the_agents_chat() -> None:
-    emulator = BotApiEmulator()
+    emulator = BotApiEmulator(limits=None)
     for user in (1001, 777):
         emulator.add_user(user, "Someone")
     transcript = Transcript(emulator, {1001: "", 777: "agent"})

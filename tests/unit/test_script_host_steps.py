@@ -142,7 +142,7 @@ def booked(sandbox: SandboxScheduling) -> Booking:
 
 def runner_for(path: Path, sandbox: SandboxScheduling) -> Runner:
     """A runner whose world is only the sandbox: the host steps need no bot."""
-    emulator = BotApiEmulator()
+    emulator = BotApiEmulator(limits=None)
     world = cast(OfflineWorld, SimpleNamespace(sandbox=sandbox, world_clock=None))
     runner = Runner(load_script(path), world, ChatDriver(emulator, 1001))
     runner.host_change_patience = 0  # no bot here to tell the customer anything

@@ -162,7 +162,7 @@ def _runner_with_booking(tmp_path: Path, body: dict[str, Any]) -> Runner:
     booking = sandbox.add_booking(INTRO_CALL_ID, BERLIN_HOST_ID, sandbox.now())
     booking.body = body
     world = cast(OfflineWorld, SimpleNamespace(sandbox=sandbox))
-    return Runner(script, world, ChatDriver(BotApiEmulator()))
+    return Runner(script, world, ChatDriver(BotApiEmulator(limits=None)))
 
 
 def test_expect_booking_reads_notes_by_label_and_the_phone(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ SHARE = {"keyboard": [[{"text": "📱 Share my phone number", "request_contact":
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[BotApiEmulator]:
-    server = BotApiEmulator()
+    server = BotApiEmulator(limits=None)
     await server.start()
     server.add_user(USER, "Ada", "Lovelace", username="ada")
     server.add_user(FRIEND, "Grace", "Hopper")

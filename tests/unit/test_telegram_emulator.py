@@ -32,7 +32,8 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.sandbox.telegram_api import BotApiEmulator, Pace
+from bot.sandbox.telegram_api import BotApiEmulator
+from bot.sandbox.telegram_pace import TelegramLimits, TelegramPace
 from tests.support.waiting import until
 
 USER = 4242
@@ -50,7 +51,7 @@ QUERY_INVALID = "Bad Request: query is too old and response timeout expired or q
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[BotApiEmulator]:
-    server = BotApiEmulator()
+    server = BotApiEmulator(limits=None)
     await server.start()
     server.add_user(USER, "Ada", "Lovelace", username="ada")
     server.add_user(STRANGER, "Never", "Wrote")
@@ -764,10 +765,48 @@ async def test_ptb_requests_for_files_keyboards_and_commands_are_accepted(
     assert emulator.violations == []
 
 
-def test_the_pace_takes_so_many_requests_in_any_second_and_says_how_long_to_wait() -> None:
-    pace = Pace(3)
-    assert [pace.admit(t) for t in (0.0, 0.1, 0.2)] == [None, None, None]
-    assert pace.admit(0.5) == 1, "a fourth within the second: wait (at least a whole second)"
-    assert pace.admit(1.0) is None, "the first has left the window"
-    assert pace.admit(1.05) == 1
-    assert pace.admit(1.1) is None
+def test_the_bot_as_a_whole_gets_so_many_requests_in_any_second_and_is_told_how_long_to_wait() -> (
+    None
+):
+    pace = TelegramPace(TelegramLimits(per_bot=3, per_chat=5))
+    assert [pace.admit(t, "sendMessage", 100 + n) for n, t in enumerate((0.0, 0.1, 0.2))] == [
+        None
+    ] * 3
+    refusal = pace.admit(0.5, "sendMessage", 200)
+    assert refusal is not None
+    assert (refusal.retry_after, refusal.scope) == (1, "bot")
+    assert pace.refused == {"bot": 1}
+    under_way = pace.admit(0.55, "sendMessage", 201)
+    assert under_way is not None
+    assert pace.early == [], "sent before the bot could read the 429"
+    # Told to wait a second from 0.5: a request at 1.2, though the window has room, is early.
+    early = pace.admit(1.2, "editMessageText", 101)
+    assert early is not None
+    assert early.scope == "bot"
+    assert [(e.method, e.chat_id, e.scope) for e in pace.early] == [("editMessageText", 101, "bot")]
+    assert pace.admit(2.6, "sendMessage", 102) is None, "the wait is over and the window free"
+
+
+def test_a_private_chat_gets_one_a_second_and_a_group_twenty_a_minute() -> None:
+    pace = TelegramPace(TelegramLimits())
+    assert pace.admit(0.0, "sendMessage", 7) is None
+    refusal = pace.admit(0.3, "editMessageText", 7)
+    assert refusal is not None
+    assert (refusal.retry_after, refusal.scope) == (1, "chat")
+    assert pace.admit(0.35, "sendMessage", 8) is None, "another chat is not held up"
+    assert pace.admit(1.31, "sendMessage", 7) is None
+    assert pace.early == []
+    for n in range(20):
+        assert pace.admit(2.0 + n * 0.5, "sendMessage", -100) is None
+    refusal = pace.admit(20.0, "sendMessage", -100)
+    assert refusal is not None
+    assert (refusal.retry_after, refusal.scope) == (42, "group")
+    assert pace.refused == {"chat": 1, "group": 1}
+
+
+def test_without_limits_nothing_is_refused_but_a_told_wait_still_counts() -> None:
+    pace = TelegramPace(None)
+    assert all(pace.admit(0.001 * n, "sendMessage", 7) is None for n in range(100))
+    pace.told(1.0, 1)  # an injected 429
+    assert pace.admit(1.5, "sendMessage", 8) is not None
+    assert [(e.chat_id, e.scope) for e in pace.early] == [(8, "bot")]

@@ -1,0 +1,174 @@
+"""How fast the bot may send: one budget for the bot as a whole and one per chat, shared by every
+process that sends as the bot (a replica's sends count against the others' too).
+
+A send first waits until its chat may have one more (a chat's sends are spaced out in the order
+they ask), then takes the bot's next free place: at most `most` sends in any `seconds`, places
+handed out first come first served and never earlier than a pause Telegram asked for
+(`retry_after`). What counts, and the limits, are the caller's (bot/ptb/rate_limiter.py); this
+module only keeps the count: in memory for one process, or in PostgreSQL for replicas
+(send_budget_postgres.py), with the same arithmetic (`admit`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Final
+
+__all__ = [
+    "BOT",
+    "Admission",
+    "LocalSendBudget",
+    "SendBudget",
+    "Sends",
+    "Window",
+    "admit",
+    "wait_for",
+]
+
+# The budget of the bot as a whole; chats use their own ids (never 0).
+BOT: Final = 0
+# A chat's count is forgotten after this many seconds without a send (no limit of Telegram's
+# spans that long).
+FORGET_AFTER: Final = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """At most `most` sends in any `seconds`."""
+
+    most: int
+    seconds: float
+
+
+@dataclass(slots=True)
+class Sends:
+    """One budget's recent places (seconds, oldest first) and the end of its pause."""
+
+    places: list[float] = field(default_factory=list)
+    paused_until: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """`wait` seconds before the send may go (`placed`), or before asking again (its chat had
+    as many sends as it may have just now: nothing was taken)."""
+
+    wait: float
+    placed: bool
+
+
+def admit(
+    now: float, bot: Sends, bot_window: Window, chat: Sends | None, chat_window: Window | None
+) -> Admission:
+    """Take a place for one send at `now`, changing `bot` and `chat` when one was taken.
+
+    The chat is only checked, not queued for: the bot's places are handed out at `now` or later
+    in the order they are asked for, so they stay sorted and one slow chat holds up no other.
+    The chat then keeps the bot place as its own: its next send is spaced from when this one
+    really goes."""
+    if chat is not None and chat_window is not None:
+        ready = _next_free(chat.places, chat_window)
+        if ready > now:
+            return Admission(ready - now, placed=False)
+    place = max(now, bot.paused_until, _next_free(bot.places, bot_window))
+    bot.places = _kept(bot.places, place, bot_window)
+    if chat is not None and chat_window is not None:
+        chat.places = _kept(chat.places, place, chat_window)
+    return Admission(place - now, placed=True)
+
+
+def _next_free(places: list[float], window: Window) -> float:
+    """The earliest moment one more send keeps within `window`."""
+    if len(places) < window.most:
+        return 0.0
+    return places[-window.most] + window.seconds
+
+
+def _kept(places: list[float], place: float, window: Window) -> list[float]:
+    """`places` with `place` added, only as many as the window needs to remember."""
+    return [*places, place][-window.most :]
+
+
+class SendBudget(ABC):
+    """Where the bot's sends are counted (the bot as a whole and each chat)."""
+
+    def __init__(self) -> None:
+        # The end of the newest pause this process knows of (its own clock): a send that took
+        # its place before the pause was asked for still waits for it.
+        self._paused_until = 0.0
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Be ready to count."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Let go of what counting needed."""
+
+    @abstractmethod
+    async def take(
+        self, bot_window: Window, chat: int | None, chat_window: Window | None
+    ) -> Admission:
+        """Take a place for one send to `chat` (None: none of a chat's own)."""
+
+    @abstractmethod
+    async def pause(self, seconds: float) -> None:
+        """No send from any process for the next `seconds` (Telegram's `retry_after`)."""
+
+    def paused_for(self) -> float:
+        """Seconds until the newest pause this process knows of ends (0: none)."""
+        return max(0.0, self._paused_until - time.monotonic())
+
+    def _heard_pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+class LocalSendBudget(SendBudget):
+    """The count of one process, in memory (the SQLite store: one process sends as the bot)."""
+
+    # Chats' counts are looked over once in this many sends.
+    FORGET_EVERY: Final = 1024
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bot = Sends()
+        self._chats: dict[int, Sends] = {}
+        self._taken = 0
+
+    async def open(self) -> None:
+        """Nothing to open: the count lives in this process."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    async def take(
+        self, bot_window: Window, chat: int | None, chat_window: Window | None
+    ) -> Admission:
+        """Take a place for one send to `chat` (None: none of a chat's own)."""
+        now = time.monotonic()
+        sends = None if chat is None else self._chats.setdefault(chat, Sends())
+        admission = admit(now, self._bot, bot_window, sends, chat_window)
+        self._taken += 1
+        if self._taken % self.FORGET_EVERY == 0:
+            self._forget_before(now - FORGET_AFTER)
+        return admission
+
+    async def pause(self, seconds: float) -> None:
+        """No send for the next `seconds`."""
+        self._heard_pause(seconds)
+        self._bot.paused_until = max(self._bot.paused_until, time.monotonic() + seconds)
+
+    def _forget_before(self, moment: float) -> None:
+        """Drop the chats whose newest send is older than `moment` (no window is that long)."""
+        for chat, sends in list(self._chats.items()):
+            if not sends.places or sends.places[-1] < moment:
+                del self._chats[chat]
+
+
+async def wait_for(admission: Admission) -> None:
+    """Sleep as long as the admission says (not at all when it is 0)."""
+    if admission.wait > 0:
+        await asyncio.sleep(admission.wait)

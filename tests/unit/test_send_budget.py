@@ -1,0 +1,201 @@
+"""One Telegram budget for the bot, whatever the number of replicas: the arithmetic of a place,
+the count shared through PostgreSQL, and two replicas' rate limiters sending at once to an
+emulator that enforces Telegram's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from telegram.ext import ExtBot
+
+from bot.ptb.rate_limiter import PatientRateLimiter
+from bot.sandbox.telegram_api import BotApiEmulator, TelegramLimits
+from bot.storage.postgres import Database
+from bot.storage.send_budget import Sends, Window, admit
+from bot.storage.send_budget_postgres import SharedSendBudget
+from tests.support.waiting import until
+
+PER_SECOND = Window(3, 1.0)
+ONE_A_SECOND = Window(1, 1.0)
+
+
+def most_in_any(places: list[float], seconds: float) -> int:
+    """The most places that fall within any `seconds`."""
+    places = sorted(places)
+    return max(
+        (
+            sum(1 for later in places[n:] if later - first < seconds)
+            for n, first in enumerate(places)
+        ),
+        default=0,
+    )
+
+
+# --- the arithmetic ---------------------------------------------------------------------------
+
+
+def test_a_burst_takes_the_window_at_once_and_the_rest_queue_in_order() -> None:
+    bot = Sends()
+    waits = [admit(10.0, bot, PER_SECOND, None, None).wait for _ in range(7)]
+    assert waits == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
+    assert bot.places == [11.0, 11.0, 12.0], "only what the window needs is remembered"
+
+
+def test_a_chat_waits_for_its_own_last_send_without_holding_up_others() -> None:
+    bot, chat, other = Sends(), Sends(), Sends()
+    assert admit(0.0, bot, PER_SECOND, chat, ONE_A_SECOND).placed
+    second = admit(0.2, bot, PER_SECOND, chat, ONE_A_SECOND)
+    assert (second.placed, round(second.wait, 3)) == (False, 0.8)
+    assert bot.places == [0.0], "asking for a chat that is not ready takes nothing"
+    assert admit(0.2, bot, PER_SECOND, other, ONE_A_SECOND).wait == 0.0
+    assert admit(1.0, bot, PER_SECOND, chat, ONE_A_SECOND).placed
+
+
+def test_a_chat_counts_from_when_its_send_really_goes() -> None:
+    bot, chat = Sends(), Sends()
+    for _ in range(3):
+        admit(0.0, bot, PER_SECOND, None, None)  # the bot's window is full until 1.0
+    queued = admit(0.0, bot, PER_SECOND, chat, ONE_A_SECOND)
+    assert (queued.placed, queued.wait) == (True, 1.0)
+    assert chat.places == [1.0], "its next send is spaced from 1.0, not from when it asked"
+    assert not admit(1.5, bot, PER_SECOND, chat, ONE_A_SECOND).placed
+
+
+def test_no_place_is_given_before_a_pause_is_over() -> None:
+    bot = Sends(paused_until=5.0)
+    assert admit(1.0, bot, PER_SECOND, None, None).wait == 4.0
+
+
+# --- shared by replicas -----------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def replicas(database_url: str) -> AsyncIterator[tuple[SharedSendBudget, SharedSendBudget]]:
+    """Two processes' budgets on one database (each its own connections)."""
+    databases = [Database(database_url), Database(database_url)]
+    budgets = (SharedSendBudget(databases[0]), SharedSendBudget(databases[1]))
+    for budget in budgets:
+        await budget.open()
+    yield budgets
+    for database in databases:
+        await database.close()
+
+
+async def test_two_replicas_take_their_places_from_one_budget(
+    replicas: tuple[SharedSendBudget, SharedSendBudget],
+) -> None:
+    window = Window(5, 0.5)
+    began = time.monotonic()
+    places: list[float] = []
+
+    async def send(budget: SharedSendBudget, chat: int) -> None:
+        admission = await budget.take(window, chat, ONE_A_SECOND)
+        assert admission.placed
+        await asyncio.sleep(admission.wait)
+        places.append(time.monotonic() - began)
+
+    await asyncio.gather(*(send(replicas[n % 2], 100 + n) for n in range(20)))
+    assert len(places) == 20
+    # 20 places, 5 per half second: the last goes after 1.5 s, and never more than 5 within
+    # a window (less 0.1 s for the sleeps' own lateness); each replica alone would send 10.
+    assert max(places) >= 1.4
+    assert most_in_any(places, 0.4) <= 5
+
+
+async def test_a_chat_sent_to_by_both_replicas_is_spaced_out(
+    replicas: tuple[SharedSendBudget, SharedSendBudget],
+) -> None:
+    first = await replicas[0].take(PER_SECOND, 42, ONE_A_SECOND)
+    second = await replicas[1].take(PER_SECOND, 42, ONE_A_SECOND)
+    assert first.placed
+    assert not second.placed
+    assert 0.9 < second.wait <= 1.0
+
+
+async def test_a_pause_one_replica_was_asked_for_holds_for_the_other(
+    replicas: tuple[SharedSendBudget, SharedSendBudget],
+) -> None:
+    await replicas[0].pause(2.0)
+    admission = await replicas[1].take(PER_SECOND, 7, ONE_A_SECOND)
+    assert 1.5 < admission.wait <= 2.0, "a new place comes after the pause"
+    # Heard, for places taken before it.
+    await until(lambda: replicas[1].paused_for() > 0, seconds=5)
+    assert 1.5 < replicas[1].paused_for() <= 2.0
+
+
+# --- two replicas' rate limiters against Telegram's limits -------------------------------------
+
+
+async def test_two_replicas_sending_at_once_keep_within_telegrams_limits(
+    database_url: str,
+) -> None:
+    async with BotApiEmulator(limits=TelegramLimits(per_bot=20)) as emulator:
+        chats = list(range(500, 520))
+        for chat in chats:
+            emulator.add_user(chat, f"C{chat}")
+            await emulator.send_text(chat, "/start")
+        databases = [Database(database_url), Database(database_url)]
+        bots = []
+        for database in databases:
+            budget = SharedSendBudget(database)
+            await budget.open()
+            limiter = PatientRateLimiter(messages_per_second=20, backoff=0, sends=budget)
+            bot = ExtBot(emulator.token, base_url=f"{emulator.url}/bot", rate_limiter=limiter)
+            await bot.initialize()
+            bots.append(bot)
+        try:
+            # Both replicas write to every chat at once: 40 messages, twice the bot's limit in
+            # a second and two to each chat.
+            await asyncio.gather(
+                *(
+                    bot.send_message(chat, f"Hello {n}")
+                    for n, bot in enumerate(bots)
+                    for chat in chats
+                )
+            )
+        finally:
+            for bot in bots:
+                await bot.shutdown()
+            for database in databases:
+                await database.close()
+        assert [call.status for call in emulator.calls if call.status != 200] == []
+        assert emulator.pace.refused == {}
+        assert emulator.pace.early == []
+        for chat in chats:
+            assert sorted(m.text for m in emulator.bot_messages(chat)) == ["Hello 0", "Hello 1"]
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_a_429_one_replica_got_holds_back_the_other(database_url: str) -> None:
+    async with BotApiEmulator(limits=TelegramLimits(per_bot=10)) as emulator:
+        for chat in (1, 2):
+            emulator.add_user(chat, f"C{chat}")
+            await emulator.send_text(chat, "/start")
+        databases = [Database(database_url), Database(database_url)]
+        budgets = [SharedSendBudget(database) for database in databases]
+        bots = []
+        for budget in budgets:
+            await budget.open()
+            limiter = PatientRateLimiter(messages_per_second=10, backoff=0, sends=budget)
+            bot = ExtBot(emulator.token, base_url=f"{emulator.url}/bot", rate_limiter=limiter)
+            await bot.initialize()
+            bots.append(bot)
+        try:
+            emulator.fail_next("sendMessage", kind="429")  # retry_after 1
+            told = time.monotonic()
+            first = asyncio.create_task(bots[0].send_message(1, "Hello"))
+            await until(lambda: budgets[1].paused_for() > 0, seconds=5, every=0.005)
+            await bots[1].send_message(2, "Hello")
+            assert time.monotonic() - told >= 1.0
+            await first
+        finally:
+            for bot in bots:
+                await bot.shutdown()
+            for database in databases:
+                await database.close()
+        assert emulator.pace.early == []
+        assert [m.text for chat in (1, 2) for m in emulator.bot_messages(chat)] == ["Hello"] * 2
