@@ -334,9 +334,11 @@ class ChatStates:
 
 # How often a replica looks for turns a dead one left (PostgreSQL): a confirmation the dead
 # replica was handling reaches its customer within this, plus the time to handle it; so many
-# of them are handled at once.
+# of them are handled at once. Under a burst most of a turn is the wait for its place in
+# Telegram's pace (a dead replica leaves about as many turns as it had chats waiting), so many
+# go at once: taken a few at a time, the last of them would wait for all the others' places.
 ORPHAN_LOOK_SECONDS: Final = 2.0
-ORPHANS_AT_ONCE: Final = 16
+ORPHANS_AT_ONCE: Final = 256
 
 
 async def resume_orphaned_turns(context: Any) -> None:

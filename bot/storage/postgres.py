@@ -139,7 +139,7 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     CREATE UNLOGGED TABLE telegram_sends (
         budget       BIGINT PRIMARY KEY,
-        places       DOUBLE PRECISION[] NOT NULL DEFAULT '{}',
+        free_at      DOUBLE PRECISION NOT NULL DEFAULT 0,
         paused_until DOUBLE PRECISION NOT NULL DEFAULT 0
     );
     """,

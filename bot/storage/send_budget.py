@@ -1,12 +1,14 @@
 """How fast the bot may send: one budget for the bot as a whole and one per chat, shared by every
 process that sends as the bot (a replica's sends count against the others' too).
 
-A send first waits until its chat may have one more (a chat's sends are spaced out in the order
-they ask), then takes the bot's next free place: at most `most` sends in any `seconds`, places
-handed out first come first served and never earlier than a pause Telegram asked for
-(`retry_after`). What counts, and the limits, are the caller's (bot/ptb/rate_limiter.py); this
-module only keeps the count: in memory for one process, or in PostgreSQL for replicas
-(send_budget_postgres.py), with the same arithmetic (`admit`).
+Each budget hands out places evenly spaced in time (`spacing` seconds apart): a send first
+waits until its chat may have one more (a chat's sends go in the order they ask), then takes
+the bot's next free place, first come first served and never earlier than a pause Telegram
+asked for (`retry_after`). Evenly spaced rather than a window's worth at once: requests taken
+together would leave one after another and arrive bunched up with the next window's. What
+counts, and the spacing, are the caller's (bot/ptb/rate_limiter.py); this module keeps the
+count: in memory for one process, or in PostgreSQL for replicas (send_budget_postgres.py),
+with the same arithmetic (`admit`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
@@ -23,73 +25,49 @@ __all__ = [
     "LocalSendBudget",
     "SendBudget",
     "Sends",
-    "Window",
     "admit",
     "wait_for",
 ]
 
 # The budget of the bot as a whole; chats use their own ids (never 0).
 BOT: Final = 0
-# A chat's count is forgotten after this many seconds without a send (no limit of Telegram's
-# spans that long).
+# A chat's count is forgotten after this many seconds without a send (no spacing of Telegram's
+# is that long).
 FORGET_AFTER: Final = 600.0
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """At most `most` sends in any `seconds`."""
-
-    most: int
-    seconds: float
 
 
 @dataclass(slots=True)
 class Sends:
-    """One budget's recent places (seconds, oldest first) and the end of its pause."""
+    """One budget: when its next place is free, and when its pause ends (seconds)."""
 
-    places: list[float] = field(default_factory=list)
+    free_at: float = 0.0
     paused_until: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class Admission:
     """`wait` seconds before the send may go (`placed`), or before asking again (its chat had
-    as many sends as it may have just now: nothing was taken)."""
+    its last send too recently: nothing was taken)."""
 
     wait: float
     placed: bool
 
 
 def admit(
-    now: float, bot: Sends, bot_window: Window, chat: Sends | None, chat_window: Window | None
+    now: float, bot: Sends, bot_spacing: float, chat: Sends | None, chat_spacing: float
 ) -> Admission:
     """Take a place for one send at `now`, changing `bot` and `chat` when one was taken.
 
-    The chat is only checked, not queued for: the bot's places are handed out at `now` or later
-    in the order they are asked for, so they stay sorted and one slow chat holds up no other.
-    The chat then keeps the bot place as its own: its next send is spaced from when this one
-    really goes."""
-    if chat is not None and chat_window is not None:
-        ready = _next_free(chat.places, chat_window)
-        if ready > now:
-            return Admission(ready - now, placed=False)
-    place = max(now, bot.paused_until, _next_free(bot.places, bot_window))
-    bot.places = _kept(bot.places, place, bot_window)
-    if chat is not None and chat_window is not None:
-        chat.places = _kept(chat.places, place, chat_window)
+    The chat is only checked, not queued for: the bot's places are handed out in the order
+    they are asked for, and one chat that must wait holds up no other. The chat is then spaced
+    from the bot place it got: from when its send really goes."""
+    if chat is not None and chat.free_at > now:
+        return Admission(chat.free_at - now, placed=False)
+    place = max(now, bot.paused_until, bot.free_at)
+    bot.free_at = place + bot_spacing
+    if chat is not None:
+        chat.free_at = place + chat_spacing
     return Admission(place - now, placed=True)
-
-
-def _next_free(places: list[float], window: Window) -> float:
-    """The earliest moment one more send keeps within `window`."""
-    if len(places) < window.most:
-        return 0.0
-    return places[-window.most] + window.seconds
-
-
-def _kept(places: list[float], place: float, window: Window) -> list[float]:
-    """`places` with `place` added, only as many as the window needs to remember."""
-    return [*places, place][-window.most :]
 
 
 class SendBudget(ABC):
@@ -109,10 +87,9 @@ class SendBudget(ABC):
         """Let go of what counting needed."""
 
     @abstractmethod
-    async def take(
-        self, bot_window: Window, chat: int | None, chat_window: Window | None
-    ) -> Admission:
-        """Take a place for one send to `chat` (None: none of a chat's own)."""
+    async def take(self, bot_spacing: float, chat: int | None, chat_spacing: float) -> Admission:
+        """Take a place for one send to `chat` (None: none of a chat's own), the bot's places
+        `bot_spacing` seconds apart and the chat's `chat_spacing`."""
 
     @abstractmethod
     async def pause(self, seconds: float) -> None:
@@ -144,13 +121,11 @@ class LocalSendBudget(SendBudget):
     async def close(self) -> None:
         """Nothing to close."""
 
-    async def take(
-        self, bot_window: Window, chat: int | None, chat_window: Window | None
-    ) -> Admission:
+    async def take(self, bot_spacing: float, chat: int | None, chat_spacing: float) -> Admission:
         """Take a place for one send to `chat` (None: none of a chat's own)."""
         now = time.monotonic()
         sends = None if chat is None else self._chats.setdefault(chat, Sends())
-        admission = admit(now, self._bot, bot_window, sends, chat_window)
+        admission = admit(now, self._bot, bot_spacing, sends, chat_spacing)
         self._taken += 1
         if self._taken % self.FORGET_EVERY == 0:
             self._forget_before(now - FORGET_AFTER)
@@ -162,9 +137,9 @@ class LocalSendBudget(SendBudget):
         self._bot.paused_until = max(self._bot.paused_until, time.monotonic() + seconds)
 
     def _forget_before(self, moment: float) -> None:
-        """Drop the chats whose newest send is older than `moment` (no window is that long)."""
+        """Drop the chats whose last place was free before `moment`."""
         for chat, sends in list(self._chats.items()):
-            if not sends.places or sends.places[-1] < moment:
+            if sends.free_at < moment:
                 del self._chats[chat]
 
 

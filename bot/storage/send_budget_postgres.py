@@ -5,20 +5,13 @@ for all (table `telegram_sends`, made by the database's migrations)."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Final
 
 import asyncpg
 
 from bot.storage.postgres import Database
-from bot.storage.send_budget import (
-    BOT,
-    FORGET_AFTER,
-    Admission,
-    SendBudget,
-    Sends,
-    Window,
-    admit,
-)
+from bot.storage.send_budget import BOT, FORGET_AFTER, Admission, SendBudget, Sends, admit
 
 __all__ = ["SharedSendBudget"]
 
@@ -33,8 +26,8 @@ PAUSED_CHANNEL: Final = "telegram_sends_paused"
 # another that waits on it. The database's clock is the replicas' common one.
 _LOCK_AND_READ: Final = """
     INSERT INTO telegram_sends (budget) SELECT unnest($1::BIGINT[])
-    ON CONFLICT (budget) DO UPDATE SET places = telegram_sends.places
-    RETURNING budget, places, paused_until, extract(epoch FROM clock_timestamp())::FLOAT8
+    ON CONFLICT (budget) DO UPDATE SET free_at = telegram_sends.free_at
+    RETURNING budget, free_at, paused_until, extract(epoch FROM clock_timestamp())::FLOAT8
 """
 
 
@@ -57,32 +50,31 @@ class SharedSendBudget(SendBudget):
     async def close(self) -> None:
         """Nothing of its own: the database is closed with the process."""
 
-    async def take(
-        self, bot_window: Window, chat: int | None, chat_window: Window | None
-    ) -> Admission:
+    async def take(self, bot_spacing: float, chat: int | None, chat_spacing: float) -> Admission:
         """Take a place for one send to `chat` (None: none of a chat's own)."""
-        keys = [BOT] if chat is None or chat_window is None else [BOT, chat]
+        keys = [BOT] if chat is None else [BOT, chat]
         pool = await self._db.pool()
         async with pool.acquire() as conn, conn.transaction():
             rows = {row[0]: row for row in await conn.fetch(_LOCK_AND_READ, keys)}
+            read_at = time.monotonic()
             now = float(rows[BOT][3])
-            bot = Sends(list(rows[BOT][1]), float(rows[BOT][2]))
-            sends = None if len(keys) == 1 else Sends(list(rows[keys[1]][1]))
-            admission = admit(now, bot, bot_window, sends, chat_window)
+            bot = Sends(float(rows[BOT][1]), float(rows[BOT][2]))
+            sends = None if chat is None else Sends(float(rows[chat][1]))
+            admission = admit(now, bot, bot_spacing, sends, chat_spacing)
             if admission.placed:
                 await conn.execute(
-                    "UPDATE telegram_sends SET places = $2 WHERE budget = $1", BOT, bot.places
+                    "UPDATE telegram_sends SET free_at = v.free_at "
+                    "FROM unnest($1::BIGINT[], $2::FLOAT8[]) AS v (budget, free_at) "
+                    "WHERE telegram_sends.budget = v.budget",
+                    keys,
+                    [bot.free_at] if sends is None else [bot.free_at, sends.free_at],
                 )
-                if sends is not None:
-                    await conn.execute(
-                        "UPDATE telegram_sends SET places = $2 WHERE budget = $1",
-                        keys[1],
-                        sends.places,
-                    )
         self._taken += 1
         if self._taken % self.FORGET_EVERY == 0:
             await self._forget_before(now - FORGET_AFTER)
-        return admission
+        # The place is in the database's time as it was read: writing it back took a while,
+        # which a send that waited the whole wait from now would add to its lateness.
+        return Admission(max(0.0, admission.wait - (time.monotonic() - read_at)), admission.placed)
 
     async def pause(self, seconds: float) -> None:
         """No send from any replica for the next `seconds`; the others hear of it at once."""
@@ -106,12 +98,11 @@ class SharedSendBudget(SendBudget):
             log.warning("a pause notification that is no number of seconds was ignored")
 
     async def _forget_before(self, moment: float) -> None:
-        """Drop the chats' rows whose newest send is older than `moment`."""
+        """Drop the chats' rows whose last place was free before `moment`."""
         pool = await self._db.pool()
         try:
             await pool.execute(
-                "DELETE FROM telegram_sends WHERE budget <> $1 "
-                "AND coalesce(places[cardinality(places)], 0) < $2",
+                "DELETE FROM telegram_sends WHERE budget <> $1 AND free_at < $2",
                 BOT,
                 moment,
             )

@@ -15,12 +15,12 @@ from telegram.ext import ExtBot
 from bot.ptb.rate_limiter import PatientRateLimiter
 from bot.sandbox.telegram_api import BotApiEmulator, TelegramLimits
 from bot.storage.postgres import Database
-from bot.storage.send_budget import Sends, Window, admit
+from bot.storage.send_budget import Sends, admit
 from bot.storage.send_budget_postgres import SharedSendBudget
 from tests.support.waiting import until
 
-PER_SECOND = Window(3, 1.0)
-ONE_A_SECOND = Window(1, 1.0)
+BOT_SPACING = 0.25  # four a second
+CHAT_SPACING = 1.0
 
 
 def most_in_any(places: list[float], seconds: float) -> int:
@@ -38,36 +38,35 @@ def most_in_any(places: list[float], seconds: float) -> int:
 # --- the arithmetic ---------------------------------------------------------------------------
 
 
-def test_a_burst_takes_the_window_at_once_and_the_rest_queue_in_order() -> None:
+def test_places_are_evenly_spaced_and_handed_out_in_order() -> None:
     bot = Sends()
-    waits = [admit(10.0, bot, PER_SECOND, None, None).wait for _ in range(7)]
-    assert waits == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
-    assert bot.places == [11.0, 11.0, 12.0], "only what the window needs is remembered"
+    waits = [admit(10.0, bot, BOT_SPACING, None, CHAT_SPACING).wait for _ in range(5)]
+    assert waits == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert admit(12.0, bot, BOT_SPACING, None, CHAT_SPACING).wait == 0.0, "idle: at once"
 
 
 def test_a_chat_waits_for_its_own_last_send_without_holding_up_others() -> None:
     bot, chat, other = Sends(), Sends(), Sends()
-    assert admit(0.0, bot, PER_SECOND, chat, ONE_A_SECOND).placed
-    second = admit(0.2, bot, PER_SECOND, chat, ONE_A_SECOND)
-    assert (second.placed, round(second.wait, 3)) == (False, 0.8)
-    assert bot.places == [0.0], "asking for a chat that is not ready takes nothing"
-    assert admit(0.2, bot, PER_SECOND, other, ONE_A_SECOND).wait == 0.0
-    assert admit(1.0, bot, PER_SECOND, chat, ONE_A_SECOND).placed
+    assert admit(0.0, bot, BOT_SPACING, chat, CHAT_SPACING).placed
+    second = admit(0.3, bot, BOT_SPACING, chat, CHAT_SPACING)
+    assert (second.placed, round(second.wait, 3)) == (False, 0.7)
+    assert bot.free_at == 0.25, "asking for a chat that is not ready takes nothing"
+    assert admit(0.3, bot, BOT_SPACING, other, CHAT_SPACING).wait == 0.0
+    assert admit(1.0, bot, BOT_SPACING, chat, CHAT_SPACING).placed
 
 
-def test_a_chat_counts_from_when_its_send_really_goes() -> None:
+def test_a_chat_is_spaced_from_when_its_send_really_goes() -> None:
     bot, chat = Sends(), Sends()
-    for _ in range(3):
-        admit(0.0, bot, PER_SECOND, None, None)  # the bot's window is full until 1.0
-    queued = admit(0.0, bot, PER_SECOND, chat, ONE_A_SECOND)
+    for _ in range(4):
+        admit(0.0, bot, BOT_SPACING, None, CHAT_SPACING)  # the bot's next place: 1.0
+    queued = admit(0.0, bot, BOT_SPACING, chat, CHAT_SPACING)
     assert (queued.placed, queued.wait) == (True, 1.0)
-    assert chat.places == [1.0], "its next send is spaced from 1.0, not from when it asked"
-    assert not admit(1.5, bot, PER_SECOND, chat, ONE_A_SECOND).placed
+    assert chat.free_at == 2.0, "its next send is spaced from 1.0, not from when it asked"
 
 
 def test_no_place_is_given_before_a_pause_is_over() -> None:
     bot = Sends(paused_until=5.0)
-    assert admit(1.0, bot, PER_SECOND, None, None).wait == 4.0
+    assert admit(1.0, bot, BOT_SPACING, None, CHAT_SPACING).wait == 4.0
 
 
 # --- shared by replicas -----------------------------------------------------------------------
@@ -88,29 +87,29 @@ async def replicas(database_url: str) -> AsyncIterator[tuple[SharedSendBudget, S
 async def test_two_replicas_take_their_places_from_one_budget(
     replicas: tuple[SharedSendBudget, SharedSendBudget],
 ) -> None:
-    window = Window(5, 0.5)
     began = time.monotonic()
     places: list[float] = []
 
     async def send(budget: SharedSendBudget, chat: int) -> None:
-        admission = await budget.take(window, chat, ONE_A_SECOND)
+        admission = await budget.take(0.1, chat, CHAT_SPACING)
         assert admission.placed
         await asyncio.sleep(admission.wait)
         places.append(time.monotonic() - began)
 
     await asyncio.gather(*(send(replicas[n % 2], 100 + n) for n in range(20)))
     assert len(places) == 20
-    # 20 places, 5 per half second: the last goes after 1.5 s, and never more than 5 within
-    # a window (less 0.1 s for the sleeps' own lateness); each replica alone would send 10.
-    assert max(places) >= 1.4
+    # 20 places a tenth of a second apart: the last goes after 1.9 s, and never more than 5
+    # within half a second (less 0.1 s for the sleeps' own lateness); each replica alone would
+    # have sent 10 by then.
+    assert max(places) >= 1.8
     assert most_in_any(places, 0.4) <= 5
 
 
 async def test_a_chat_sent_to_by_both_replicas_is_spaced_out(
     replicas: tuple[SharedSendBudget, SharedSendBudget],
 ) -> None:
-    first = await replicas[0].take(PER_SECOND, 42, ONE_A_SECOND)
-    second = await replicas[1].take(PER_SECOND, 42, ONE_A_SECOND)
+    first = await replicas[0].take(BOT_SPACING, 42, CHAT_SPACING)
+    second = await replicas[1].take(BOT_SPACING, 42, CHAT_SPACING)
     assert first.placed
     assert not second.placed
     assert 0.9 < second.wait <= 1.0
@@ -120,7 +119,7 @@ async def test_a_pause_one_replica_was_asked_for_holds_for_the_other(
     replicas: tuple[SharedSendBudget, SharedSendBudget],
 ) -> None:
     await replicas[0].pause(2.0)
-    admission = await replicas[1].take(PER_SECOND, 7, ONE_A_SECOND)
+    admission = await replicas[1].take(BOT_SPACING, 7, CHAT_SPACING)
     assert 1.5 < admission.wait <= 2.0, "a new place comes after the pause"
     # Heard, for places taken before it.
     await until(lambda: replicas[1].paused_for() > 0, seconds=5)
