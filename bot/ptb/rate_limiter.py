@@ -5,10 +5,12 @@ chat addressed on the agent's behalf (business_chats)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import warnings
-from collections.abc import Callable, Coroutine
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Final
 
@@ -74,6 +76,10 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         self.business: BusinessChats | None = None
         # 429s by method, and every request sent again (bot/metrics.py).
         self.metrics = metrics or Metrics()
+        # Chats whose requests are taking their places here: one at a time, first come first
+        # served, so a chat's requests keep the order they were made in.
+        self._queues: dict[int, asyncio.Lock] = {}
+        self._queued: Counter[int] = Counter()
 
     async def initialize(self) -> None:
         """Nothing to start: the budget opens with the storage."""
@@ -116,7 +122,8 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         began = time.monotonic()
         while True:
             attempt += 1
-            await self._take_turn(paced, chat)
+            async with self._in_order(chat):
+                await self._take_turn(paced, chat)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -144,6 +151,23 @@ class PatientRateLimiter(BaseRateLimiter[int]):
                 log.warning("Bot API %s failed (%s), trying again", endpoint, type(error).__name__)
                 self.metrics.telegram_retry("network")
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+
+    @contextlib.asynccontextmanager
+    async def _in_order(self, chat: int | None) -> AsyncIterator[None]:
+        """Hold the chat's queue (nothing for a request to no chat)."""
+        if chat is None:
+            yield
+            return
+        queue = self._queues.setdefault(chat, asyncio.Lock())
+        self._queued[chat] += 1
+        try:
+            async with queue:
+                yield
+        finally:
+            self._queued[chat] -= 1
+            if not self._queued[chat]:  # forgotten once idle: not one lock per chat ever seen
+                del self._queued[chat]
+                del self._queues[chat]
 
     async def _take_turn(self, paced: bool, chat: int | None) -> None:
         """Wait for this request's place: in the bot's pace and after the chat's last send (a

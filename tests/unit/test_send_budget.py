@@ -198,3 +198,20 @@ async def test_a_429_one_replica_got_holds_back_the_other(database_url: str) -> 
                 await database.close()
         assert emulator.pace.early == []
         assert [m.text for chat in (1, 2) for m in emulator.bot_messages(chat)] == ["Hello"] * 2
+
+
+async def test_a_chats_messages_keep_their_order_and_telegrams_pace_in_one_process() -> None:
+    async with BotApiEmulator() as emulator:  # Telegram's limits: one a second in a chat
+        emulator.add_user(9, "C9")
+        await emulator.send_text(9, "/start")
+        limiter = PatientRateLimiter(messages_per_second=30, backoff=0)
+        bot = ExtBot(emulator.token, base_url=f"{emulator.url}/bot", rate_limiter=limiter)
+        await bot.initialize()
+        try:
+            # Asked for together, as a turn's message and a notice sent beside it would be.
+            sends = [asyncio.create_task(bot.send_message(9, text)) for text in ("1", "2", "3")]
+            await asyncio.gather(*sends)
+        finally:
+            await bot.shutdown()
+        assert [m.text for m in emulator.bot_messages(9)] == ["1", "2", "3"]
+        assert emulator.pace.refused == {}
