@@ -10,8 +10,17 @@ from typing import Final
 
 import asyncpg
 
+from bot.storage.errors import StorageUnavailableError
 from bot.storage.postgres import Database
-from bot.storage.send_budget import BOT, FORGET_AFTER, Admission, SendBudget, Sends, admit
+from bot.storage.send_budget import (
+    BOT,
+    FORGET_AFTER,
+    Admission,
+    LocalSendBudget,
+    SendBudget,
+    Sends,
+    admit,
+)
 
 __all__ = ["SharedSendBudget"]
 
@@ -20,6 +29,14 @@ log = logging.getLogger(__name__)
 # Where a replica that was asked to pause tells the others (pg_notify), the seconds as payload:
 # a send that took its place before the pause checks once more before it goes.
 PAUSED_CHANNEL: Final = "telegram_sends_paused"
+
+# What a database that cannot be reached (or answer) raises.
+_UNREACHABLE: Final = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    StorageUnavailableError,
+)
 
 # Reads the budgets (made if new) and locks them to the end of the transaction, the bot's first
 # and then the chat's, in the order given: every replica locks in that order, so none waits on
@@ -41,6 +58,9 @@ class SharedSendBudget(SendBudget):
         super().__init__()
         self._db = database
         self._taken = 0
+        # While the database cannot be reached, this process counts alone rather than not send
+        # at all (its turns wait for the database anyway; a reminder or a notice need not).
+        self._alone = LocalSendBudget()
 
     async def open(self) -> None:
         """Connect, migrate, and hear the other replicas' pauses."""
@@ -52,6 +72,13 @@ class SharedSendBudget(SendBudget):
 
     async def take(self, bot_spacing: float, chat: int | None, chat_spacing: float) -> Admission:
         """Take a place for one send to `chat` (None: none of a chat's own)."""
+        try:
+            return await self._take(bot_spacing, chat, chat_spacing)
+        except _UNREACHABLE as error:
+            log.warning("send counted by this process alone: %s", type(error).__name__)
+            return await self._alone.take(bot_spacing, chat, chat_spacing)
+
+    async def _take(self, bot_spacing: float, chat: int | None, chat_spacing: float) -> Admission:
         keys = [BOT] if chat is None else [BOT, chat]
         pool = await self._db.pool()
         async with pool.acquire() as conn, conn.transaction():
@@ -79,6 +106,13 @@ class SharedSendBudget(SendBudget):
     async def pause(self, seconds: float) -> None:
         """No send from any replica for the next `seconds`; the others hear of it at once."""
         self._heard_pause(seconds)
+        await self._alone.pause(seconds)
+        try:
+            await self._share_pause(seconds)
+        except _UNREACHABLE as error:
+            log.warning("a pause kept by this process alone: %s", type(error).__name__)
+
+    async def _share_pause(self, seconds: float) -> None:
         pool = await self._db.pool()
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(

@@ -14,6 +14,7 @@ from telegram.ext import ExtBot
 
 from bot.ptb.rate_limiter import PatientRateLimiter
 from bot.sandbox.telegram_api import BotApiEmulator, TelegramLimits
+from bot.sandbox.world import free_port
 from bot.storage.postgres import Database
 from bot.storage.send_budget import Sends, admit
 from bot.storage.send_budget_postgres import SharedSendBudget
@@ -215,3 +216,14 @@ async def test_a_chats_messages_keep_their_order_and_telegrams_pace_in_one_proce
             await bot.shutdown()
         assert [m.text for m in emulator.bot_messages(9)] == ["1", "2", "3"]
         assert emulator.pace.refused == {}
+
+
+async def test_without_its_database_a_replica_still_sends_at_its_own_pace() -> None:
+    budget = SharedSendBudget(Database(f"postgresql://bot:pw@127.0.0.1:{free_port()}/bot"))
+    first = await budget.take(BOT_SPACING, 5, CHAT_SPACING)
+    second = await budget.take(BOT_SPACING, 6, CHAT_SPACING)
+    assert (first.placed, first.wait) == (True, 0.0)
+    assert second.placed
+    assert 0.2 < second.wait <= 0.25
+    await budget.pause(1.0)
+    assert budget.paused_for() > 0.9
