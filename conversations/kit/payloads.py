@@ -7,6 +7,7 @@ or a day, and every handler checks both against the state the bot kept for that 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar, Self, get_type_hints
@@ -99,6 +100,15 @@ def _decode(raw: str, kind: type[Any]) -> Any:
     raise TypeError(kind)
 
 
+@functools.cache
+def _fields_of(prefix: str) -> tuple[tuple[str, Any], ...]:
+    """The fields of a payload kind with their types, in order (its annotations are strings,
+    which get_type_hints evaluates: once per kind, not at every press)."""
+    kind = Callback.registry[prefix]
+    hints = get_type_hints(kind)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(kind))
+
+
 def unpack(data: str) -> Callback:
     """Decode any payload of ours, or raise CallbackDataError."""
     if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
@@ -107,12 +117,13 @@ def unpack(data: str) -> Callback:
     kind = Callback.registry.get(prefix)
     if kind is None:
         raise CallbackDataError(f"unknown prefix {prefix!r}")
-    fields = dataclasses.fields(kind)
+    fields = _fields_of(prefix)
     if len(raw) != len(fields):
         raise CallbackDataError(f"{prefix}: {len(raw)} fields, expected {len(fields)}")
-    hints = get_type_hints(kind)
     try:
-        values = {f.name: _decode(part, hints[f.name]) for f, part in zip(fields, raw, strict=True)}
+        values = {
+            name: _decode(part, type_) for (name, type_), part in zip(fields, raw, strict=True)
+        }
         return kind(**values)
     except ValueError:
         raise CallbackDataError(f"{prefix}: malformed field") from None
