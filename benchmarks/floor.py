@@ -218,6 +218,7 @@ async def run_bare(folder: Path, customers: int) -> Row:
 async def run_ours(
     folder: Path, customers: int, sandbox: SandboxScheduling, profile: Path | None
 ) -> Row:
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     async with BotApiEmulator() as emulator:
         # As deployed: the settings' own waits and log level, not the tests' quicker ones.
         env = bot_environment(emulator, sandbox, folder / "data", **DEPLOYED)
@@ -225,7 +226,7 @@ async def run_ours(
             env.pop(key)
         env.pop("BOT_LOG_LEVEL")
         if profile is not None:
-            (folder / "profiler").mkdir(parents=True)
+            (folder / "profiler").mkdir()
             (folder / "profiler" / "sitecustomize.py").write_text(PROFILER)
             env["PYTHONPATH"] = str(folder / "profiler")
             env["FLOOR_PROFILE"] = str(profile)
@@ -350,7 +351,8 @@ async def main(customers: int, latency_ms: float, repeat: int, profile: Path | N
                 folder = Path(workdir) / f"run-{number}"
                 bare.append(await run_bare(folder, customers))
                 ours.append(await run_ours(folder, customers, sandbox, None))
-    print_rows(bare, ours)
+    if ours:
+        print_rows(bare, ours)
     if profile is not None:
         print_profile(profile, 2 * customers)
 
