@@ -1,7 +1,8 @@
 """What a chat's screen shows and the flow keeps, saved by one mechanism: assignment.
 
-A view is bound to its chat's chat_data: every assignment to a field writes the whole model
-back at once, and python-telegram-bot persists chat_data after every update. No handler has
+A view is bound to its chat's chat_data: every assignment to a field writes the model back at
+once (the field into a copy of what it wrote last), and the chat's turn persists chat_data
+after every update. No handler has
 to remember to save, and none can forget. Collections are tuples so that an in-place change
 (which would bypass the write-back) is a type error rather than a silent loss.
 
@@ -40,6 +41,10 @@ class View(BaseModel):
     changes: tuple[tuple[str, str], ...] = ()
 
     _home: MutableMapping[str, Any] | None = PrivateAttr(default=None)
+    # The dict this view last wrote into its home: while it is still there, a change of one
+    # field is written into it alone (the same JSON as the whole model dumped again, which a
+    # turn of a dozen assignments would otherwise do a dozen times).
+    _written: dict[str, Any] | None = PrivateAttr(default=None)
 
     @classmethod
     def bound_to(cls, chat_data: MutableMapping[str, Any], *, fresh: bool = False) -> Self:
@@ -54,17 +59,25 @@ class View(BaseModel):
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         if name in type(self).model_fields:
-            self._write_back()
+            self._write_back(name)
 
-    def _write_back(self) -> None:
-        if self._home is not None:
-            self._home[VIEW_KEY] = self.model_dump(mode="json")
+    def _write_back(self, field: str | None = None) -> None:
+        home = self._home
+        if home is None:
+            return
+        current = home.get(VIEW_KEY)
+        if field is not None and isinstance(current, dict) and current is self._written:
+            # A new dict, not the old one changed: whoever read the old one keeps what it read.
+            written = {**current, **self.model_dump(mode="json", include={field})}
+        else:
+            written = self.model_dump(mode="json")
+        self._written = home[VIEW_KEY] = written
 
     def unbind(self) -> None:
         """Drop the view from chat_data, and with it every answer the flow collected."""
         if self._home is not None:
             self._home.pop(VIEW_KEY, None)
-        self._home = None
+        self._home = self._written = None
 
     def new_menu(self) -> str:
         """Start a new menu: buttons of every earlier one become stale."""
