@@ -8,6 +8,7 @@ upgrade changes it: a turn writes each row it changed once, leaves nothing for P
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,8 +24,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.metrics import Metrics
 from bot.ptb import ptb_internals
 from bot.ptb.chat_turns import ChatStates
+from bot.ptb.heard import HeardRequest, ReceivedUpdates
 from bot.ptb.persistence import StatePersistence
 from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.chat_store import Changes
@@ -242,3 +245,60 @@ async def test_a_restart_reads_what_the_turns_wrote_and_nothing_else(
     }
     await restarted.shutdown()
     await again.close()
+
+
+class PayloadStore(CountingStore):
+    """The SQLite store, noting the update JSON each turn hands it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.payloads: list[str | None] = []
+
+    def hold(self, chat_id: int, update_id: int | None, payload: str | None) -> Any:
+        self.payloads.append(payload)
+        return super().hold(chat_id, update_id, payload)
+
+
+async def test_a_turn_keeps_its_update_as_telegram_sent_it(tmp_path: Path) -> None:
+    # The getUpdates request keeps what Telegram sent, through PTB's parsing hook; the turn
+    # keeps that (not PTB's objects written out again), and an update it did not hear is
+    # written out from its objects.
+    store = PayloadStore(tmp_path / "state.sqlite3")
+    heard = HeardRequest(Metrics())
+    persistence = StatePersistence(store)
+    states = ChatStates(persistence)
+    app = (
+        ApplicationBuilder()
+        .bot(OfflineBot("123:abc", get_updates_request=heard))
+        .persistence(persistence)
+        .concurrent_updates(PerChatUpdateProcessor(states))
+        .updater(None)
+        .build()
+    )
+    states.attach(app)
+    processor = app.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    processor.attach(app)
+    await app.initialize()
+    sent = message_update(app, "start").to_dict()
+    sent["message"] = {"text": "start", **sent["message"], "from_the_future": 1}
+    parsed = heard.parse_json_payload(json.dumps({"ok": True, "result": [sent]}).encode())
+    assert parsed == {"ok": True, "result": [sent]}
+    await handle(app, Update.de_json(sent, app.bot))
+    other = message_update(app, "Ada")
+    await handle(app, other)
+    await app.shutdown()
+    await store.close()
+    assert store.payloads == [json.dumps(sent), json.dumps(other.to_dict())]
+    assert heard.received.take(sent["update_id"]) is None, "taken once"
+
+
+def test_received_updates_keep_the_newest_only() -> None:
+    received = ReceivedUpdates()
+    for update_id in range(ReceivedUpdates.KEPT + 5):
+        received.keep({"update_id": update_id})
+    received.keep({"update_id": "not a number"})
+    received.keep(["not", "an", "update"])
+    assert received.take(4) is None
+    assert received.take(5) == {"update_id": 5}
+    assert received.take(5) is None
