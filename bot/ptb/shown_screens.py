@@ -37,17 +37,10 @@ from typing import Any, Final
 from telegram import InlineKeyboardMarkup, InputFile, Message, TelegramObject, Update
 from telegram.ext import ExtBot
 
+from bot.ptb.plain import plain_object
 from bot.storage.chat_store import StateStore
 
-__all__ = [
-    "Recorder",
-    "Replay",
-    "moved_press",
-    "plain_object",
-    "recording",
-    "replaying",
-    "through",
-]
+__all__ = ["Recorder", "Replay", "moved_press", "recording", "replaying", "through"]
 
 Result = Any  # what a Bot API request returns: True, or the result object's JSON
 Send = Callable[[], Awaitable[Result]]
@@ -85,27 +78,6 @@ def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
-
-
-# The objects plain_object made plain last, by identity (each kept with its object, so the
-# identity stays its own). A screen's keyboard is made plain twice within one step of its turn
-# (whether the screen changed, then what the request shows), with no other turn between.
-_PLAIN_KEPT = 16
-_plain_kept: dict[int, tuple[TelegramObject, dict[str, Any]]] = {}
-
-
-def plain_object(value: TelegramObject) -> dict[str, Any]:
-    """`value.to_dict()`, worked out once for an object asked for again soon: python-telegram-
-    bot's objects are frozen, and writing a big keyboard out costs about as much as all the
-    rest of drawing its screen. The dict is shared: read it, never change it."""
-    kept = _plain_kept.get(id(value))
-    if kept is not None and kept[0] is value:
-        return kept[1]
-    plain = value.to_dict()
-    if len(_plain_kept) >= _PLAIN_KEPT:
-        del _plain_kept[next(iter(_plain_kept))]
-    _plain_kept[id(value)] = (value, plain)
-    return plain
 
 
 def _keyboard(markup: object) -> Keyboard:

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
-from bot.ptb.shown_screens import plain_object
+from bot.ptb.plain import plain_object
 from conversations.kit.context import BotContext
 from conversations.kit.view import View
 

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
+from telegram import (
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    Update,
+    WebAppInfo,
+)
 from telegram.ext import (
     ApplicationBuilder,
     ContextTypes,
@@ -29,6 +36,7 @@ from bot.ptb import ptb_internals
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.heard import HeardRequest, ReceivedUpdates
 from bot.ptb.persistence import StatePersistence
+from bot.ptb.plain import plain_object
 from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.chat_store import Changes
 from bot.storage.chat_store_sqlite import SqliteStore
@@ -302,3 +310,32 @@ def test_received_updates_keep_the_newest_only() -> None:
     assert received.take(4) is None
     assert received.take(5) == {"update_id": 5}
     assert received.take(5) is None
+
+
+def test_keyboards_are_written_out_as_ptb_writes_them() -> None:
+    # bot/ptb/plain.py writes plain buttons out itself, for digests: the same JSON as PTB's
+    # to_dict(), or a screen would look changed (or unchanged) when it is not.
+    keyboards = [
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("7 Mon", callback_data="d:14d0d3:20261207")],
+                [InlineKeyboardButton("Privacy", url="https://example.org/privacy")],
+                [InlineKeyboardButton("Pay", pay=True)],
+            ]
+        ),
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("Copy", copy_text=CopyTextButton("x"))],
+                [InlineKeyboardButton("App", web_app=WebAppInfo("https://example.org/app"))],
+            ]
+        ),
+        InlineKeyboardMarkup([[InlineKeyboardButton("later ›", callback_data="dp:14d0d3:1")]]),
+        InlineKeyboardMarkup(
+            [[InlineKeyboardButton("extra", callback_data="x", api_kwargs={"new": 1})]]
+        ),
+        ReplyKeyboardMarkup([["Share my phone number"]]),
+    ]
+    for markup in keyboards:
+        expected = json.dumps(markup.to_dict(), sort_keys=True)
+        assert json.dumps(plain_object(markup), sort_keys=True) == expected
+        assert plain_object(markup) is plain_object(markup), "written out once"
