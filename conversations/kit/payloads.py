@@ -7,7 +7,6 @@ or a day, and every handler checks both against the state the bot kept for that 
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar, Self, get_type_hints
@@ -41,7 +40,8 @@ class Callback:
 
     def pack(self) -> str:
         """Encode as `prefix:menu:field…`; refuses anything Telegram would reject."""
-        parts = [self.prefix, *(_encode(getattr(self, f.name)) for f in dataclasses.fields(self))]
+        fields = _fields_of(type(self))
+        parts = [self.prefix, *(_encode(getattr(self, name)) for name, _ in fields)]
         if any(SEPARATOR in part for part in parts[1:]):
             raise CallbackDataError(f"{self.prefix}: a field contains {SEPARATOR!r}")
         data = SEPARATOR.join(parts)
@@ -100,13 +100,18 @@ def _decode(raw: str, kind: type[Any]) -> Any:
     raise TypeError(kind)
 
 
-@functools.cache
-def _fields_of(prefix: str) -> tuple[tuple[str, Any], ...]:
+_fields: dict[type[Callback], tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields_of(kind: type[Callback]) -> tuple[tuple[str, Any], ...]:
     """The fields of a payload kind with their types, in order (its annotations are strings,
-    which get_type_hints evaluates: once per kind, not at every press)."""
-    kind = Callback.registry[prefix]
-    hints = get_type_hints(kind)
-    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(kind))
+    which get_type_hints evaluates: once per kind, not at every button drawn or pressed)."""
+    known = _fields.get(kind)
+    if known is None:
+        hints = get_type_hints(kind)
+        known = tuple((field.name, hints[field.name]) for field in dataclasses.fields(kind))
+        _fields[kind] = known
+    return known
 
 
 def unpack(data: str) -> Callback:
@@ -117,7 +122,7 @@ def unpack(data: str) -> Callback:
     kind = Callback.registry.get(prefix)
     if kind is None:
         raise CallbackDataError(f"unknown prefix {prefix!r}")
-    fields = _fields_of(prefix)
+    fields = _fields_of(kind)
     if len(raw) != len(fields):
         raise CallbackDataError(f"{prefix}: {len(raw)} fields, expected {len(fields)}")
     try:

@@ -21,6 +21,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, PrivateAttr
 from bot.storage.chat_store import DRAFT_KEY
 
 VIEW_KEY = DRAFT_KEY  # the chat_data key a flow's view is kept under (its answers are personal)
+# Values JSON holds as they are (exactly these types: an enum or a subclass goes to pydantic).
+_AS_THEY_ARE = frozenset({str, int, bool, float})
 
 
 class View(BaseModel):
@@ -68,10 +70,18 @@ class View(BaseModel):
         current = home.get(VIEW_KEY)
         if field is not None and isinstance(current, dict) and current is self._written:
             # A new dict, not the old one changed: whoever read the old one keeps what it read.
-            written = {**current, **self.model_dump(mode="json", include={field})}
+            written = {**current, field: self._json_of(field)}
         else:
             written = self.model_dump(mode="json")
         self._written = home[VIEW_KEY] = written
+
+    def _json_of(self, field: str) -> Any:
+        """A field's value as model_dump(mode="json") writes it: text, numbers, flags and
+        nothing are written as they are (most assignments), the rest through pydantic."""
+        value = getattr(self, field)
+        if value is None or type(value) in _AS_THEY_ARE:
+            return value
+        return self.model_dump(mode="json", include={field})[field]
 
     def unbind(self) -> None:
         """Drop the view from chat_data, and with it every answer the flow collected."""
