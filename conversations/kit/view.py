@@ -23,6 +23,9 @@ from bot.storage.chat_store import DRAFT_KEY
 VIEW_KEY = DRAFT_KEY  # the chat_data key a flow's view is kept under (its answers are personal)
 # Values JSON holds as they are (exactly these types: an enum or a subclass goes to pydantic).
 _AS_THEY_ARE = frozenset({str, int, bool, float})
+# ... and of those, the ones two of which are equal only when written the same (not floats:
+# -0.0 == 0.0).
+_SAME_WHEN_EQUAL = frozenset({str, int, bool})
 
 
 class View(BaseModel):
@@ -59,9 +62,22 @@ class View(BaseModel):
         return view
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).model_fields and self._holds(name, value):
+            return  # as it is, and written so: nothing to check or write (a turn's many)
         super().__setattr__(name, value)
         if name in type(self).model_fields:
             self._write_back(name)
+
+    def _holds(self, name: str, value: Any) -> bool:
+        """Whether the field already holds exactly this text, whole number, flag or nothing,
+        and what the view wrote last is still in chat_data."""
+        current = self.__dict__.get(name)
+        if value is None:
+            unchanged = current is None
+        else:
+            unchanged = type(value) in _SAME_WHEN_EQUAL and type(current) is type(value)
+            unchanged = unchanged and current == value
+        return unchanged and (self._home is None or self._home.get(VIEW_KEY) is self._written)
 
     def _write_back(self, field: str | None = None) -> None:
         home = self._home
