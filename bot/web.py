@@ -29,6 +29,7 @@ from telegram import Update
 from bot.app import BotApplication, health_of
 from bot.config import Settings, meetergo_webhook_path, public_url, webhook_secret
 from bot.health import Health, add_health_routes, serve_health
+from bot.ptb.heard import received_of
 from conversations.after_booking.host_changes import apply_host_change
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
         # is refused (503) for its sender to deliver again.
         return health.phase == "draining" or not application.running
 
+    received = received_of(application)
+
     async def telegram(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -93,6 +96,8 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
             return web.Response(status=400)
         if refusing():
             return web.Response(status=503)
+        if received is not None:  # for the turn that keeps the update (update_processor.py)
+            received.keep(data)
         # No await between the check and the queue: a drain begun meanwhile finds it queued.
         application.update_queue.put_nowait(update)
         return web.Response()

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.booking.slots import FreeWindow, bookable_starts
+from bot.booking.slots import FreeWindow, bookable_starts, group_by_local_day
 from bot.meetergo import (
     MeetergoClient,
     MeetergoError,
@@ -37,6 +37,21 @@ AskKey = tuple[str, str, int, datetime, datetime]
 def utc_now() -> datetime:
     """The current moment, aware, in UTC."""
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Grouped:
+    """An answer's starts grouped by day, as offered from `since` on: the same until the
+    earliest start offered passes `first` (the first of them)."""
+
+    found: list[datetime]  # the cached answer they come from
+    since: datetime
+    first: datetime
+    groups: dict[date, list[datetime]]
+
+
+# Groupings kept at most (a few per zone and page are in use at once); all go when full.
+GROUPINGS_KEPT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +103,8 @@ class AvailabilityService:
         self._teams: dict[str, list[TeamMember]] = {}
         self._teams_failed: dict[str, float] = {}  # when reading a team last failed
         self._answers: dict[AskKey, tuple[float, list[datetime]]] = {}
+        # free_days' groupings of cached answers (see there).
+        self._grouped: dict[tuple[int, datetime, datetime, date | None, str], _Grouped] = {}
         self._in_flight: dict[AskKey, asyncio.Task[list[datetime]]] = {}
 
     def now(self) -> datetime:
@@ -182,13 +199,61 @@ class AvailabilityService:
             return await self.exact_starts(
                 start, end, meeting_type_id=meeting_type_id, duration=duration, moving=moving
             )
+        meeting_type, found = await self._windows(start, end, meeting_type_id, duration, host_id)
+        return self._upcoming(meeting_type, found, start, end)
+
+    async def free_days(
+        self,
+        start: datetime,
+        end: datetime,
+        zone: ZoneInfo,
+        *,
+        meeting_type_id: str | None = None,
+        duration: int | None = None,
+        moving: str | None = None,
+        host_id: str | None = None,
+    ) -> dict[date, list[datetime]]:
+        """`starts` grouped by their date in `zone`, days and starts in order.
+
+        A burst of customers asks this of the same cached answer many times a second; their
+        grouping is kept (with the answer) for as long as it cannot have changed: until the
+        earliest start the notice allows passes its first start, or the horizon's last day
+        moves."""
+        if moving is not None:
+            found = await self.starts(
+                start, end, meeting_type_id=meeting_type_id, duration=duration, moving=moving
+            )
+            return group_by_local_day(found, zone)
+        meeting_type, found = await self._windows(start, end, meeting_type_id, duration, host_id)
+        earliest, last_day = self._limits(meeting_type, start)
+        memo_key = (id(found), start, end, last_day, zone.key)
+        kept = self._grouped.get(memo_key)
+        if kept is None or kept.found is not found or not kept.since <= earliest <= kept.first:
+            upcoming = self._upcoming(meeting_type, found, start, end)
+            groups = group_by_local_day(upcoming, zone)
+            kept = _Grouped(found, earliest, min(upcoming, default=end), groups)
+            if len(self._grouped) >= GROUPINGS_KEPT:
+                self._grouped.clear()
+            self._grouped[memo_key] = kept
+        return {day: list(day_starts) for day, day_starts in kept.groups.items()}
+
+    async def _windows(
+        self,
+        start: datetime,
+        end: datetime,
+        meeting_type_id: str | None,
+        duration: int | None,
+        host_id: str | None,
+    ) -> tuple[MeetingType, list[datetime]]:
+        """The meeting type, and the starts meetergo's windows give between start and end
+        (the cached answer, shared: not to be changed)."""
         meeting_type = await self.meeting_type(meeting_type_id)
         minutes = duration or meeting_type.duration
         key = (f"windows:{host_id or ''}", meeting_type.id, minutes, start, end)
         found = await self._shared(
             key, lambda: self._windowed(meeting_type, minutes, start, end, host_id)
         )
-        return self._upcoming(meeting_type, found, start, end)
+        return meeting_type, found
 
     async def exact_starts(
         self,
@@ -255,14 +320,19 @@ class AvailabilityService:
     def invalidate(self) -> None:
         """Forget cached answers, e.g. after a booking or a slot-taken answer."""
         self._answers.clear()
+        self._grouped.clear()
+
+    def _limits(self, meeting_type: MeetingType, start: datetime) -> tuple[datetime, date | None]:
+        """The earliest start offered now, and the last day (None: no horizon)."""
+        # meetergo applies its minimum notice itself; the bot keeps to it too (a start that
+        # meetergo lists but the notice forbids is not offered), give or take its clock's lead.
+        earliest = max(start, self.now(), meeting_type.earliest(self.now()) - NOTICE_GRACE)
+        return earliest, self.last_day(meeting_type)
 
     def _upcoming(
         self, meeting_type: MeetingType, found: list[datetime], start: datetime, end: datetime
     ) -> list[datetime]:
-        # meetergo applies its minimum notice itself; the bot keeps to it too (a start that
-        # meetergo lists but the notice forbids is not offered), give or take its clock's lead.
-        earliest = max(start, self.now(), meeting_type.earliest(self.now()) - NOTICE_GRACE)
-        last_day = self.last_day(meeting_type)
+        earliest, last_day = self._limits(meeting_type, start)
         return [
             moment
             for moment in found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,8 +79,16 @@ def translations(language: str) -> gettext.NullTranslations:
 
 @lru_cache(maxsize=32)
 def locale_for(language: str) -> Locale:
-    """The CLDR locale used to format dates and times for a meetergo language code."""
-    return Locale.parse(_CLDR_LOCALE.get(language, language))
+    """The CLDR locale used to format dates and times for a meetergo language code, its data
+    read now.
+
+    Babel reads a locale's CLDR data (pickles, merged with its parents') on its first use,
+    10-30 ms that would otherwise fall into the turn of the first customer of the language,
+    holding up every other chat's turn meanwhile. The bot's start translates the command
+    menus in every language, which comes here first."""
+    locale = Locale.parse(_CLDR_LOCALE.get(language, language))
+    locale.time_zones  # noqa: B018 - reading any of its data reads all of it
+    return locale
 
 
 def negotiate_language(tag: str | None, default: str) -> str:
@@ -94,6 +102,11 @@ def negotiate_language(tag: str | None, default: str) -> str:
         return default
     language = _MEETERGO_LANGUAGE.get(language, language)
     return language if language in LANGUAGES else default
+
+
+# What a Formatter writes depends only on the language, the zone and the value, and the same
+# days, times and zone names recur in every customer's screens: each is formatted once.
+FORMATTED_KEPT = 4096
 
 
 class Formatter:
@@ -114,38 +127,68 @@ class Formatter:
         On the night the clocks go back, an hour of wall times happens twice; those times get
         their zone abbreviation (1:30 AM EDT, 1:30 AM EST) so the two are told apart.
         """
-        local = self.local(moment)
-        text = format_time(local, "short", locale=self.locale)
-        twin = local.replace(fold=1 - local.fold)
-        if twin.utcoffset() != local.utcoffset():
-            text = f"{text} {format_time(local, 'z', locale=self.locale)}"
-        return text
+        # In UTC: two wall times an hour apart on the night the clocks go back compare (and
+        # hash) equal as datetimes of one zone.
+        return _time_of_day(self.language, self.zone.key, moment.astimezone(UTC))
 
     def clock(self, minutes: int) -> str:
         """A wall-clock time given as minutes after midnight, the way the locale writes it."""
-        hour, minute = divmod(minutes % (24 * 60), 60)
-        return format_time(time(hour, minute), "short", locale=self.locale)
+        return _clock(self.language, minutes % (24 * 60))
 
     def day_label(self, day: date) -> str:
         """A short weekday + date for a button (Mon, Dec 7)."""
-        return format_skeleton("MMMEd", day, locale=self.locale)
+        return _day_text(self.language, "MMMEd", day)
 
     def short_day_label(self, day: date) -> str:
         """Weekday and day of month for a narrow button (Mon 7, Mo., 7.)."""
-        return format_skeleton("Ed", day, locale=self.locale)
+        return _day_text(self.language, "Ed", day)
 
     def full_date(self, day: date) -> str:
         """The full date for message text (Monday, December 7, 2026)."""
-        return format_date(day, "full", locale=self.locale)
+        return _day_text(self.language, "full", day)
 
     def zone_name(self) -> str:
         """The zone as people say it, with its city: Central European Time (Berlin)."""
-        city = get_timezone_location(self.zone, locale=self.locale, return_city=True)
         if self.zone.key.startswith("Etc/") or "/" not in self.zone.key:
             # UTC and Etc/* have no region: CLDR's specific name reads well ("Coordinated
-            # Universal Time"), its generic one does not ("Unknown Region (UTC) Time").
+            # Universal Time"), its generic one does not ("Unknown Region (UTC) Time"). It is
+            # the name of this season's time (EST5EDT's changes), so it is not kept.
             return cldr_zone_name(datetime.now(self.zone), "long", locale=self.locale)
-        generic = cldr_zone_name(self.zone, "long", locale=self.locale)
-        if city in generic:
-            return generic
-        return f"{generic}, {city}" if "(" in generic else f"{generic} ({city})"
+        return _generic_zone_name(self.language, self.zone.key)
+
+
+@lru_cache(maxsize=FORMATTED_KEPT)
+def _time_of_day(language: str, zone: str, moment: datetime) -> str:
+    locale = locale_for(language)
+    local = moment.astimezone(ZoneInfo(zone))
+    text = format_time(local, "short", locale=locale)
+    twin = local.replace(fold=1 - local.fold)
+    if twin.utcoffset() != local.utcoffset():
+        text = f"{text} {format_time(local, 'z', locale=locale)}"
+    return text
+
+
+@lru_cache(maxsize=FORMATTED_KEPT)
+def _clock(language: str, minutes: int) -> str:
+    hour, minute = divmod(minutes, 60)
+    return format_time(time(hour, minute), "short", locale=locale_for(language))
+
+
+@lru_cache(maxsize=FORMATTED_KEPT)
+def _day_text(language: str, form: str, day: date) -> str:
+    """A day in one of the forms above: CLDR's "full" date, or a skeleton."""
+    locale = locale_for(language)
+    if form == "full":
+        return format_date(day, "full", locale=locale)
+    return format_skeleton(form, day, locale=locale)
+
+
+@lru_cache(maxsize=FORMATTED_KEPT)
+def _generic_zone_name(language: str, zone_key: str) -> str:
+    """A region's zone name with its city (the same all year: the generic name)."""
+    locale, zone = locale_for(language), ZoneInfo(zone_key)
+    city = get_timezone_location(zone, locale=locale, return_city=True)
+    generic = cldr_zone_name(zone, "long", locale=locale)
+    if city in generic:
+        return generic
+    return f"{generic}, {city}" if "(" in generic else f"{generic} ({city})"

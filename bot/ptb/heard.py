@@ -1,25 +1,58 @@
 """getUpdates' own connection, noting each time Telegram answers it: in polling mode an idle bot
 hears nothing else from Telegram, and /readyz asks whether updates could come (bot/health.py).
+
+It also keeps each update's JSON as Telegram sent it (`ReceivedUpdates`), for the turn that
+keeps its update (bot/ptb/update_processor.py): written out again from python-telegram-bot's
+objects (`to_dict`), a press on a big keyboard costs as much as drawing the next screen.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.metrics import Metrics
+from bot.ptb import ptb_internals
+from bot.ptb.ptb_internals import App
 
-__all__ = ["HeardRequest"]
+__all__ = ["HeardRequest", "ReceivedUpdates", "received_of"]
+
+JsonDict = dict[str, Any]
+
+
+class ReceivedUpdates:
+    """Updates as Telegram sent them, by update id, until their turn takes them (the oldest
+    are dropped past `KEPT`: such an update is written out from its object instead)."""
+
+    KEPT = 1000  # ten full getUpdates answers
+
+    def __init__(self) -> None:
+        self._json: OrderedDict[int, JsonDict] = OrderedDict()
+
+    def keep(self, update: object) -> None:
+        """Keep one update (a dict with an int update_id; anything else is left alone).
+        python-telegram-bot decodes updates without changing the dicts it is given."""
+        if isinstance(update, dict) and isinstance(update.get("update_id"), int):
+            self._json[update["update_id"]] = update
+            while len(self._json) > self.KEPT:
+                self._json.popitem(last=False)
+
+    def take(self, update_id: int) -> JsonDict | None:
+        """The update's JSON, once (None: not kept)."""
+        return self._json.pop(update_id, None)
 
 
 class HeardRequest(HTTPXRequest):
     """The connection PTB's builder would make for getUpdates (one connection, its default
-    timeouts), telling `metrics` whenever Telegram answers 200."""
+    timeouts), telling `metrics` whenever Telegram answers 200 and keeping what it sent in
+    `received`."""
 
     def __init__(self, metrics: Metrics) -> None:
         super().__init__(connection_pool_size=1)
         self._metrics = metrics
+        self.received = ReceivedUpdates()
 
     async def do_request(
         self,
@@ -38,3 +71,21 @@ class HeardRequest(HTTPXRequest):
         if status == 200:
             self._metrics.telegram_heard()
         return status, payload
+
+    def parse_json_payload(self, payload: bytes) -> JsonDict:  # type: ignore[override]
+        """Parse as PTB does, keeping the updates it carries (PTB's documented hook for
+        parsing; declared static there, it is called on the request)."""
+        data = BaseRequest.parse_json_payload(payload)
+        result = data.get("result") if isinstance(data, dict) else None
+        if isinstance(result, list):
+            for update in result:
+                self.received.keep(update)
+        return data
+
+
+def received_of(app: App) -> ReceivedUpdates | None:
+    """Where the application keeps updates as Telegram sent them: its getUpdates request's
+    store (a webhook's updates are kept there too, bot/web.py); None for a bot built without
+    a HeardRequest."""
+    polling = ptb_internals.get_updates_request(app)
+    return polling.received if isinstance(polling, HeardRequest) else None

@@ -334,9 +334,18 @@ class SqlitePersistence(StatePersistence):
 
 def _encode(value: object, where: str) -> str:
     """Serialise ``value`` to compact JSON after checking it will load back equal."""
-    _check_json(value, where, set())
-    # ensure_ascii=False keeps customers' names readable when inspecting the file.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        # ensure_ascii=False keeps customers' names readable when inspecting the file.
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        loads_back = json.loads(text) == value
+    except (TypeError, ValueError):
+        loads_back = False
+    # The round trip (at C speed) is the check: a tuple, a key that is not text or a value
+    # JSON cannot hold makes it fail, and then _check_json says which key.
+    if not loads_back:
+        _check_json(value, where, set())
+        raise TypeError(f"{where} would not load back from JSON unchanged")
+    return text
 
 
 def _encode_dict(value: object, where: str) -> str:

@@ -30,6 +30,10 @@ contract tests there. What the bot relies on each name meaning (PTB 22.8):
     deletes their rows and skips their updates. A turn that dropped its chat or user deletes the
     row itself, whatever was written to the dropped mapping afterwards, and takes them out.
 
+`Bot._request`
+    The pair (getUpdates' request, every other request's) the bot sends through; the first is
+    the one given to `ApplicationBuilder.get_updates_request`, which has no public getter.
+
 `Application.handlers`
     Public, but its order is the bot's: the handlers of a group are tried in list order and the
     first that matches wins, so a flow is put before the catch-alls of its group.
@@ -42,6 +46,7 @@ from typing import Any
 
 from telegram.ext import Application, BaseHandler
 from telegram.ext._utils.trackingdict import TrackingDict
+from telegram.request import BaseRequest
 
 __all__ = [
     "ConversationKey",
@@ -52,6 +57,7 @@ __all__ = [
     "dropped_user",
     "end_conversations",
     "forget_conversations",
+    "get_updates_request",
     "insert_before",
     "install_conversations",
     "mark_written",
@@ -65,6 +71,7 @@ ConversationKey = tuple[int | str, ...]
 # Conversation name -> {conversation key: state}, for one chat.
 ChatConversations = dict[str, dict[ConversationKey, object]]
 
+_BOT_NAMES = ("_request",)
 _APPLICATION_NAMES = (
     "_chat_data",
     "_user_data",
@@ -85,10 +92,17 @@ def check(app: App) -> None:
         for name in ("_write_access_keys", "data", "update_no_track")
         if not hasattr(probe, name)
     ]
+    missing += [f"Bot.{name}" for name in _BOT_NAMES if not hasattr(app.bot, name)]
     if missing:
         raise RuntimeError(
             f"python-telegram-bot lacks {', '.join(missing)}; see bot/ptb/ptb_internals.py"
         )
+
+
+def get_updates_request(app: App) -> BaseRequest:
+    """The request the application's bot polls getUpdates through."""
+    request: BaseRequest = app.bot._request[0]
+    return request
 
 
 # -- chat and user data -------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from typing import Any, Final
 from telegram import InlineKeyboardMarkup, InputFile, Message, TelegramObject, Update
 from telegram.ext import ExtBot
 
+from bot.ptb.plain import plain_object
 from bot.storage.chat_store import StateStore
 
 __all__ = ["Recorder", "Replay", "moved_press", "recording", "replaying", "through"]
@@ -64,7 +65,7 @@ def digest(endpoint: str, data: dict[str, Any]) -> str:
 
 def _plain(value: object) -> object:
     if isinstance(value, TelegramObject):
-        return value.to_dict()
+        return plain_object(value)
     if isinstance(value, InputFile):
         content = value.input_file_content
         if not isinstance(content, bytes):  # a stream: read once by the request, not here

@@ -21,6 +21,7 @@ from telegram.ext import BaseUpdateProcessor
 from bot.metrics import Metrics
 from bot.ptb.business_chats import BusinessChats
 from bot.ptb.chat_turns import ChatStates
+from bot.ptb.heard import ReceivedUpdates, received_of
 from bot.ptb.ptb_internals import App
 from bot.storage.business import is_business_key
 from bot.storage.chat_store import StaleUpdate
@@ -28,6 +29,8 @@ from bot.storage.chat_store import StaleUpdate
 __all__ = ["PerChatUpdateProcessor"]
 
 log = logging.getLogger(__name__)
+
+JsonDict = dict[str, Any]
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -50,6 +53,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._states = states
         self._business = business
         self._app: App | None = None
+        # Updates as Telegram sent them, when they come through the bot's getUpdates request.
+        self._received: ReceivedUpdates | None = None
         # A business chat's updates in the order they came, while they are translated (its
         # key is known only then, and the chat's own turn comes after).
         self._arrivals: dict[tuple[str, int], asyncio.Lock] = {}
@@ -61,6 +66,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """The application whose updates this processes (an agent's chat's update is handed
         to it again under the chat's own key)."""
         self._app = app
+        self._received = received_of(app)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Process the update in its chat's turn, and log (DEBUG) when it is finished."""
@@ -68,29 +74,34 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         began, kind = time.monotonic(), kind_of(update)
+        received = self._received.take(update.update_id) if self._received else None
         self.metrics.updates_in_flight.inc()
         try:
-            await self._process(update, coroutine)
+            await self._process(update, coroutine, received)
         finally:
             self.metrics.updates_in_flight.dec()
             self.metrics.update_handled(kind, time.monotonic() - began)
 
-    async def _process(self, update: Update, coroutine: Awaitable[Any]) -> None:
+    async def _process(
+        self, update: Update, coroutine: Awaitable[Any], received: JsonDict | None
+    ) -> None:
         chat = business_chat_of(update)
         if chat is None:
-            await self._translated(update, coroutine)
+            await self._translated(update, coroutine, received)
             return
         self._arriving[chat] += 1
         try:
             async with self._arrivals.setdefault(chat, asyncio.Lock()):
-                await self._translated(update, coroutine)
+                await self._translated(update, coroutine, received)
         finally:
             self._arriving[chat] -= 1
             if not self._arriving[chat]:
                 del self._arriving[chat]
                 self._arrivals.pop(chat, None)
 
-    async def _translated(self, update: Update, coroutine: Awaitable[Any]) -> None:
+    async def _translated(
+        self, update: Update, coroutine: Awaitable[Any], received: JsonDict | None
+    ) -> None:
         began = time.monotonic()
         try:
             if self._business is not None and self._app is not None:
@@ -101,7 +112,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                     if translated is None:
                         return  # not the bot's to answer: finished as it is
                     update, coroutine = translated, self._app.process_update(translated)
-            await self._in_turn(update, coroutine)
+                    received = None  # what Telegram sent is not this update
+            await self._in_turn(update, coroutine, received)
         finally:
             # Everything the update caused is sent and committed by now: an operator reads how
             # long answers take, and an offline world knows when an answer is complete.
@@ -113,7 +125,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 extra={"event": "handled", "update": update.update_id, "ms": elapsed},
             )
 
-    async def _in_turn(self, update: Update, coroutine: Awaitable[Any]) -> None:
+    async def _in_turn(
+        self, update: Update, coroutine: Awaitable[Any], received: JsonDict | None
+    ) -> None:
         chat, user = update.effective_chat, update.effective_user
         user_id = user.id if user else None
         if chat is not None and is_business_key(chat.id):
@@ -127,7 +141,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         # Kept by the store until the turn commits, to be finished if the process dies:
         # presses and typed messages (see ChatStates.turn for when one is handled again).
         kept = update.callback_query is not None or update.message is not None
-        payload = json.dumps(update.to_dict()) if self._states.keeps_updates and kept else None
+        payload = None
+        if self._states.keeps_updates and kept:
+            # As Telegram sent it where it is known: the same update, without writing
+            # python-telegram-bot's objects out again.
+            payload = json.dumps(received if received is not None else update.to_dict())
         try:
             async with self._states.turn(chat_id, user_id, update.update_id, payload) as turn:
                 await turn.handle(update, coroutine)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from bot.booking.slots import group_by_local_day
 from bot.meetergo import MeetergoError, MeetingType, Place
 from conversations.booking.draft import BookingContext, Draft
 
@@ -76,15 +75,15 @@ async def free_days_between(
     zone = context.ui.fmt.zone
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(end_day, time(), zone)
-    starts = await context.services.availability.starts(
+    return await context.services.availability.free_days(
         start,
         end,
+        zone,
         meeting_type_id=draft.meeting_type_id,
         duration=draft.duration,
         moving=draft.moving_id,
         host_id=draft.host_id,
     )
-    return group_by_local_day(starts, zone)
 
 
 async def times_of_day(context: BookingContext, day: date) -> list[datetime]:

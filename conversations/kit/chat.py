@@ -12,6 +12,7 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
+from bot.ptb.plain import plain_object
 from conversations.kit.context import BotContext
 from conversations.kit.view import View
 
@@ -35,7 +36,8 @@ def with_notice(view: View, screen: Screen) -> Screen:
 
 
 def _digest(text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> str:
-    shown = text + json.dumps(markup.to_dict() if markup else None, sort_keys=True)
+    # The keyboard made plain once for this and for the request's own record (shown_screens).
+    shown = text + json.dumps(plain_object(markup) if markup else None, sort_keys=True)
     return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 

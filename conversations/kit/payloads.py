@@ -40,7 +40,8 @@ class Callback:
 
     def pack(self) -> str:
         """Encode as `prefix:menu:field…`; refuses anything Telegram would reject."""
-        parts = [self.prefix, *(_encode(getattr(self, f.name)) for f in dataclasses.fields(self))]
+        fields = _fields_of(type(self))
+        parts = [self.prefix, *(_encode(getattr(self, name)) for name, _ in fields)]
         if any(SEPARATOR in part for part in parts[1:]):
             raise CallbackDataError(f"{self.prefix}: a field contains {SEPARATOR!r}")
         data = SEPARATOR.join(parts)
@@ -99,6 +100,20 @@ def _decode(raw: str, kind: type[Any]) -> Any:
     raise TypeError(kind)
 
 
+_fields: dict[type[Callback], tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields_of(kind: type[Callback]) -> tuple[tuple[str, Any], ...]:
+    """The fields of a payload kind with their types, in order (its annotations are strings,
+    which get_type_hints evaluates: once per kind, not at every button drawn or pressed)."""
+    known = _fields.get(kind)
+    if known is None:
+        hints = get_type_hints(kind)
+        known = tuple((field.name, hints[field.name]) for field in dataclasses.fields(kind))
+        _fields[kind] = known
+    return known
+
+
 def unpack(data: str) -> Callback:
     """Decode any payload of ours, or raise CallbackDataError."""
     if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
@@ -107,12 +122,13 @@ def unpack(data: str) -> Callback:
     kind = Callback.registry.get(prefix)
     if kind is None:
         raise CallbackDataError(f"unknown prefix {prefix!r}")
-    fields = dataclasses.fields(kind)
+    fields = _fields_of(kind)
     if len(raw) != len(fields):
         raise CallbackDataError(f"{prefix}: {len(raw)} fields, expected {len(fields)}")
-    hints = get_type_hints(kind)
     try:
-        values = {f.name: _decode(part, hints[f.name]) for f, part in zip(fields, raw, strict=True)}
+        values = {
+            name: _decode(part, type_) for (name, type_), part in zip(fields, raw, strict=True)
+        }
         return kind(**values)
     except ValueError:
         raise CallbackDataError(f"{prefix}: malformed field") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -153,6 +153,38 @@ async def test_a_confirmation_handled_again_after_its_booking_finds_it_and_books
     later = await bookings.book(start, customer, chat_id=42, shown_at=datetime.now(UTC))
     assert later.confirmation.appointment_id != first.confirmation.appointment_id
     assert len(sandbox.bookings) == 2
+
+
+async def test_free_days_are_the_starts_by_day_as_the_clock_moves_on(
+    sandbox: SandboxScheduling, client: MeetergoClient
+) -> None:
+    # A burst's customers share one grouping of the cached answer; it still follows the clock
+    # (a start inside the notice is no longer offered) and the answer's end.
+    now = [NOW]
+    service = AvailabilityService(
+        client, [INTRO_CALL_ID], grid_zone="Europe/Berlin", clock=lambda: now[0]
+    )
+    berlin = ZoneInfo("Europe/Berlin")
+    window = (NOW, NOW + timedelta(days=14))
+
+    async def by_day() -> tuple[dict[date, list[datetime]], dict[date, list[datetime]]]:
+        days = await service.free_days(*window, berlin)
+        grouped: dict[date, list[datetime]] = {}
+        for start in await service.starts(*window):
+            grouped.setdefault(start.astimezone(berlin).date(), []).append(start)
+        return days, grouped
+
+    days, grouped = await by_day()
+    assert days == grouped
+    assert len(days) > 1
+    days[next(iter(days))].clear()  # a caller's copy: what the next customer gets is whole
+    first_start = min(grouped[min(grouped)])
+    again, _ = await by_day()
+    assert again == grouped
+    now[0] = first_start + timedelta(hours=1)  # the first start is in the past now
+    later, grouped = await by_day()
+    assert later == grouped
+    assert first_start not in [start for starts in later.values() for start in starts]
 
 
 async def test_availability_calls_are_shared_between_customers(

@@ -8,13 +8,21 @@ upgrade changes it: a turn writes each row it changed once, leaves nothing for P
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
+from telegram import (
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    Update,
+    WebAppInfo,
+)
 from telegram.ext import (
     ApplicationBuilder,
     ContextTypes,
@@ -23,9 +31,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.metrics import Metrics
 from bot.ptb import ptb_internals
 from bot.ptb.chat_turns import ChatStates
+from bot.ptb.heard import HeardRequest, ReceivedUpdates
 from bot.ptb.persistence import StatePersistence
+from bot.ptb.plain import plain_object
 from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.chat_store import Changes
 from bot.storage.chat_store_sqlite import SqliteStore
@@ -242,3 +253,89 @@ async def test_a_restart_reads_what_the_turns_wrote_and_nothing_else(
     }
     await restarted.shutdown()
     await again.close()
+
+
+class PayloadStore(CountingStore):
+    """The SQLite store, noting the update JSON each turn hands it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.payloads: list[str | None] = []
+
+    def hold(self, chat_id: int, update_id: int | None, payload: str | None) -> Any:
+        self.payloads.append(payload)
+        return super().hold(chat_id, update_id, payload)
+
+
+async def test_a_turn_keeps_its_update_as_telegram_sent_it(tmp_path: Path) -> None:
+    # The getUpdates request keeps what Telegram sent, through PTB's parsing hook; the turn
+    # keeps that (not PTB's objects written out again), and an update it did not hear is
+    # written out from its objects.
+    store = PayloadStore(tmp_path / "state.sqlite3")
+    heard = HeardRequest(Metrics())
+    persistence = StatePersistence(store)
+    states = ChatStates(persistence)
+    app = (
+        ApplicationBuilder()
+        .bot(OfflineBot("123:abc", get_updates_request=heard))
+        .persistence(persistence)
+        .concurrent_updates(PerChatUpdateProcessor(states))
+        .updater(None)
+        .build()
+    )
+    states.attach(app)
+    processor = app.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    processor.attach(app)
+    await app.initialize()
+    sent = message_update(app, "start").to_dict()
+    sent["message"] = {"text": "start", **sent["message"], "from_the_future": 1}
+    parsed = heard.parse_json_payload(json.dumps({"ok": True, "result": [sent]}).encode())
+    assert parsed == {"ok": True, "result": [sent]}
+    await handle(app, Update.de_json(sent, app.bot))
+    other = message_update(app, "Ada")
+    await handle(app, other)
+    await app.shutdown()
+    await store.close()
+    assert store.payloads == [json.dumps(sent), json.dumps(other.to_dict())]
+    assert heard.received.take(sent["update_id"]) is None, "taken once"
+
+
+def test_received_updates_keep_the_newest_only() -> None:
+    received = ReceivedUpdates()
+    for update_id in range(ReceivedUpdates.KEPT + 5):
+        received.keep({"update_id": update_id})
+    received.keep({"update_id": "not a number"})
+    received.keep(["not", "an", "update"])
+    assert received.take(4) is None
+    assert received.take(5) == {"update_id": 5}
+    assert received.take(5) is None
+
+
+def test_keyboards_are_written_out_as_ptb_writes_them() -> None:
+    # bot/ptb/plain.py writes plain buttons out itself, for digests: the same JSON as PTB's
+    # to_dict(), or a screen would look changed (or unchanged) when it is not.
+    keyboards = [
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("7 Mon", callback_data="d:14d0d3:20261207")],
+                [InlineKeyboardButton("Privacy", url="https://example.org/privacy")],
+                [InlineKeyboardButton("Pay", pay=True)],
+            ]
+        ),
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("Copy", copy_text=CopyTextButton("x"))],
+                [InlineKeyboardButton("App", web_app=WebAppInfo("https://example.org/app"))],
+            ]
+        ),
+        InlineKeyboardMarkup([[InlineKeyboardButton("later ›", callback_data="dp:14d0d3:1")]]),
+        InlineKeyboardMarkup(
+            [[InlineKeyboardButton("extra", callback_data="x", api_kwargs={"new": 1})]]
+        ),
+        ReplyKeyboardMarkup([["Share my phone number"]]),
+    ]
+    for markup in keyboards:
+        expected = json.dumps(markup.to_dict(), sort_keys=True)
+        assert json.dumps(plain_object(markup), sort_keys=True) == expected
+        assert plain_object(markup) is plain_object(markup), "written out once"
