@@ -1,5 +1,6 @@
 """The floor the booking bot is measured against (benchmarks/floor.py): a bare
-python-telegram-bot bot paced as the product is deployed, and nothing else.
+python-telegram-bot bot paced as the product is deployed (the product's own rate limiter, so
+Telegram's limits are kept the same way), and nothing else.
 
 It answers /start with a day picker and a day's press with that day's times, keyboards of
 the product's size and shape, built afresh for every update as a plain bot would; no state,
@@ -16,13 +17,14 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
 )
+
+from bot.ptb.rate_limiter import PatientRateLimiter
 
 # The product's pace as deployed (TELEGRAM_MESSAGES_PER_SECOND's default).
 MESSAGES_PER_SECOND = 30
@@ -100,7 +102,7 @@ def main() -> None:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(overall_max_rate=MESSAGES_PER_SECOND, overall_time_period=1))
+        .rate_limiter(PatientRateLimiter(messages_per_second=MESSAGES_PER_SECOND, backoff=0.5))
         # Chats side by side, as the product handles them: only the pace holds answers back.
         .concurrent_updates(True)
         .build()

@@ -208,7 +208,7 @@ async def run_bare(folder: Path, customers: int) -> Row:
             )
         try:
             await emulator.wait_for_poll(0, timeout=30)
-            name = "bare PTB + AIORateLimiter"
+            name = "bare PTB, same limiter"
             return await measure(name, emulator, process.pid, customers, False)
         finally:
             process.send_signal(signal.SIGTERM)

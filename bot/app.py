@@ -230,6 +230,12 @@ def telegram_application(
         .context_types(ContextTypes(context=BookingContext))
         .persistence(persistence)
         .rate_limiter(limiter)
+        # A pool sized to the pace: Telegram takes about 30 requests a second, and httpx looks
+        # over every pooled connection at each request, so PTB's 256 (each kept once a burst
+        # opened it) cost CPU at every send. A burst of button answers (not paced) waits for a
+        # free connection rather than failing.
+        .connection_pool_size(16)
+        .pool_timeout(5.0)
         .get_updates_request(HeardRequest(metrics))
         .concurrent_updates(processor)
         .post_init(lifecycle.open)
