@@ -248,8 +248,13 @@ class SchedulingEndpoints(SchedulingBook):
         except (ZoneInfoNotFoundError, ValueError):
             return validation_error([FieldError("timezone", "must be a valid IANA time zone")])
         moving = request.query.get("existingAppointmentId") or None
-        if moving is not None and self._find(moving) is None:
-            return error_response(404, "Appointment not found")
+        if moving is not None:
+            appointment = self._find(moving)
+            if appointment is None:
+                return error_response(404, "Appointment not found")
+            # A move keeps the appointment's host, and its reschedule takes only that host's
+            # starts: those are the ones listed.
+            hosts = [appointment.host_id]
         windows = self.free_windows(meeting_type.id, query.start, query.end, hosts, moving)
         by_date: dict[str, list[dict[str, Any]]] = {}
         for moment in self.spots(meeting_type.id, query.start, query.end, minutes, hosts, moving):
