@@ -233,8 +233,8 @@ def telegram_application(
         .rate_limiter(limiter)
         # A pool sized to the pace: Telegram takes about 30 requests a second, and httpx looks
         # over every pooled connection at each request, so PTB's 256 (each kept once a burst
-        # opened it) cost CPU at every send. A burst of button answers (not paced) waits for a
-        # free connection rather than failing.
+        # opened it) cost CPU at every send. A burst of button answers (not paced) waits up to
+        # 5 s for a free connection (then it fails as a network error and is tried again).
         .connection_pool_size(16)
         .pool_timeout(5.0)
         .get_updates_request(HeardRequest(metrics))

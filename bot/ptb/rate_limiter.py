@@ -53,9 +53,9 @@ class PatientRateLimiter(BaseRateLimiter[int]):
 
     ATTEMPTS = 3
     # A request Telegram keeps refusing with 429 is sent again after each `retry_after` for
-    # this many seconds before it is given up: a customer's step is never dropped for the bot being
-    # busy. Past it, the turn fails, and the customer's next tap or message (on a menu now
-    # out of date) is answered with their current step drawn afresh.
+    # this many seconds from its first 429 before it is given up: a customer's step is never
+    # dropped for the bot being busy. Past it, the turn fails, and the customer's next tap or
+    # message (on a menu now out of date) is answered with their current step drawn afresh.
     # Kept below how long another replica waits for the chat's lock (bot/storage/postgres.py,
     # LOCK_PATIENCE: 60 s), so the chat's next update there still finds its turn.
     RATE_LIMITED_PATIENCE = 45.0
@@ -76,8 +76,8 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         self.business: BusinessChats | None = None
         # 429s by method, and every request sent again (bot/metrics.py).
         self.metrics = metrics or Metrics()
-        # Chats whose requests are taking their places here: one at a time, first come first
-        # served, so a chat's requests keep the order they were made in.
+        # Chats with requests under way here: one at a time, first come first served, so a
+        # chat's requests keep the order they were made in.
         self._queues: dict[int, asyncio.Lock] = {}
         self._queued: Counter[int] = Counter()
 
@@ -113,17 +113,31 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         endpoint: str,
         data: dict[str, Any],
     ) -> Any:
-        if self.business is not None:
-            endpoint = await self.business.route(endpoint, data)
-            args = (endpoint, data)
+        # A chat's requests one at a time, each with its retries, in the order they were made:
+        # one that waits out a 429 or a failed connection is not overtaken by the next.
+        async with self._in_order(_chat_of(data)):
+            if self.business is not None:
+                endpoint = await self.business.route(endpoint, data)
+                args = (endpoint, data)
+            return await self._send_in_turn(callback, args, kwargs, endpoint, data)
+
+    async def _send_in_turn(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+    ) -> Any:
         paced = self._bot_spacing is not None and "chat_id" in data
         chat = _chat_of(data)
+        # Telegram's "typing…" is no message: it keeps the bot's pace, not the chat's.
+        spaced = endpoint != "sendChatAction"
         attempt = 0
-        began = time.monotonic()
+        refused_since: float | None = None
         while True:
             attempt += 1
-            async with self._in_order(chat):
-                await self._take_turn(paced, chat)
+            await self._take_turn(paced, chat if spaced else None)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -133,7 +147,8 @@ class PatientRateLimiter(BaseRateLimiter[int]):
                 wait = _seconds(error)
                 self.metrics.telegram_429(endpoint)
                 await self._sends.pause(wait + RETRY_MARGIN)
-                if time.monotonic() - began + wait > self.RATE_LIMITED_PATIENCE:
+                refused_since = refused_since or time.monotonic()
+                if time.monotonic() - refused_since + wait > self.RATE_LIMITED_PATIENCE:
                     raise
                 log.info("Bot API %s rate limited, sending again in %.0f s", endpoint, wait)
                 self.metrics.telegram_retry("rate_limited")

@@ -5,7 +5,7 @@ Telegram's Bot FAQ: about 30 messages a second for a bot, about one a second in 
 bursts may pass, but the bot should not count on them), at most 20 a minute in a group. Past a
 limit Telegram answers 429 with `retry_after`, the seconds to wait. Only requests to a chat
 count (those with a `chat_id`), as python-telegram-bot's own limiter counts them; answering a
-button press does not.
+button press does not, and "typing…" counts for the bot but not in its chat.
 """
 
 from __future__ import annotations
@@ -91,11 +91,14 @@ class TelegramPace:
             scope, left, under_way = early
             if not under_way:
                 self.early.append(EarlySend(method, chat_id, scope, left))
-            return self._refuse(now, scope, chat_id, left)
+            # What is left of the wait, which this request does not make longer.
+            self.refused[scope] += 1
+            return Refusal(max(1, math.ceil(left)), scope)
         if self.limits is None:
             return None
         checks = [(BOT, "bot", self._window(BOT))]
-        if chat_id is not None:
+        # "typing…" is no message in the chat: only the bot's count has it.
+        if chat_id is not None and method != "sendChatAction":
             scope = "group" if chat_id < 0 else "chat"
             checks.append((chat_id, scope, self._window(chat_id)))
         for _whom, scope, window in checks:

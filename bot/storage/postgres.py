@@ -153,6 +153,7 @@ LOCK_POLL_FIRST: Final = 0.005  # seconds; doubles while the chat stays held els
 LOCK_POLL_LONGEST: Final = 0.05
 LOCK_PATIENCE: Final = 60.0  # a turn longer than this elsewhere means something is stuck
 POOL_SIZE: Final = 10
+LISTEN_RETRY_LONGEST: Final = 30.0  # seconds between tries to hear notifications again
 
 
 class ChatLockTimeout(Exception):
@@ -171,6 +172,7 @@ class Database:
         self._lock_conn_guard = asyncio.Lock()
         self._opening = asyncio.Lock()
         self._listening: list[asyncpg.Connection] = []
+        self._relistening: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         """Connect and bring the schema to this code's version."""
@@ -195,9 +197,11 @@ class Database:
     async def close(self) -> None:
         """Close every connection (which also frees every chat lock this process held)."""
         async with self._opening:
-            for conn in self._listening:
+            listening, self._listening = self._listening, []
+            for conn in listening:
                 await conn.close()
-            self._listening.clear()
+            for task in self._relistening:
+                task.cancel()
             if self._lock_conn is not None:
                 await self._lock_conn.close()
                 self._lock_conn = None
@@ -214,10 +218,34 @@ class Database:
 
     async def listen(self, channel: str, heard: Callable[[str], None]) -> None:
         """Call `heard` with the payload of each notification on `channel` (pg_notify), from
-        any replica, on a connection of its own for as long as the database is open."""
+        any replica, on a connection of its own for as long as the database is open (a lost
+        connection is made again: what was said meanwhile is not heard)."""
         conn = await asyncpg.connect(self._url)
         await conn.add_listener(channel, lambda _conn, _pid, _channel, payload: heard(payload))
+        conn.add_termination_listener(lambda lost: self._listen_again(lost, channel, heard))
         self._listening.append(conn)
+
+    def _listen_again(
+        self, lost: asyncpg.Connection, channel: str, heard: Callable[[str], None]
+    ) -> None:
+        if lost not in self._listening:
+            return  # closed with the database
+        self._listening.remove(lost)
+        log.warning("the connection hearing %s was lost; listening again", channel)
+
+        async def again() -> None:
+            wait = 0.5
+            while self._pool is not None:
+                try:
+                    await self.listen(channel, heard)
+                    return
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, LISTEN_RETRY_LONGEST)
+
+        task = asyncio.get_running_loop().create_task(again())
+        self._relistening.add(task)
+        task.add_done_callback(self._relistening.discard)
 
     async def lock_chat(self, chat_id: int) -> None:
         """Wait until this process holds the chat's lock."""

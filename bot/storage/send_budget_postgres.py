@@ -4,6 +4,7 @@ for all (table `telegram_sends`, made by the database's migrations)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Final
@@ -30,13 +31,18 @@ log = logging.getLogger(__name__)
 # a send that took its place before the pause checks once more before it goes.
 PAUSED_CHANNEL: Final = "telegram_sends_paused"
 
-# What a database that cannot be reached (or answer) raises.
+# What a database that cannot be reached (or answer in time) raises.
 _UNREACHABLE: Final = (
     OSError,
+    TimeoutError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
     StorageUnavailableError,
 )
+# A place not found in the database within this is counted by this process alone, and so are
+# the sends of the next ALONE_FOR seconds: a send should not wait on a database that hangs.
+ASK_PATIENCE: Final = 2.0
+ALONE_FOR: Final = 30.0
 
 # Reads the budgets (made if new) and locks them to the end of the transaction, the bot's first
 # and then the chat's, in the order given: every replica locks in that order, so none waits on
@@ -61,6 +67,8 @@ class SharedSendBudget(SendBudget):
         # While the database cannot be reached, this process counts alone rather than not send
         # at all (its turns wait for the database anyway; a reminder or a notice need not).
         self._alone = LocalSendBudget()
+        self._alone_until = 0.0  # monotonic
+        self._forgetting: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
         """Connect, migrate, and hear the other replicas' pauses."""
@@ -72,10 +80,18 @@ class SharedSendBudget(SendBudget):
 
     async def take(self, bot_spacing: float, chat: int | None, chat_spacing: float) -> Admission:
         """Take a place for one send to `chat` (None: none of a chat's own)."""
+        if time.monotonic() < self._alone_until:
+            return await self._alone.take(bot_spacing, chat, chat_spacing)
         try:
-            return await self._take(bot_spacing, chat, chat_spacing)
+            async with asyncio.timeout(ASK_PATIENCE):
+                return await self._take(bot_spacing, chat, chat_spacing)
         except _UNREACHABLE as error:
-            log.warning("send counted by this process alone: %s", type(error).__name__)
+            log.warning(
+                "sends counted by this process alone for %.0f s: %s",
+                ALONE_FOR,
+                type(error).__name__,
+            )
+            self._alone_until = time.monotonic() + ALONE_FOR
             return await self._alone.take(bot_spacing, chat, chat_spacing)
 
     async def _take(self, bot_spacing: float, chat: int | None, chat_spacing: float) -> Admission:
@@ -98,7 +114,10 @@ class SharedSendBudget(SendBudget):
                 )
         self._taken += 1
         if self._taken % self.FORGET_EVERY == 0:
-            await self._forget_before(now - FORGET_AFTER)
+            # Beside the send, not before it: its place is already taken.
+            forget = asyncio.create_task(self._forget_before(now - FORGET_AFTER))
+            self._forgetting.add(forget)
+            forget.add_done_callback(self._forgetting.discard)
         # The place is in the database's time as it was read: writing it back took a while,
         # which a send that waited the whole wait from now would add to its lateness.
         return Admission(max(0.0, admission.wait - (time.monotonic() - read_at)), admission.placed)
@@ -108,7 +127,8 @@ class SharedSendBudget(SendBudget):
         self._heard_pause(seconds)
         await self._alone.pause(seconds)
         try:
-            await self._share_pause(seconds)
+            async with asyncio.timeout(ASK_PATIENCE):
+                await self._share_pause(seconds)
         except _UNREACHABLE as error:
             log.warning("a pause kept by this process alone: %s", type(error).__name__)
 
@@ -133,12 +153,12 @@ class SharedSendBudget(SendBudget):
 
     async def _forget_before(self, moment: float) -> None:
         """Drop the chats' rows whose last place was free before `moment`."""
-        pool = await self._db.pool()
         try:
+            pool = await self._db.pool()
             await pool.execute(
                 "DELETE FROM telegram_sends WHERE budget <> $1 AND free_at < $2",
                 BOT,
                 moment,
             )
-        except (OSError, asyncpg.PostgresError) as error:
+        except _UNREACHABLE as error:
             log.warning("old chats' send counts not dropped (%s)", type(error).__name__)

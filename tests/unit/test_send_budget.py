@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from telegram.ext import ExtBot
@@ -127,6 +128,29 @@ async def test_a_pause_one_replica_was_asked_for_holds_for_the_other(
     assert 1.5 < replicas[1].paused_for() <= 2.0
 
 
+async def test_a_replica_whose_listening_connection_was_cut_hears_pauses_again(
+    replicas: tuple[SharedSendBudget, SharedSendBudget], database_url: str
+) -> None:
+    admin = await asyncpg.connect(database_url)
+    try:
+        cut = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    assert cut == 2
+
+    async def heard_again() -> bool:
+        await replicas[0].pause(0.5)  # said until the other replica listens again
+        await asyncio.sleep(0.1)
+        return replicas[1].paused_for() > 0
+
+    async with asyncio.timeout(10):
+        while not await heard_again():
+            pass
+
+
 # --- two replicas' rate limiters against Telegram's limits -------------------------------------
 
 
@@ -201,6 +225,7 @@ async def test_a_429_one_replica_got_holds_back_the_other(database_url: str) -> 
         assert [m.text for chat in (1, 2) for m in emulator.bot_messages(chat)] == ["Hello"] * 2
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_a_chats_messages_keep_their_order_and_telegrams_pace_in_one_process() -> None:
     async with BotApiEmulator() as emulator:  # Telegram's limits: one a second in a chat
         emulator.add_user(9, "C9")
@@ -209,13 +234,16 @@ async def test_a_chats_messages_keep_their_order_and_telegrams_pace_in_one_proce
         bot = ExtBot(emulator.token, base_url=f"{emulator.url}/bot", rate_limiter=limiter)
         await bot.initialize()
         try:
-            # Asked for together, as a turn's message and a notice sent beside it would be.
+            # Asked for together, as a turn's message and a notice sent beside it would be; the
+            # first is refused once (429) and waits, and the others do not overtake it.
+            emulator.fail_next("sendMessage", kind="429")
             sends = [asyncio.create_task(bot.send_message(9, text)) for text in ("1", "2", "3")]
             await asyncio.gather(*sends)
         finally:
             await bot.shutdown()
         assert [m.text for m in emulator.bot_messages(9)] == ["1", "2", "3"]
         assert emulator.pace.refused == {}
+        assert emulator.pace.early == []
 
 
 async def test_without_its_database_a_replica_still_sends_at_its_own_pace() -> None:

@@ -808,5 +808,14 @@ def test_without_limits_nothing_is_refused_but_a_told_wait_still_counts() -> Non
     pace = TelegramPace(None)
     assert all(pace.admit(0.001 * n, "sendMessage", 7) is None for n in range(100))
     pace.told(1.0, 1)  # an injected 429
+    assert pace.admit(1.05, "sendMessage", 9) is not None, "under way: refused, not early"
     assert pace.admit(1.5, "sendMessage", 8) is not None
-    assert [(e.chat_id, e.scope) for e in pace.early] == [(8, "bot")]
+    assert pace.admit(1.9, "sendMessage", 8) is not None, "the early one did not renew the wait"
+    assert pace.admit(2.0, "sendMessage", 8) is None
+    assert [(e.chat_id, e.scope) for e in pace.early] == [(8, "bot"), (8, "bot")]
+
+
+def test_typing_counts_for_the_bot_but_not_in_its_chat() -> None:
+    pace = TelegramPace(TelegramLimits())
+    assert pace.admit(0.0, "sendChatAction", 7) is None
+    assert pace.admit(0.1, "sendMessage", 7) is None
