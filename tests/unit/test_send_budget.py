@@ -5,6 +5,7 @@ emulator that enforces Telegram's limits."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -154,38 +155,49 @@ async def test_a_replica_whose_listening_connection_was_cut_hears_pauses_again(
 # --- two replicas' rate limiters against Telegram's limits -------------------------------------
 
 
-async def test_two_replicas_sending_at_once_keep_within_telegrams_limits(
-    database_url: str,
-) -> None:
-    async with BotApiEmulator(limits=TelegramLimits(per_bot=20)) as emulator:
-        chats = list(range(500, 520))
-        for chat in chats:
-            emulator.add_user(chat, f"C{chat}")
-            await emulator.send_text(chat, "/start")
-        databases = [Database(database_url), Database(database_url)]
-        bots = []
+@contextlib.asynccontextmanager
+async def replicas_bots(
+    emulator: BotApiEmulator, database_url: str, pace: int, chats: list[int]
+) -> AsyncIterator[list[tuple[ExtBot[int], SharedSendBudget]]]:
+    """Two replicas' bots, each with its rate limiter on one database, and the chats opened."""
+    for chat in chats:
+        emulator.add_user(chat, f"C{chat}")
+        await emulator.send_text(chat, "/start")
+    databases = [Database(database_url), Database(database_url)]
+    replicas = []
+    try:
         for database in databases:
             budget = SharedSendBudget(database)
             await budget.open()
-            limiter = PatientRateLimiter(messages_per_second=20, backoff=0, sends=budget)
+            limiter = PatientRateLimiter(messages_per_second=pace, backoff=0, sends=budget)
             bot = ExtBot(emulator.token, base_url=f"{emulator.url}/bot", rate_limiter=limiter)
             await bot.initialize()
-            bots.append(bot)
-        try:
-            # Both replicas write to every chat at once: 40 messages, twice the bot's limit in
-            # a second and two to each chat.
-            await asyncio.gather(
-                *(
-                    bot.send_message(chat, f"Hello {n}")
-                    for n, bot in enumerate(bots)
-                    for chat in chats
-                )
+            replicas.append((bot, budget))
+        yield replicas
+    finally:
+        for bot, _ in replicas:
+            await bot.shutdown()
+        for database in databases:
+            await database.close()
+
+
+async def test_two_replicas_sending_at_once_keep_within_telegrams_limits(
+    database_url: str,
+) -> None:
+    chats = list(range(500, 520))
+    async with (
+        BotApiEmulator(limits=TelegramLimits(per_bot=20)) as emulator,
+        replicas_bots(emulator, database_url, 20, chats) as replicas,
+    ):
+        # Both replicas write to every chat at once: 40 messages, twice the bot's limit in a
+        # second and two to each chat.
+        await asyncio.gather(
+            *(
+                bot.send_message(chat, f"Hello {n}")
+                for n, (bot, _) in enumerate(replicas)
+                for chat in chats
             )
-        finally:
-            for bot in bots:
-                await bot.shutdown()
-            for database in databases:
-                await database.close()
+        )
         assert [call.status for call in emulator.calls if call.status != 200] == []
         assert emulator.pace.refused == {}
         assert emulator.pace.early == []
@@ -195,32 +207,18 @@ async def test_two_replicas_sending_at_once_keep_within_telegrams_limits(
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_a_429_one_replica_got_holds_back_the_other(database_url: str) -> None:
-    async with BotApiEmulator(limits=TelegramLimits(per_bot=10)) as emulator:
-        for chat in (1, 2):
-            emulator.add_user(chat, f"C{chat}")
-            await emulator.send_text(chat, "/start")
-        databases = [Database(database_url), Database(database_url)]
-        budgets = [SharedSendBudget(database) for database in databases]
-        bots = []
-        for budget in budgets:
-            await budget.open()
-            limiter = PatientRateLimiter(messages_per_second=10, backoff=0, sends=budget)
-            bot = ExtBot(emulator.token, base_url=f"{emulator.url}/bot", rate_limiter=limiter)
-            await bot.initialize()
-            bots.append(bot)
-        try:
-            emulator.fail_next("sendMessage", kind="429")  # retry_after 1
-            told = time.monotonic()
-            first = asyncio.create_task(bots[0].send_message(1, "Hello"))
-            await until(lambda: budgets[1].paused_for() > 0, seconds=5, every=0.005)
-            await bots[1].send_message(2, "Hello")
-            assert time.monotonic() - told >= 1.0
-            await first
-        finally:
-            for bot in bots:
-                await bot.shutdown()
-            for database in databases:
-                await database.close()
+    async with (
+        BotApiEmulator(limits=TelegramLimits(per_bot=10)) as emulator,
+        replicas_bots(emulator, database_url, 10, [1, 2]) as replicas,
+    ):
+        (first_bot, _), (second_bot, second_budget) = replicas
+        emulator.fail_next("sendMessage", kind="429")  # retry_after 1
+        told = time.monotonic()
+        first = asyncio.create_task(first_bot.send_message(1, "Hello"))
+        await until(lambda: second_budget.paused_for() > 0, seconds=5, every=0.005)
+        await second_bot.send_message(2, "Hello")
+        assert time.monotonic() - told >= 1.0
+        await first
         assert emulator.pace.early == []
         assert [m.text for chat in (1, 2) for m in emulator.bot_messages(chat)] == ["Hello"] * 2
 
