@@ -2,11 +2,12 @@
 
 N customers (default 100) each send /start at once, then each taps a day, to a bare PTB bot
 (benchmarks/bare_bot.py: the product's own rate limiter at 30 messages a second, a day picker
-and a day's times of the product's size, nothing else), then to the real `python -m bot` as deployed (the
-pace and meetergo's pace of benchmarks/burst.py, its default INFO logs, SQLite). Each runs in
-its own process, polling its own Bot API emulator; the sandbox meetergo answers ours, with
-network-like latency (80 ms by default). A run repeats this (3 times by default), each bot
-started afresh every time (a cold burst: ours has no availability cached), alternating.
+and a day's times of the product's size, nothing else), then to the real `python -m bot` as
+deployed (the pace and meetergo's pace of benchmarks/burst.py, its default INFO logs, SQLite).
+Each runs in its own process, polling its own Bot API emulator; the sandbox meetergo answers
+ours, with network-like latency (80 ms by default). A run repeats this (3 times by default),
+each bot started afresh every time (a cold burst: ours has no availability cached),
+alternating.
 
 Per bot it prints the latency until each customer's keyboard arrives (p50/p95), for /start
 (the first keyboard) and for the tap, and the CPU per update: the process's user + system
