@@ -24,13 +24,14 @@ import dataclasses
 import inspect
 import json
 import logging
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Final
 
 from telegram import Update
 
 from bot.ptb import ptb_internals, shown_screens
+from bot.ptb.keyed_locks import KeyedLocks
 from bot.ptb.persistence import LoadedChat, StatePersistence
 from bot.ptb.ptb_internals import App
 from bot.ptb.shown_screens import Recorder, Replay
@@ -54,8 +55,7 @@ class ChatStates:
         self._app: App | None = None
         # chat id -> the user id its rows were read with, least recently used first.
         self._cached: OrderedDict[int, int | None] = OrderedDict()
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._busy: Counter[int] = Counter()
+        self._turns: KeyedLocks[int] = KeyedLocks()
         # Chats whose conversations their turn ended: no unfinished update of theirs comes back.
         self._ended: set[int] = set()
         # Whose chat a business chat's key is (its customer): set by the wiring.
@@ -135,17 +135,10 @@ class ChatStates:
     async def _held(self, chat_id: int) -> AsyncIterator[None]:
         """Hold the chat in this process (its turns one after another)."""
         app = self._application()
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._busy[chat_id] += 1
         try:
-            async with lock:
+            async with self._turns.held(chat_id):
                 yield
         finally:
-            self._busy[chat_id] -= 1
-            if not self._busy[chat_id]:
-                # Forget idle chats' locks so a long-running bot doesn't keep one per customer.
-                del self._busy[chat_id]
-                self._locks.pop(chat_id, None)
             self._evict(app)
 
     async def resume_orphans(self) -> int:
@@ -157,7 +150,9 @@ class ChatStates:
         if not store.shared:
             return 0
         # In a turn of this very process: that turn finishes it.
-        chats = [chat_id for chat_id in await store.orphaned_chats() if not self._busy[chat_id]]
+        chats = [
+            chat_id for chat_id in await store.orphaned_chats() if not self._turns.busy(chat_id)
+        ]
         limit = asyncio.Semaphore(ORPHANS_AT_ONCE)
 
         async def resume(chat_id: int) -> bool:
@@ -322,7 +317,7 @@ class ChatStates:
         """Forget the least recently used chats beyond the cache size, unless busy."""
         while len(self._cached) > self._cache_size:
             chat_id, user_id = next(iter(self._cached.items()))
-            if self._busy[chat_id] or ptb_internals.unwritten_chat(app, chat_id):
+            if self._turns.busy(chat_id) or ptb_internals.unwritten_chat(app, chat_id):
                 break  # the oldest is still in a turn (or unsaved): try after the next turn
             del self._cached[chat_id]
             ptb_internals.chat_data_of(app).pop(chat_id, None)

@@ -9,7 +9,6 @@ import contextlib
 import logging
 import time
 import warnings
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Final
@@ -20,6 +19,7 @@ from telegram.ext import BaseRateLimiter
 from bot.metrics import Metrics
 from bot.ptb import shown_screens
 from bot.ptb.business_chats import BusinessChats
+from bot.ptb.keyed_locks import KeyedLocks
 from bot.storage.send_budget import LocalSendBudget, SendBudget, wait_for
 
 __all__ = ["PatientRateLimiter", "bot_spacing"]
@@ -78,8 +78,7 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         self.metrics = metrics or Metrics()
         # Chats with requests under way here: one at a time, first come first served, so a
         # chat's requests keep the order they were made in.
-        self._queues: dict[int, asyncio.Lock] = {}
-        self._queued: Counter[int] = Counter()
+        self._queues: KeyedLocks[int] = KeyedLocks()
 
     async def initialize(self) -> None:
         """Nothing to start: the budget opens with the storage."""
@@ -173,16 +172,8 @@ class PatientRateLimiter(BaseRateLimiter[int]):
         if chat is None:
             yield
             return
-        queue = self._queues.setdefault(chat, asyncio.Lock())
-        self._queued[chat] += 1
-        try:
-            async with queue:
-                yield
-        finally:
-            self._queued[chat] -= 1
-            if not self._queued[chat]:  # forgotten once idle: not one lock per chat ever seen
-                del self._queued[chat]
-                del self._queues[chat]
+        async with self._queues.held(chat):
+            yield
 
     async def _take_turn(self, paced: bool, chat: int | None) -> None:
         """Wait for this request's place: in the bot's pace and after the chat's last send (a

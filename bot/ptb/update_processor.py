@@ -3,13 +3,11 @@ agent's chat handled under that chat's own key."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import json
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
@@ -22,6 +20,7 @@ from bot.metrics import Metrics
 from bot.ptb.business_chats import BusinessChats
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.heard import ReceivedUpdates, received_of
+from bot.ptb.keyed_locks import KeyedLocks
 from bot.ptb.ptb_internals import App
 from bot.storage.business import is_business_key
 from bot.storage.chat_store import StaleUpdate
@@ -57,8 +56,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._received: ReceivedUpdates | None = None
         # A business chat's updates in the order they came, while they are translated (its
         # key is known only then, and the chat's own turn comes after).
-        self._arrivals: dict[tuple[str, int], asyncio.Lock] = {}
-        self._arriving: Counter[tuple[str, int]] = Counter()
+        self._arrivals: KeyedLocks[tuple[str, int]] = KeyedLocks()
         # Updates handled by kind, their time, and how many are in flight (bot/metrics.py).
         self.metrics = metrics or Metrics()
 
@@ -89,15 +87,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if chat is None:
             await self._translated(update, coroutine, received)
             return
-        self._arriving[chat] += 1
-        try:
-            async with self._arrivals.setdefault(chat, asyncio.Lock()):
-                await self._translated(update, coroutine, received)
-        finally:
-            self._arriving[chat] -= 1
-            if not self._arriving[chat]:
-                del self._arriving[chat]
-                self._arrivals.pop(chat, None)
+        async with self._arrivals.held(chat):
+            await self._translated(update, coroutine, received)
 
     async def _translated(
         self, update: Update, coroutine: Awaitable[Any], received: JsonDict | None
