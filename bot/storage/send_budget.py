@@ -73,6 +73,9 @@ def admit(
 class SendBudget(ABC):
     """Where the bot's sends are counted (the bot as a whole and each chat)."""
 
+    # Chats' counts are looked over once in this many sends, and those idle FORGET_AFTER dropped.
+    FORGET_EVERY: Final = 1024
+
     def __init__(self) -> None:
         # The end of the newest pause this process knows of (its own clock): a send that took
         # its place before the pause was asked for still waits for it.
@@ -106,9 +109,6 @@ class SendBudget(ABC):
 class LocalSendBudget(SendBudget):
     """The count of one process, in memory (the SQLite store: one process sends as the bot)."""
 
-    # Chats' counts are looked over once in this many sends.
-    FORGET_EVERY: Final = 1024
-
     def __init__(self) -> None:
         super().__init__()
         self._bot = Sends()
@@ -134,7 +134,7 @@ class LocalSendBudget(SendBudget):
     async def pause(self, seconds: float) -> None:
         """No send for the next `seconds`."""
         self._heard_pause(seconds)
-        self._bot.paused_until = max(self._bot.paused_until, time.monotonic() + seconds)
+        self._bot.paused_until = self._paused_until  # the same clock: one pause
 
     def _forget_before(self, moment: float) -> None:
         """Drop the chats whose last place was free before `moment`."""

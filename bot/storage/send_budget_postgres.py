@@ -57,9 +57,6 @@ _LOCK_AND_READ: Final = """
 class SharedSendBudget(SendBudget):
     """The budget every replica on the database takes its places from."""
 
-    # Chats' rows are looked over once in this many sends (by one replica or another).
-    FORGET_EVERY: Final = 1024
-
     def __init__(self, database: Database) -> None:
         super().__init__()
         self._db = database
