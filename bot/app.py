@@ -297,8 +297,10 @@ class Lifecycle:
         # What the start loaded (python-telegram-bot, babel's locale data, the place names,
         # the mail domains: some 130,000 objects) lives as long as the process: kept out of the
         # garbage collector's full passes (52 ms each on two cores), which would otherwise walk
-        # all of it again every few hundred updates.
+        # all of it again every few hundred updates. `python -m bot` held the collector off
+        # during the start (bot/__main__.py): it runs from here on.
         gc.freeze()
+        gc.enable()
         log.info(
             "bot @%s serving meeting type %r",
             app.bot.username,

@@ -18,12 +18,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from aiohttp import web
-
-from bot.metrics import CONTENT_TYPE, Metrics
+from bot.metrics import Metrics
 from bot.storage.chat_store import StateStore
 
-__all__ = ["Health", "add_health_routes", "serve_health"]
+__all__ = ["Health"]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ METRICS_PATH = "/metrics"
 
 
 class Health:
-    """What /readyz looks at: the process's phase (set by the serving loop, bot/web.py), the
+    """What /readyz looks at: the process's phase (set by the serving loop, bot/serving.py), the
     store, when meetergo and Telegram last answered (in `metrics`), and the webhook."""
 
     def __init__(
@@ -129,39 +127,3 @@ class Health:
             return "ok"
         age = self.metrics.age(self.metrics.telegram_heard_at)
         return "ok" if age is not None and age <= UPDATES_FRESH else "silent"
-
-
-def add_health_routes(app: web.Application, health: Health) -> None:
-    """/healthz, /readyz and /metrics on `app`."""
-
-    async def alive(_: web.Request) -> web.Response:
-        return web.json_response({"alive": True})
-
-    async def ready(_: web.Request) -> web.Response:
-        checks = await health.ready()
-        failed = [name for name, word in checks.items() if word != "ok"]
-        body = {"ready": not failed, "failed": failed, "checks": checks}
-        return web.json_response(body, status=503 if failed else 200)
-
-    async def metrics(_: web.Request) -> web.Response:
-        await health.refresh()
-        return web.Response(body=health.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
-
-    app.router.add_get(HEALTH_PATH, alive)
-    app.router.add_get(READY_PATH, ready)
-    app.router.add_get(METRICS_PATH, metrics)
-
-
-async def serve_health(health: Health, host: str, port: int) -> web.AppRunner:
-    """A web server of their own for the three (polling mode's BOT_HEALTH_PORT), listening
-    when this returns; `cleanup()` the runner to stop it."""
-    app = web.Application()
-    add_health_routes(app, health)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-    except BaseException:
-        await runner.cleanup()
-        raise
-    return runner

@@ -1,22 +1,20 @@
 """The bot's own web server in webhook mode: Telegram's updates and meetergo's events on one
 port (python-telegram-bot's custom-webhook pattern, on aiohttp), beside /healthz, /readyz and
-/metrics (bot/health.py); and the polling loop, with those three on BOT_HEALTH_PORT.
+/metrics (bot/health_server.py). The polling loop and the drain both modes share are in
+bot/serving.py.
 
 Telegram posts each update to `/telegram` with the secret token it was given in a header;
 anything without it is refused. meetergo posts its events to a path holding a secret of its
 own (its deliveries are not signed): each is answered at once and only names an appointment
 to look at again (conversations/after_booking/host_changes.py).
 
-On SIGTERM (or SIGINT) either mode drains: /readyz answers 503 from then on, no update is
-taken any more (polling stops; a webhook delivery gets 503, which Telegram delivers again,
-to another replica or after the restart), the updates taken are handled to their end, their
-state committed, and only then do the web server and the stores close.
+On SIGTERM (or SIGINT) the server drains (bot/serving.py): a delivery gets 503 from then on,
+which Telegram delivers again, to another replica or after the restart.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import signal
@@ -28,23 +26,15 @@ from telegram import Update
 
 from bot.app import BotApplication, health_of
 from bot.config import Settings, meetergo_webhook_path, public_url, webhook_secret
-from bot.health import Health, add_health_routes, serve_health
+from bot.health_server import add_health_routes
 from bot.ptb.heard import received_of
+from bot.serving import ALLOWED_UPDATES, drain, health_port, shut_down, stop_signals
 from conversations.after_booking.host_changes import apply_host_change
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# What the bot answers: messages, button presses, and "@bot" typed in any chat (inline mode).
-# Business connections and messages: an agent's own chats (conversations/agents/business.py).
-ALLOWED_UPDATES = [
-    "message",
-    "callback_query",
-    "inline_query",
-    "business_connection",
-    "business_message",
-]
 
 
 def appointment_of(event: Any) -> str | None:
@@ -124,15 +114,6 @@ def web_app(application: BotApplication, settings: Settings) -> web.Application:
     return app
 
 
-def stop_signals(*signums: int) -> asyncio.Event:
-    """An event set by the first of these signals (the running loop's handlers)."""
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in signums:
-        loop.add_signal_handler(signum, stopping.set)
-    return stopping
-
-
 async def serve_webhooks(
     application: BotApplication, settings: Settings, stopping: asyncio.Event | None = None
 ) -> None:
@@ -149,7 +130,7 @@ async def serve_webhooks(
         site = web.TCPSite(runner, settings.bot_webhook_listen, settings.bot_webhook_port)
         await site.start()
         if settings.bot_health_port not in (None, settings.bot_webhook_port):
-            own_port = await _health_port(health, settings)
+            own_port = await health_port(health, settings)
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
@@ -168,71 +149,4 @@ async def serve_webhooks(
         await runner.cleanup()
         if own_port is not None:
             await own_port.cleanup()
-        await _shut_down(application)
-
-
-async def serve_polling(
-    application: BotApplication, settings: Settings, stopping: asyncio.Event | None = None
-) -> None:
-    """Poll Telegram until SIGINT, SIGTERM or SIGABRT (or `stopping` is set), as PTB's
-    run_polling does, with /healthz, /readyz and /metrics on BOT_HEALTH_PORT when it is set
-    (from the start on); then drain (see the module's docstring) and stop."""
-    stopping = stopping or stop_signals(signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
-    health = health_of(application)
-    own_port: web.AppRunner | None = None
-    updater = application.updater
-    if updater is None:
-        raise RuntimeError("polling needs the application's updater")
-
-    def report(error: Exception) -> None:  # a failed getUpdates: to the error handler
-        application.create_task(application.process_error(error=error, update=None))
-
-    try:
-        if settings.bot_health_port is not None:
-            own_port = await _health_port(health, settings)
-        await application.initialize()
-        if application.post_init is not None:
-            await application.post_init(application)
-        if not stopping.is_set():
-            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, error_callback=report)
-            # Telegram just answered (deleteWebhook, before polling): the first long poll may
-            # take its 10 seconds to come back with nothing.
-            health.metrics.telegram_heard()
-            await application.start()
-            health.phase = "serving"
-        await stopping.wait()
-    finally:
-        await drain(application, health)
-        if own_port is not None:
-            await own_port.cleanup()
-        await _shut_down(application)
-
-
-async def drain(application: BotApplication, health: Health) -> None:
-    """Take no update any more, and handle those taken to their end (their answers sent,
-    their state committed), with the jobs running; /readyz answers 503 meanwhile."""
-    health.phase = "draining"
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        log.info("stopping: finishing the updates in flight")
-        # PTB's stop: the queue's updates handled and every turn finished, jobs and tasks
-        # waited for, persistence flushed.
-        await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-
-
-async def _shut_down(application: BotApplication) -> None:
-    with contextlib.suppress(RuntimeError):
-        await application.shutdown()
-    if application.post_shutdown is not None:
-        await application.post_shutdown(application)
-
-
-async def _health_port(health: Health, settings: Settings) -> web.AppRunner:
-    """/healthz, /readyz and /metrics on BOT_HEALTH_PORT (BOT_WEBHOOK_LISTEN's address)."""
-    port = settings.bot_health_port
-    if port is None:
-        raise ValueError("BOT_HEALTH_PORT is not set")
-    return await serve_health(health, settings.bot_webhook_listen, port)
+        await shut_down(application)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from icalendar import Calendar, Event
-
 PRODUCT = "-//meetergo-telegram-bot//EN"
 
 
@@ -44,6 +42,9 @@ class CalendarEntry:
 
 def ics(entry: CalendarEntry, *, stamp: datetime | None = None) -> bytes:
     """The entry as an iCalendar file (RFC 5545), times in UTC."""
+    # Loaded at the first file, not at every start: 0.1 s that most starts never need.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

@@ -10,7 +10,8 @@ from bot.app import BotApplication, build_application, health_of
 from bot.config import Settings, load_settings
 from bot.sandbox.world import PRIVACY_URL, VISIBLE, BotProcess, bot_environment
 from bot.sandbox.world import ChatDriver as Customer
-from bot.web import serve_polling, serve_webhooks
+from bot.serving import serve_polling
+from bot.web import serve_webhooks
 
 __all__ = ["PRIVACY_URL", "VISIBLE", "BotProcess", "Customer", "InProcessBot", "bot_environment"]
 
