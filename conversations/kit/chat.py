@@ -95,16 +95,21 @@ async def typing_while_slow(update: Update, context: BotContext) -> AsyncIterato
     after = context.services.settings.bot_typing_after_seconds
 
     async def keep_typing() -> None:
-        await asyncio.sleep(after)
         while chat is not None:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
             await asyncio.sleep(TYPING_LASTS)
 
-    task = asyncio.create_task(keep_typing())
+    # Most blocks end before `after`: a timer costs them far less than a task to cancel.
+    typing: list[asyncio.Task[None]] = []
+    timer = asyncio.get_running_loop().call_later(
+        after, lambda: typing.append(asyncio.create_task(keep_typing()))
+    )
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        timer.cancel()
+        for task in typing:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -128,4 +128,6 @@ def test_demo_from_a_pipe_books_exits_0_and_records_a_script_that_runs(tmp_path:
     other = asyncio.run(run_script(changed))
     assert not other.passed
     assert other.failure is not None
-    assert "step 4 (expect" in other.failure, other.failure
+    # The times differ on every day (step 4); from the afternoon on, today has none left
+    # with those hours, so the day picker the recording expects (step 2) differs first.
+    assert "step 4 (expect" in other.failure or "step 2 (expect" in other.failure, other.failure
