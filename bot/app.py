@@ -19,6 +19,7 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
+from telegram.request import HTTPXRequest
 
 from bot.booking.appointments import AppointmentService
 from bot.booking.availability import AvailabilityService
@@ -52,6 +53,7 @@ from bot.ptb.rate_limiter import PatientRateLimiter
 from bot.ptb.update_processor import PerChatUpdateProcessor
 from bot.storage.backends import Storage, StorageUnavailableError, storage_for
 from bot.storage.send_budget import SendBudget
+from bot.tls import tls_context
 from conversations.after_booking.host_changes import schedule_checks
 from conversations.after_booking.my_bookings import build_my_bookings_handlers
 from conversations.after_booking.reminders import rearm_all_reminders
@@ -235,8 +237,13 @@ def telegram_application(
         # over every pooled connection at each request, so PTB's 256 (each kept once a burst
         # opened it) cost CPU at every send. A burst of button answers (not paced) waits up to
         # 5 s for a free connection (then it fails as a network error and is tried again).
-        .connection_pool_size(16)
-        .pool_timeout(5.0)
+        .request(
+            HTTPXRequest(
+                connection_pool_size=16,
+                pool_timeout=5.0,
+                httpx_kwargs={"verify": tls_context()},
+            )
+        )
         .get_updates_request(HeardRequest(metrics))
         .concurrent_updates(processor)
         .post_init(lifecycle.open)

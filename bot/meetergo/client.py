@@ -35,6 +35,7 @@ from bot.meetergo.models import (
 )
 from bot.meetergo.pace import RequestPace
 from bot.metrics import Metrics
+from bot.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,11 @@ class MeetergoClient:
         if user_id:
             headers["x-meetergo-api-user-id"] = user_id
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            verify=tls_context(),
         )
         self._booking_timeout = booking_timeout
         self._max_attempts = max_attempts

@@ -16,6 +16,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from bot.metrics import Metrics
 from bot.ptb import ptb_internals
 from bot.ptb.ptb_internals import App
+from bot.tls import tls_context
 
 __all__ = ["HeardRequest", "ReceivedUpdates", "received_of"]
 
@@ -50,7 +51,7 @@ class HeardRequest(HTTPXRequest):
     `received`."""
 
     def __init__(self, metrics: Metrics) -> None:
-        super().__init__(connection_pool_size=1)
+        super().__init__(connection_pool_size=1, httpx_kwargs={"verify": tls_context()})
         self._metrics = metrics
         self.received = ReceivedUpdates()
 
