@@ -13,8 +13,11 @@ each commit (ledger_sqlite.py).
 A turn's own reads and writes (one chat's rows, by key) run on the event loop: without a sync
 to wait for, each is some tens of microseconds, less than the hop to a worker thread and back
 (measured under a burst of customers: the hops cost the bot about a sixth of its CPU per
-update). What grows with the number of chats (the idle sweep's scan, the counts) and opening
-and closing the file run in a worker thread. One connection is shared and guarded by a lock.
+update). What grows with the number of chats (the idle sweep's scan, the counts), the
+checkpoint that erases old copies (it may wait for someone reading the file), and opening and
+closing the file run in a worker thread. One connection is shared and guarded by a lock; while
+a worker thread holds it, a turn's statement goes to a worker thread too, so the loop never
+waits for the lock.
 An operator can read a stuck customer's state with the ``sqlite3`` shell: every value is JSON
 text.
 """
@@ -27,10 +30,10 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from bot.storage.chat_store import (
     DRAFT_KEY,
@@ -45,11 +48,17 @@ from bot.storage.chat_store import (
 __all__ = ["SqliteStore"]
 
 _LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Bumped whenever the layout changes, so a newer file is refused instead of misread.
 # 2: chat_data.touched_at (the idle sweep) and conversations.chat_id (read per chat).
 # 3: unfinished_turns (a turn cut short after it showed something).
 _SCHEMA_VERSION: Final = 3
+# Milliseconds a statement waits for another connection to the file (an operator's shell).
+_BUSY_MS: Final = 5000
+# ...and the checkpoint that erases old copies, while it holds every turn's statements up: one
+# that cannot finish now (someone is reading the file) is done again at the next commit.
+_ERASE_BUSY_MS: Final = 100
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS user_data (
@@ -114,11 +123,15 @@ class SqliteStore(StateStore):
 
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
-        self._lock = threading.Lock()
+        # Reentrant: the loop takes it to see whether it is free, then runs the statement, which
+        # takes it again (_on_loop).
+        self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         # The chats with a row in unfinished_turns (read when the file is opened), so a turn
         # reads or deletes one only where there is one.
         self._unfinished: set[int] = set()
+        # Old copies of rows still to erase: the last checkpoint was held up by a reader.
+        self._erase_pending = False
 
     @property
     def path(self) -> Path:
@@ -135,13 +148,17 @@ class SqliteStore(StateStore):
 
     async def read(self, chat_id: int | None, user_id: int | None) -> ChatRows:
         """The chat's data and conversations and the user's data."""
-        return self._read(chat_id, user_id)
+        return await self._on_loop(self._read, chat_id, user_id)
 
     async def commit(self, changes: Changes, *, turn: tuple[int, int] | None = None) -> None:
         """Write the changes in one transaction, committed before this returns; `turn`'s update
         is no longer unfinished from then on."""
         finishes = turn is not None and turn[0] in self._unfinished
-        if (changes or finishes) and self._commit(changes, turn if finishes else None):
+        if not (changes or finishes):
+            return
+        if await self._on_loop(self._commit, changes, turn if finishes else None) or (
+            self._erase_pending
+        ):
             await asyncio.to_thread(self._erase_old_copies_locked)
 
     async def idle_chats(self, touched_before: datetime, limit: int) -> list[int]:
@@ -173,8 +190,8 @@ class SqliteStore(StateStore):
             await self.open()  # the unfinished chats are read with the file
         left = None
         if update_id is not None and chat_id in self._unfinished:
-            left, erase = self._take_unfinished(chat_id)
-            if erase:
+            left, erase = await self._on_loop(self._take_unfinished, chat_id)
+            if erase or self._erase_pending:
                 await asyncio.to_thread(self._erase_old_copies_locked)
         yield left
 
@@ -182,7 +199,17 @@ class SqliteStore(StateStore):
         self, chat_id: int, update_id: int, payload: str, shown: tuple[str, ...]
     ) -> None:
         """Write the update and what its turn shows down, committed before this returns."""
-        self._write_unfinished(chat_id, update_id, payload, shown)
+        await self._on_loop(self._write_unfinished, chat_id, update_id, payload, shown)
+
+    async def _on_loop(self, statement: Callable[..., _T], *args: Any) -> _T:
+        """Run one of a turn's statements (which takes the lock) here on the loop when the
+        lock is free; else in a worker thread, which waits for it instead of the loop."""
+        if not self._lock.acquire(blocking=False):
+            return await asyncio.to_thread(statement, *args)
+        try:
+            return statement(*args)
+        finally:
+            self._lock.release()
 
     async def count(self, kind: RowKind) -> int:
         """How many rows of a kind are stored."""
@@ -210,7 +237,7 @@ class SqliteStore(StateStore):
             # Deleted or overwritten rows are zeroed on disk, not just unlinked.
             conn.execute("PRAGMA secure_delete=ON")
             # Only matters if someone inspects the file with another connection meanwhile.
-            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
             (version,) = conn.execute("PRAGMA user_version").fetchone()
             if version > _SCHEMA_VERSION:
                 raise RuntimeError(
@@ -386,4 +413,10 @@ class SqliteStore(StateStore):
         # empties the write-ahead log, so earlier versions of rows are gone. It syncs the file:
         # a worker thread's work, not the loop's.
         with self._lock:
-            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn = self._connection()
+            conn.execute(f"PRAGMA busy_timeout={_ERASE_BUSY_MS}")
+            try:
+                (busy, _, _) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+            self._erase_pending = bool(busy)

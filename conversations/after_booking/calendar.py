@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import logging
@@ -57,10 +58,13 @@ async def send_calendar(
             [InlineKeyboardButton(ui._("Add to Outlook"), url=outlook_link(entry))],
         ]
     )
+    # Made in a worker thread: the first file loads icalendar (0.1 s), which no chat's turn
+    # should wait for.
+    file = await asyncio.to_thread(ics, entry)
     try:
         await app.bot.send_document(
             record.chat_id,
-            io.BytesIO(ics(entry)),
+            io.BytesIO(file),
             filename="appointment.ics",
             caption=caption,
             reply_markup=markup,

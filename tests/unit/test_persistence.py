@@ -31,7 +31,7 @@ from telegram.ext import (
 from bot.ptb.chat_turns import ChatStates
 from bot.ptb.persistence import SAFETY_NET_INTERVAL, StatePersistence
 from bot.ptb.update_processor import PerChatUpdateProcessor
-from bot.storage.chat_store import StaleUpdate, StateStore
+from bot.storage.chat_store import Changes, RowChange, RowKind, StaleUpdate, StateStore
 from bot.storage.chat_store_postgres import PostgresStore
 from bot.storage.chat_store_sqlite import SqliteStore
 from bot.storage.postgres import SCHEMA_VERSION, Database
@@ -222,6 +222,34 @@ async def test_non_json_user_and_state_values_raise_type_error(tmp_path: Path) -
     cyclic["self"] = cyclic
     with pytest.raises(TypeError, match=r"chat_data\[42\]\['self'\] contains itself"):
         await persistence.update_chat_data(CHAT_ID, cyclic)
+    await store.close()
+
+
+async def test_an_operator_reading_the_file_holds_up_no_chats_turn(tmp_path: Path) -> None:
+    # An operator reading the file in the sqlite3 shell (as the README suggests) holds a
+    # snapshot, so the checkpoint that erases a deleted row's old copies cannot finish. It
+    # gives up at once (not after the 5 s other statements wait) rather than hold every chat's
+    # turn up, and is done again at the next commit once the operator is done.
+    path = tmp_path / "state.sqlite3"
+    store = SqliteStore(path)
+    await store.open()
+    await store.commit(
+        Changes((RowChange(RowKind.CHAT, 1, '{"a":1}'), RowChange(RowKind.CHAT, 2, '{"b":2}')))
+    )
+    operator = sqlite3.connect(path, isolation_level=None)
+    try:
+        operator.execute("BEGIN")
+        operator.execute("SELECT * FROM chat_data").fetchall()
+        await asyncio.wait_for(store.commit(Changes((RowChange(RowKind.CHAT, 1, None),))), 2.0)
+        assert (await asyncio.wait_for(store.read(2, None), 1.0)).chat_data == '{"b":2}'
+        assert (await store.read(1, None)).chat_data is None
+        operator.execute("COMMIT")
+    finally:
+        operator.close()
+    wal = path.with_name("state.sqlite3-wal")
+    assert wal.stat().st_size > 0  # the deleted row's old copy is still in the journal
+    await store.commit(Changes((RowChange(RowKind.CHAT, 2, '{"b":3}'),)))
+    assert wal.stat().st_size == 0  # now it is gone
     await store.close()
 
 
