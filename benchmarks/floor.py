@@ -5,7 +5,7 @@ N customers (default 100) each send /start at once, then each taps a day, to a b
 and a day's times of the product's size, nothing else), then to the real `python -m bot` as
 deployed (the pace and meetergo's pace of benchmarks/burst.py, its default INFO logs, SQLite).
 Each runs in its own process, polling its own Bot API emulator; the sandbox meetergo answers
-ours, with network-like latency (80 ms by default). A run repeats this (3 times by default),
+ours, with network-like latency (80 ms by default). A run repeats this (5 times by default),
 each bot started afresh every time (a cold burst: ours has no availability cached),
 alternating.
 
@@ -13,7 +13,9 @@ Per bot it prints the latency until each customer's keyboard arrives (p50/p95), 
 (the first keyboard) and for the tap, and the CPU per update: the process's user + system
 time (/proc/<pid>/stat) over each round, less what it spends idle over as long (its polls, its
 scheduled jobs), divided by the updates of the round. The rows are the medians of the
-repetitions; then the ratios, ours over bare.
+repetitions; then the ratios, ours over bare: of those medians, and the median of each run's
+own ratio (its two bots measured one right after the other, so a drift in the machine's speed
+moves both).
 
 Usage: `python benchmarks/floor.py [customers] [meetergo_latency_ms] [--repeat N]
 [--profile FILE]`. `--profile FILE` runs ours under cProfile during its first two rounds
@@ -299,6 +301,16 @@ def print_rows(bare_rows: list[Row], ours_rows: list[Row]) -> None:
         f" CPU per update {ours.cpu_both / bare.cpu_both:.2f}x (target <= 1.5; /start"
         f" {ours.cpu_start / bare.cpu_start:.2f}x, tap {ours.cpu_tap / bare.cpu_tap:.2f}x)"
     )
+    # The machine's speed drifts between runs, and both bots with it: each run's own ratio
+    # (its two bots measured one right after the other) drifts less than the two medians do.
+    paired = [
+        other.cpu_ms(other.start, other.tap) / one.cpu_ms(one.start, one.tap)
+        for one, other in zip(bare_rows, ours_rows, strict=True)
+    ]
+    print(
+        f"ours/bare run by run: CPU per update median {statistics.median(paired):.2f}x"
+        f" (runs {', '.join(f'{ratio:.2f}x' for ratio in paired)})"
+    )
 
 
 def print_profile(path: Path, updates: int, limit: int = 25) -> None:
@@ -362,7 +374,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("customers", type=int, nargs="?", default=100)
     parser.add_argument("latency_ms", type=float, nargs="?", default=80.0)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each bot (medians)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each bot (medians)")
     parser.add_argument("--profile", type=Path, help="profile ours into this file")
     args = parser.parse_args()
     profile = args.profile.resolve() if args.profile else None  # the bot runs elsewhere
