@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import io
+import subprocess
+import sys
 import tokenize
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,3 +65,22 @@ def test_modules_and_functions_stay_small(path: Path) -> None:
         > FUNCTION_LINES
     }
     assert long == {}, f"functions over {FUNCTION_LINES} lines of logic"
+
+
+def test_a_polling_bot_on_sqlite_loads_no_web_server_and_no_database_driver() -> None:
+    # What `python -m bot` imports to poll with SQLite: aiohttp (the webhook server, a health
+    # port), asyncpg (BOT_DATABASE_URL) and icalendar (the first calendar file) are loaded
+    # only where they are used, a third of a second of every start otherwise.
+    probe = (
+        "import sys; import bot.app, bot.serving; "
+        "print(sorted({'aiohttp', 'asyncpg', 'icalendar'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.strip() == "[]", result.stdout
