@@ -17,7 +17,10 @@ update). What grows with the number of chats (the idle sweep's scan, the counts)
 checkpoint that erases old copies (it may wait for someone reading the file), and opening and
 closing the file run in a worker thread. One connection is shared and guarded by a lock; while
 a worker thread holds it, a turn's statement goes to a worker thread too, so the loop never
-waits for the lock.
+waits for the lock. What the loop may still wait for: SQLite's own automatic checkpoint (every
+thousand pages of journal) syncs the file inside a commit, and someone writing to the file in
+another connection holds a turn's write up to the busy timeout; a deployment that cannot
+have that uses PostgreSQL.
 An operator can read a stuck customer's state with the ``sqlite3`` shell: every value is JSON
 text.
 """
