@@ -159,10 +159,9 @@ class SqliteStore(StateStore):
         finishes = turn is not None and turn[0] in self._unfinished
         if not (changes or finishes):
             return
-        if await self._on_loop(self._commit, changes, turn if finishes else None) or (
-            self._erase_pending
-        ):
-            await asyncio.to_thread(self._erase_old_copies_locked)
+        await self._erase_old_copies(
+            await self._on_loop(self._commit, changes, turn if finishes else None)
+        )
 
     async def idle_chats(self, touched_before: datetime, limit: int) -> list[int]:
         """Chats whose draft was last touched before `touched_before`, oldest first."""
@@ -194,8 +193,7 @@ class SqliteStore(StateStore):
         left = None
         if update_id is not None and chat_id in self._unfinished:
             left, erase = await self._on_loop(self._take_unfinished, chat_id)
-            if erase or self._erase_pending:
-                await asyncio.to_thread(self._erase_old_copies_locked)
+            await self._erase_old_copies(erase)
         yield left
 
     async def showing(
@@ -203,6 +201,12 @@ class SqliteStore(StateStore):
     ) -> None:
         """Write the update and what its turn shows down, committed before this returns."""
         await self._on_loop(self._write_unfinished, chat_id, update_id, payload, shown)
+
+    async def _erase_old_copies(self, needed: bool) -> None:
+        """Erase old copies of rows when a statement just made them stale (`needed`), or when
+        the last try was held up by a reader; in a worker thread (it syncs the file)."""
+        if needed or self._erase_pending:
+            await asyncio.to_thread(self._erase_old_copies_locked)
 
     async def _on_loop(self, statement: Callable[..., _T], *args: Any) -> _T:
         """Run one of a turn's statements (which takes the lock) here on the loop when the
