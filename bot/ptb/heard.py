@@ -4,10 +4,18 @@ hears nothing else from Telegram, and /readyz asks whether updates could come (b
 It also keeps each update's JSON as Telegram sent it (`ReceivedUpdates`), for the turn that
 keeps its update (bot/ptb/update_processor.py): written out again from python-telegram-bot's
 objects (`to_dict`), a press on a big keyboard costs as much as drawing the next screen.
+
+And it notes how far Telegram has been told the updates were received: a polled update is
+acknowledged by the next getUpdates, which asks from past it. A turn that answered before that
+and was then killed would find its update delivered again after the restart, and show its
+screen a second time; so a polled update's turn waits until the acknowledging getUpdates has
+been asked (`ReceivedUpdates.acknowledged`), which python-telegram-bot does at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import OrderedDict
 from typing import Any
 
@@ -28,9 +36,36 @@ class ReceivedUpdates:
     are dropped past `KEPT`: such an update is written out from its object instead)."""
 
     KEPT = 1000  # ten full getUpdates answers
+    # Seconds a polled update's turn waits for its acknowledgement at most (python-telegram-bot
+    # asks again at once; at the end of polling it acknowledges what it fetched).
+    ACK_PATIENCE = 2.0
 
     def __init__(self) -> None:
         self._json: OrderedDict[int, JsonDict] = OrderedDict()
+        self._polled_through = 0  # the newest update getUpdates brought (0: none, webhook)
+        self._asked_from = 0  # the offset of the last getUpdates asked: below it, acknowledged
+        self._asked = asyncio.Event()
+
+    def polled(self, update_id: int) -> None:
+        """An update came through getUpdates (not a webhook)."""
+        self._polled_through = max(self._polled_through, update_id)
+
+    def asking(self, offset: int) -> None:
+        """getUpdates is asked from `offset`: Telegram takes every update below it as received."""
+        if offset > self._asked_from:
+            self._asked_from = offset
+            self._asked.set()
+            self._asked = asyncio.Event()
+
+    async def acknowledged(self, update_id: int) -> None:
+        """Return once a polled update has been acknowledged to Telegram (at once for one
+        that came by webhook: answering its delivery did that), or after ACK_PATIENCE."""
+        if update_id > self._polled_through or update_id < self._asked_from:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.ACK_PATIENCE):
+                while self._asked_from <= update_id:
+                    await self._asked.wait()
 
     def keep(self, update: object) -> None:
         """Keep one update (a dict with an int update_id; anything else is left alone).
@@ -66,6 +101,9 @@ class HeardRequest(HTTPXRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Send as HTTPXRequest does, and note an answer."""
+        offset = request_data.parameters.get("offset") if request_data else None
+        if url.endswith("/getUpdates") and isinstance(offset, int):
+            self.received.asking(offset)
         status, payload = await super().do_request(
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
@@ -81,6 +119,8 @@ class HeardRequest(HTTPXRequest):
         if isinstance(result, list):
             for update in result:
                 self.received.keep(update)
+                if isinstance(update, dict) and isinstance(update.get("update_id"), int):
+                    self.received.polled(update["update_id"])
         return data
 
 

@@ -72,7 +72,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         began, kind = time.monotonic(), kind_of(update)
-        received = self._received.take(update.update_id) if self._received else None
+        received = None
+        if self._received is not None:
+            received = self._received.take(update.update_id)
+            # Nothing shown before Telegram has been told it was received (bot/ptb/heard.py).
+            await self._received.acknowledged(update.update_id)
         self.metrics.updates_in_flight.inc()
         try:
             await self._process(update, coroutine, received)

@@ -20,6 +20,7 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, 
 from telegram.ext import ExtBot
 
 from bot.ptb import shown_screens
+from bot.ptb.heard import ReceivedUpdates
 from bot.ptb.shown_screens import Recorder, Replay, digest
 from bot.sandbox.scheduling import SandboxScheduling
 from bot.sandbox.telegram_api import BotApiEmulator
@@ -341,3 +342,21 @@ async def test_a_press_on_the_screen_a_killed_turn_showed_is_taken_from_there(
     assert "You're booked" in ada.last().text
     assert sandbox.bookings[0].body["attendee"]["email"] == "ada@example.org"
     assert emulator.violations == []
+
+
+async def test_a_polled_update_is_answered_only_once_telegram_was_told_it_arrived() -> None:
+    # Killed after answering an update Telegram was not yet told about, the bot would get it
+    # again after the restart and show its screen twice: its turn waits for the next
+    # getUpdates, which tells Telegram (its offset is past the update).
+    received = ReceivedUpdates()
+    received.polled(5)
+    waiting = asyncio.create_task(received.acknowledged(5))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    received.asking(5)  # a getUpdates that still asks for update 5 acknowledges nothing
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    received.asking(6)
+    await asyncio.wait_for(waiting, 1.0)
+    # A webhook's update was acknowledged by answering its delivery: no wait.
+    await asyncio.wait_for(received.acknowledged(7), 1.0)
