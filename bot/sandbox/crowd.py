@@ -200,6 +200,7 @@ class Crowd:
         """
         asked = still_since = time.monotonic()
         last_look = None
+        first_call = len(self.emulator.calls)
         while time.monotonic() - still_since < self.patience:
             look = self.emulator.last_bot_message(chat)
             if look is not None and _snapshot(look) != last_look:
@@ -223,7 +224,7 @@ class Crowd:
                 settled = await self._settled(chat)
                 if settled is not None and step_of(settled):
                     journey.answer_seconds.append(time.monotonic() - asked)
-                    self._record(journey, settled)
+                    self._record(journey, settled, self._taken_shown(chat, first_call))
                     return settled
             await asyncio.sleep(POLL)
         return None
@@ -260,11 +261,19 @@ class Crowd:
                 return again
             message = again
 
+    def _taken_shown(self, chat: int, since: int) -> bool:
+        """Whether the bot showed the chat "that time was just taken" since call `since`: a
+        second press of a double tap may redraw the screen before the crowd reads it."""
+        return any(
+            call.ok and call.params.get("chat_id") == chat and TAKEN in str(call.params.get("text"))
+            for call in self.emulator.calls[since:]
+        )
+
     @staticmethod
-    def _record(journey: Journey, message: ChatMessage) -> None:
+    def _record(journey: Journey, message: ChatMessage, taken: bool = False) -> None:
         step = step_of(message)
         assert step is not None
-        if TAKEN in message.text:
+        if taken or TAKEN in message.text:
             journey.since_taken = 0  # lost the time to another customer: choosing anew
         elif journey.steps and journey.since_taken != 1 and _RANK[step] < _RANK[journey.steps[-1]]:
             journey.out_of_order += 1
